@@ -1,0 +1,89 @@
+import type { Store, Unit } from '../store/types.js';
+
+/** Thrown to every unit of a batch whose transaction could not be made durable. */
+export class StoreUnavailableError extends Error {
+  constructor(readonly causeMessage: string) {
+    super(`the audit store cannot record this operation: ${causeMessage}`);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export interface CommitterHealth {
+  readonly ok: boolean;
+  /** Why the last batch failed, while no batch has succeeded since */
+  readonly reason: string | null;
+  readonly since: string | null;
+}
+
+export interface GroupCommitter {
+  /** Queues a unit for the next batch and resolves with its work's value once the batch is durable. */
+  submit<T>(unit: Unit<T>): Promise<T>;
+  health(): CommitterHealth;
+  /** Resolves when everything submitted so far is committed (or failed). */
+  drain(): Promise<void>;
+}
+
+interface Pending {
+  readonly unit: Unit;
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit: every unit submitted during one event-loop turn shares one transaction and one
+ * fsync. One batch runs at a time; units arriving meanwhile form the next batch.
+ */
+export function createGroupCommitter(deps: { store: Store; now: () => Date }): GroupCommitter {
+  const { store, now } = deps;
+  let queue: Pending[] = [];
+  let scheduled = false;
+  let running: Promise<void> | null = null;
+  let health: CommitterHealth = { ok: true, reason: null, since: null };
+
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (!running) running = loop();
+    });
+  };
+
+  async function loop(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      try {
+        const outcomes = await store.commitBatch(batch.map((p) => p.unit));
+        health = { ok: true, reason: null, since: null };
+        outcomes.forEach((o, i) => {
+          const p = batch[i] as Pending;
+          if (o.ok) p.resolve(o.value);
+          else p.reject(o.error);
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (health.ok) health = { ok: false, reason: message, since: now().toISOString() };
+        const e = new StoreUnavailableError(message);
+        for (const p of batch) p.reject(e);
+      }
+    }
+    running = null;
+  }
+
+  return {
+    submit<T>(unit: Unit<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ unit: unit as Unit, resolve: resolve as (v: unknown) => void, reject });
+        schedule();
+      });
+    },
+    health: () => health,
+    async drain() {
+      while (queue.length > 0 || running || scheduled) {
+        if (running) await running;
+        else await new Promise((r) => setImmediate(r));
+      }
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { API_KEY_ROLES, ENVIRONMENT_ROLES, PROJECT_ROLES } from './roles.js';
+import { SLUG_HELP, SLUG_RE } from './log-query.js';
+
+/** Request and response bodies of the HTTP API; the server validates with them, the CLI and WebApp type with them. */
+
+const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+const displayName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .refine(noControl, 'must not contain newlines or control characters');
+
+export const slugSchema = z.string().regex(SLUG_RE, `must be a slug: ${SLUG_HELP}`);
+export const emailSchema = z
+  .string()
+  .max(254, 'must be at most 254 characters')
+  .regex(/^[^\s@<>()",;:\\[\]]+@[^\s@<>()",;:\\[\]]+\.[^\s@<>()",;:\\[\]]+$/, 'must be an email address')
+  .transform((s) => s.toLowerCase());
+
+/** Secret key names: what `.env` files accept. */
+export const SECRET_KEY_RE = /^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/;
+export const secretKeySchema = z
+  .string()
+  .regex(SECRET_KEY_RE, 'must be a secret key: a letter or underscore, then letters, digits, _ . or - (at most 256)');
+/** Largest secret value in bytes (UTF-8). */
+export const MAX_SECRET_BYTES = 65536;
+
+export const loginBody = z.object({ email: emailSchema, password: z.string().min(1).max(1024) }).strict();
+export const createUserBody = z
+  .object({
+    email: emailSchema,
+    name: displayName,
+    password: z.string().min(12, 'must be at least 12 characters').max(1024),
+    admin: z.boolean().optional(),
+  })
+  .strict();
+export const createProjectBody = z.object({ slug: slugSchema, name: displayName }).strict();
+export const createEnvironmentBody = createProjectBody;
+export const projectMemberBody = z
+  .object({ role: z.enum(PROJECT_ROLES, { message: `must be one of ${PROJECT_ROLES.join(', ')}` }) })
+  .strict();
+export const environmentMemberBody = z
+  .object({ role: z.enum(ENVIRONMENT_ROLES, { message: `must be one of ${ENVIRONMENT_ROLES.join(', ')}` }) })
+  .strict();
+export const putSecretBody = z.object({ value: z.string() }).strict();
+export const createApiKeyBody = z
+  .object({
+    name: displayName,
+    role: z.enum(API_KEY_ROLES, { message: `must be one of ${API_KEY_ROLES.join(', ')}` }).default('CONSUMER'),
+  })
+  .strict();
+export const retentionBody = z
+  .object({
+    auditDays: z.number().int().optional(),
+    accessDays: z.number().int().optional(),
+  })
+  .strict();
+
+export interface UserView {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string;
+  readonly admin: boolean;
+  readonly createdAt: string;
+}
+export interface LoginResponse {
+  readonly token: string;
+  readonly expiresAt: string;
+  readonly user: UserView;
+}
+export interface WhoAmI {
+  readonly actor: { readonly type: string; readonly id: string | null; readonly email: string | null; readonly name: string | null };
+  readonly admin: boolean;
+  readonly apiKey: { readonly id: string; readonly projectSlug: string; readonly environmentSlug: string; readonly role: string } | null;
+}
+export interface ProjectView {
+  readonly slug: string;
+  readonly name: string;
+  readonly createdAt: string;
+  /** The caller's project role, null when access comes through an environment or the instance admin */
+  readonly role: string | null;
+}
+export interface EnvironmentView {
+  readonly slug: string;
+  readonly name: string;
+  readonly createdAt: string;
+}
+export interface MemberView {
+  readonly email: string;
+  readonly name: string;
+  readonly role: string;
+  readonly environmentSlug: string | null;
+}
+export interface SecretView {
+  readonly key: string;
+  readonly value: string;
+  readonly version: number;
+  readonly updatedAt: string;
+}
+export interface SecretKeyView {
+  readonly key: string;
+  readonly version: number;
+  readonly updatedAt: string;
+  readonly updatedBy: string | null;
+}
+export interface PullResponse {
+  readonly projectSlug: string;
+  readonly environmentSlug: string;
+  readonly count: number;
+  readonly secrets: Readonly<Record<string, string>>;
+}
+export interface ApiKeyView {
+  readonly id: string;
+  readonly name: string;
+  readonly role: string;
+  readonly projectSlug: string;
+  readonly environmentSlug: string;
+  readonly createdAt: string;
+  readonly createdBy: string | null;
+  readonly revokedAt: string | null;
+}
+export interface CreatedApiKey extends ApiKeyView {
+  /** bax-{keyId}-{secret}: shown once, never stored in clear */
+  readonly key: string;
+}
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly requestId: string; readonly details?: unknown };
+}

@@ -1,0 +1,89 @@
+/**
+ * The Audit Log's event catalog: the 17 events of the product page plus administrative events.
+ * Shared by server, CLI and WebApp. Adding an event here forces every Record<EventType, …> to handle it.
+ */
+export const PRODUCT_EVENTS = [
+  'SecretRead',
+  'SecretCreated',
+  'SecretUpdated',
+  'SecretDeleted',
+  'SecretsBulkPulled',
+  'ApiKeyCreated',
+  'ApiKeyRevoked',
+  'UserLogin',
+  'UserLoginFailed',
+  'TrustTokenIssued',
+  'TrustTokenRejected',
+  'LeaseIssued',
+  'LeaseRevoked',
+  'MemberAdded',
+  'MemberRemoved',
+  'ProviderCreated',
+  'SshKeySigned',
+] as const;
+
+export const ADMIN_EVENTS = [
+  'UserCreated',
+  'UserLogout',
+  'ProjectCreated',
+  'EnvironmentCreated',
+  'MemberRoleChanged',
+  'AuditLogExported',
+  'AccessLogExported',
+  'RetentionChanged',
+  'LogsPurged',
+] as const;
+
+export const EVENT_TYPES = [...PRODUCT_EVENTS, ...ADMIN_EVENTS] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export type EventGroup =
+  | 'secrets'
+  | 'authentication'
+  | 'apiKeys'
+  | 'trustTokens'
+  | 'leases'
+  | 'members'
+  | 'providers'
+  | 'ssh'
+  | 'administration';
+
+/** Every event's description and group; exhaustive so a new event fails to compile until described. */
+export const EVENT_CATALOG: Readonly<Record<EventType, { readonly group: EventGroup; readonly description: string }>> = {
+  SecretRead: { group: 'secrets', description: 'A secret value was read' },
+  SecretCreated: { group: 'secrets', description: 'A secret was created' },
+  SecretUpdated: { group: 'secrets', description: 'A secret was updated' },
+  SecretDeleted: { group: 'secrets', description: 'A secret was deleted' },
+  SecretsBulkPulled: { group: 'secrets', description: 'All secrets fetched (e.g. bella pull)' },
+  ApiKeyCreated: { group: 'apiKeys', description: 'An API key was created' },
+  ApiKeyRevoked: { group: 'apiKeys', description: 'An API key was revoked' },
+  UserLogin: { group: 'authentication', description: 'A user logged in' },
+  UserLoginFailed: { group: 'authentication', description: 'A failed login attempt' },
+  TrustTokenIssued: { group: 'trustTokens', description: 'A keyless OIDC exchange was accepted' },
+  TrustTokenRejected: { group: 'trustTokens', description: 'An OIDC exchange was rejected' },
+  LeaseIssued: { group: 'leases', description: 'A short-lived lease was issued' },
+  LeaseRevoked: { group: 'leases', description: 'A lease was revoked' },
+  MemberAdded: { group: 'members', description: 'A user was added to a project or environment' },
+  MemberRemoved: { group: 'members', description: 'A user was removed' },
+  ProviderCreated: { group: 'providers', description: 'A new provider was configured' },
+  SshKeySigned: { group: 'ssh', description: 'An SSH public key was signed' },
+  UserCreated: { group: 'administration', description: 'An instance admin created a user' },
+  UserLogout: { group: 'authentication', description: 'A user logged out' },
+  ProjectCreated: { group: 'administration', description: 'A project was created' },
+  EnvironmentCreated: { group: 'administration', description: 'An environment was created' },
+  MemberRoleChanged: { group: 'members', description: "A member's role was changed" },
+  AuditLogExported: { group: 'administration', description: 'The Audit Log was exported' },
+  AccessLogExported: { group: 'administration', description: 'The Access Log was exported' },
+  RetentionChanged: { group: 'administration', description: 'A log retention window was changed' },
+  LogsPurged: { group: 'administration', description: 'Expired log entries were purged by retention' },
+};
+
+export function isEventType(value: string): value is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(value);
+}
+
+export const OUTCOMES = ['Success', 'Denied'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export const ACTOR_TYPES = ['User', 'ApiKey', 'TrustToken', 'System', 'Anonymous'] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];

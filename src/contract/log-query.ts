@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { ACTOR_TYPES, EVENT_TYPES, OUTCOMES, isEventType } from './events.js';
+import { TIME_FORMS_HELP } from './time.js';
+
+/** Slugs of projects and environments: lowercase letters, digits and single hyphens. */
+export const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+export const SLUG_HELP = '1-63 lowercase letters, digits or hyphens, starting and ending with a letter or digit';
+
+export const MAX_PAGE_LIMIT = 1000;
+export const DEFAULT_PAGE_LIMIT = 100;
+
+const slugParam = z.string().regex(SLUG_RE, `must be a slug: ${SLUG_HELP}`);
+const timeParam = z.string().min(1, `must be ${TIME_FORMS_HELP}`).max(64);
+const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+
+/** A list query value may arrive repeated (?event=A&event=B) or comma-separated (?event=A,B). */
+function splitList(v: unknown): unknown {
+  const parts = (Array.isArray(v) ? v : [v]).flatMap((x) => (typeof x === 'string' ? x.split(',') : [x]));
+  return parts.map((x) => (typeof x === 'string' ? x.trim() : x)).filter((x) => x !== '');
+}
+
+export const eventListParam = z.preprocess(
+  splitList,
+  z
+    .array(z.string())
+    .min(1)
+    .max(EVENT_TYPES.length)
+    .superRefine((list, ctx) => {
+      const bad = list.filter((e) => !isEventType(e));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown event ${bad.map((b) => JSON.stringify(b.slice(0, 64))).join(', ')}; valid events: ${EVENT_TYPES.join(', ')}`,
+        });
+      }
+    }),
+);
+
+const limitParam = z.coerce
+  .number({ message: `must be an integer from 1 to ${MAX_PAGE_LIMIT}` })
+  .int(`must be an integer from 1 to ${MAX_PAGE_LIMIT}`)
+  .min(1, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`)
+  .max(MAX_PAGE_LIMIT, `must be an integer from 1 to ${MAX_PAGE_LIMIT}`);
+
+const common = {
+  project: slugParam.optional(),
+  environment: slugParam.optional(),
+  since: timeParam.optional(),
+  until: timeParam.optional(),
+  actor: z.string().min(1).max(320).refine(noControl, 'must not contain control characters').optional(),
+  actorType: z.enum(ACTOR_TYPES, { message: `must be one of ${ACTOR_TYPES.join(', ')}` }).optional(),
+  requestId: z.string().min(1).max(128).refine(noControl, 'must not contain control characters').optional(),
+  limit: limitParam.optional(),
+  cursor: z.string().min(1).max(512).optional(),
+};
+
+/** Query string of GET /api/v1/audit-logs (and its export). */
+export const auditQuerySchema = z
+  .object({
+    ...common,
+    event: eventListParam.optional(),
+    outcome: z.enum(OUTCOMES, { message: `must be one of ${OUTCOMES.join(', ')}` }).optional(),
+    resource: z.string().min(1).max(512).refine(noControl, 'must not contain control characters').optional(),
+  })
+  .strict();
+export type AuditQueryParams = z.infer<typeof auditQuerySchema>;
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+
+/** Query string of GET /api/v1/access-logs (and its export). */
+export const accessQuerySchema = z
+  .object({
+    ...common,
+    method: z.enum(HTTP_METHODS, { message: `must be one of ${HTTP_METHODS.join(', ')}` }).optional(),
+    status: z.coerce
+      .number({ message: 'must be an HTTP status code (100-599)' })
+      .int('must be an HTTP status code (100-599)')
+      .min(100, 'must be an HTTP status code (100-599)')
+      .max(599, 'must be an HTTP status code (100-599)')
+      .optional(),
+    path: z.string().min(1).max(512).refine(noControl, 'must not contain control characters').optional(),
+  })
+  .strict();
+export type AccessQueryParams = z.infer<typeof accessQuerySchema>;
+
+export const EXPORT_FORMATS = ['json', 'ndjson', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const exportFormatParam = z.enum(EXPORT_FORMATS, { message: `must be one of ${EXPORT_FORMATS.join(', ')}` });

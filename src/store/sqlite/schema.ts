@@ -1,0 +1,127 @@
+/** SQLite migrations, applied in order inside one transaction each; user_version records progress. */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    admin INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  CREATE TABLE projects (
+    id TEXT PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    wrapped_key BLOB NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE environments (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    slug TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (project_id, slug)
+  );
+  CREATE TABLE members (
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    environment_id TEXT NOT NULL DEFAULT '' ,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    role TEXT NOT NULL,
+    PRIMARY KEY (project_id, environment_id, user_id)
+  );
+  CREATE INDEX members_user ON members(user_id);
+  CREATE TABLE secrets (
+    id TEXT PRIMARY KEY,
+    environment_id TEXT NOT NULL REFERENCES environments(id),
+    key TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT,
+    UNIQUE (environment_id, key)
+  );
+  CREATE TABLE secret_versions (
+    secret_id TEXT NOT NULL REFERENCES secrets(id),
+    version INTEGER NOT NULL,
+    ciphertext BLOB,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    PRIMARY KEY (secret_id, version)
+  );
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    environment_id TEXT NOT NULL REFERENCES environments(id),
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    wrapped_signing_key BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    revoked_at TEXT
+  );
+  CREATE INDEX api_keys_env ON api_keys(project_id, environment_id);
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    ts TEXT NOT NULL,
+    event TEXT NOT NULL,
+    actor_type TEXT NOT NULL,
+    actor_id TEXT,
+    actor_email TEXT,
+    actor_name TEXT,
+    actor_ip TEXT,
+    project_slug TEXT,
+    environment_slug TEXT,
+    resource TEXT,
+    outcome TEXT NOT NULL,
+    request_id TEXT,
+    user_agent TEXT,
+    reason TEXT,
+    details TEXT NOT NULL
+  );
+  CREATE INDEX audit_project ON audit_log(project_slug, environment_slug, seq);
+  CREATE INDEX audit_ts ON audit_log(ts);
+  CREATE INDEX audit_actor_email ON audit_log(actor_email COLLATE NOCASE, seq);
+  CREATE INDEX audit_actor_id ON audit_log(actor_id, seq);
+  CREATE INDEX audit_actor_name ON audit_log(actor_name, seq);
+  CREATE INDEX audit_event ON audit_log(event, seq);
+  CREATE INDEX audit_outcome ON audit_log(outcome, seq);
+  CREATE INDEX audit_request ON audit_log(request_id);
+  CREATE INDEX audit_resource ON audit_log(resource, seq);
+  CREATE TABLE access_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    ts TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    method TEXT NOT NULL,
+    route TEXT,
+    path TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    duration_ms REAL NOT NULL,
+    actor_type TEXT NOT NULL,
+    actor_id TEXT,
+    actor_email TEXT,
+    actor_name TEXT,
+    actor_ip TEXT,
+    user_agent TEXT,
+    project_slug TEXT,
+    environment_slug TEXT
+  );
+  CREATE INDEX access_project ON access_log(project_slug, environment_slug, seq);
+  CREATE INDEX access_ts ON access_log(ts);
+  CREATE INDEX access_request ON access_log(request_id);
+  CREATE INDEX access_actor_email ON access_log(actor_email COLLATE NOCASE, seq);
+  CREATE INDEX access_status ON access_log(status, seq);
+  `,
+];

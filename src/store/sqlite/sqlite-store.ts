@@ -1,0 +1,257 @@
+import Database from 'better-sqlite3';
+import type { AccessEntry, AuditEntry } from '../../contract/entries.js';
+import { accessWhere, auditWhere, type Dialect } from '../log-sql.js';
+import { ACCESS_COLUMNS, AUDIT_COLUMNS, accessFromRow, accessValues, auditFromRow, auditValues } from '../rows.js';
+import type {
+  AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, MemberRow, ProjectRow, SecretRow, SessionRow, Store, Unit,
+  UnitOutcome, UserRow,
+} from '../types.js';
+import { SQLITE_MIGRATIONS } from './schema.js';
+import { createSqliteTx } from './sqlite-tx.js';
+import { SerialLock } from '../serial-lock.js';
+
+const dialect: Dialect = { ph: () => '?', ci: (col, p) => `${col} = ${p} COLLATE NOCASE` };
+
+export interface SqliteStoreOptions {
+  /** Path of the database file */
+  readonly file: string;
+  /** FULL (default): every commit is fsynced. NORMAL: for benchmarks that show what fsync costs. */
+  readonly synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * The embedded default. Two connections to one WAL file: the writer is used only by commitBatch and
+ * purges (serialised by a lock), the reader serves every query and so only ever sees committed rows.
+ */
+export function createSqliteStore(opts: SqliteStoreOptions): Store {
+  const writer = new Database(opts.file);
+  writer.pragma('journal_mode = WAL');
+  writer.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+  writer.pragma('foreign_keys = ON');
+  writer.pragma('busy_timeout = 5000');
+  let reader: Database.Database | null = null;
+  let tx: ReturnType<typeof createSqliteTx> | null = null;
+  const lock = new SerialLock();
+  const stmtCache = new Map<string, Database.Statement>();
+
+  const r = (): Database.Database => {
+    if (!reader) throw new Error('store not migrated');
+    return reader;
+  };
+  const q = (sql: string): Database.Statement => {
+    let st = stmtCache.get(sql);
+    if (!st) {
+      st = r().prepare(sql);
+      stmtCache.set(sql, st);
+    }
+    return st;
+  };
+  const one = <T>(sql: string, ...params: unknown[]): T | null => (q(sql).get(...params) as T | undefined) ?? null;
+  const all = <T>(sql: string, ...params: unknown[]): T[] => q(sql).all(...params) as T[];
+
+  const nextSeq = (table: 'audit_log' | 'access_log') =>
+    writer.prepare(`SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '${table}'), 0) AS s`);
+  let insAudit: Database.Statement;
+  let insAccess: Database.Statement;
+  let seqAudit: Database.Statement;
+  let seqAccess: Database.Statement;
+
+  const user = (x: Row | null): UserRow | null =>
+    x && {
+      id: String(x.id), email: String(x.email), name: String(x.name), passwordHash: String(x.password_hash),
+      admin: x.admin === 1, createdAt: String(x.created_at),
+    };
+  const project = (x: Row | null): ProjectRow | null =>
+    x && { id: String(x.id), slug: String(x.slug), name: String(x.name), wrappedKey: x.wrapped_key as Buffer, createdAt: String(x.created_at) };
+  const env = (x: Row | null): EnvironmentRow | null =>
+    x && { id: String(x.id), projectId: String(x.project_id), slug: String(x.slug), name: String(x.name), createdAt: String(x.created_at) };
+  const apiKey = (x: Row | null): ApiKeyRow | null =>
+    x && {
+      id: String(x.id), projectId: String(x.project_id), environmentId: String(x.environment_id), name: String(x.name),
+      role: x.role as ApiKeyRow['role'], secretHash: String(x.secret_hash), wrappedSigningKey: x.wrapped_signing_key as Buffer,
+      createdAt: String(x.created_at), createdBy: (x.created_by as string | null) ?? null, revokedAt: (x.revoked_at as string | null) ?? null,
+    };
+  const secret = (x: Row | null): SecretRow | null =>
+    x && {
+      id: String(x.id), environmentId: String(x.environment_id), key: String(x.key), version: Number(x.version),
+      ciphertext: (x.ciphertext as Buffer | null) ?? null, updatedAt: String(x.updated_at),
+      updatedBy: (x.updated_by as string | null) ?? null, deleted: x.deleted === 1,
+    };
+  const member = (x: Row): MemberRow & { projectId: string } => ({
+    projectId: String(x.project_id), userId: String(x.user_id), email: String(x.email), name: String(x.name),
+    role: x.role as MemberRow['role'], environmentId: x.environment_id === '' ? null : String(x.environment_id),
+  });
+
+  const store: Store = {
+    kind: 'sqlite',
+    async migrate() {
+      const version = writer.pragma('user_version', { simple: true }) as number;
+      for (let i = version; i < SQLITE_MIGRATIONS.length; i++) {
+        writer.transaction(() => {
+          writer.exec(SQLITE_MIGRATIONS[i] as string);
+          writer.pragma(`user_version = ${i + 1}`);
+        })();
+      }
+      reader = new Database(opts.file, { readonly: true });
+      reader.pragma('busy_timeout = 5000');
+      tx = createSqliteTx(writer);
+      insAudit = writer.prepare(`INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`);
+      insAccess = writer.prepare(`INSERT INTO access_log (${ACCESS_COLUMNS.join(', ')}) VALUES (${ACCESS_COLUMNS.map(() => '?').join(', ')})`);
+      seqAudit = nextSeq('audit_log');
+      seqAccess = nextSeq('access_log');
+    },
+    async close() {
+      await lock.run(async () => {
+        reader?.close();
+        writer.close();
+      });
+    },
+    commitBatch(units: readonly Unit[]) {
+      return lock.run(async () => {
+        if (!tx) throw new Error('store not migrated');
+        const results: UnitOutcome[] = [];
+        writer.exec('BEGIN IMMEDIATE');
+        try {
+          for (const unit of units) {
+            writer.exec('SAVEPOINT unit');
+            try {
+              const value = unit.work ? await unit.work(tx) : undefined;
+              // seq: one past the highest ever used (sqlite_sequence survives purges), so it is gap-free.
+              let a = (seqAudit.get() as { s: number }).s;
+              for (const e of unit.audit) insAudit.run(...auditValues(++a, e, e.timestamp));
+              let c = (seqAccess.get() as { s: number }).s;
+              for (const e of unit.access) insAccess.run(...accessValues(++c, e, e.timestamp));
+              writer.exec('RELEASE unit');
+              results.push({ ok: true, value });
+            } catch (error) {
+              writer.exec('ROLLBACK TO unit');
+              writer.exec('RELEASE unit');
+              results.push({ ok: false, error });
+            }
+          }
+          writer.exec('COMMIT');
+        } catch (error) {
+          if (writer.inTransaction) writer.exec('ROLLBACK');
+          throw error;
+        }
+        return results;
+      });
+    },
+    probeWritable() {
+      return lock.run(async () => {
+        writer.exec('BEGIN IMMEDIATE');
+        writer.exec('ROLLBACK');
+      });
+    },
+    async getUserByEmail(email) {
+      return user(one('SELECT * FROM users WHERE email = ?', email.toLowerCase()));
+    },
+    async getUserById(id) {
+      return user(one('SELECT * FROM users WHERE id = ?', id));
+    },
+    async listUsers() {
+      return all<Row>('SELECT * FROM users ORDER BY email').map((x) => user(x) as UserRow);
+    },
+    async countUsers() {
+      return Number((one<{ n: number }>('SELECT COUNT(*) AS n FROM users') as { n: number }).n);
+    },
+    async getSession(tokenHash) {
+      const x = one<Row>('SELECT * FROM sessions WHERE token_hash = ?', tokenHash);
+      return x
+        ? ({
+            tokenHash: String(x.token_hash), userId: String(x.user_id), createdAt: String(x.created_at),
+            expiresAt: String(x.expires_at), revokedAt: (x.revoked_at as string | null) ?? null,
+          } satisfies SessionRow)
+        : null;
+    },
+    async getProjectBySlug(slug) {
+      return project(one('SELECT * FROM projects WHERE slug = ?', slug));
+    },
+    async getProjectById(id) {
+      return project(one('SELECT * FROM projects WHERE id = ?', id));
+    },
+    async listProjects() {
+      return all<Row>('SELECT * FROM projects ORDER BY slug').map((x) => project(x) as ProjectRow);
+    },
+    async getEnvironment(projectId, slug) {
+      return env(one('SELECT * FROM environments WHERE project_id = ? AND slug = ?', projectId, slug));
+    },
+    async getEnvironmentById(id) {
+      return env(one('SELECT * FROM environments WHERE id = ?', id));
+    },
+    async listEnvironments(projectId) {
+      return all<Row>('SELECT * FROM environments WHERE project_id = ? ORDER BY slug', projectId).map((x) => env(x) as EnvironmentRow);
+    },
+    async listMembers(projectId) {
+      return all<Row>(
+        `SELECT m.*, u.email, u.name FROM members m JOIN users u ON u.id = m.user_id
+         WHERE m.project_id = ? ORDER BY m.environment_id, u.email`,
+        projectId,
+      ).map(member);
+    },
+    async listMembershipsOfUser(userId) {
+      return all<Row>(
+        'SELECT m.*, u.email, u.name FROM members m JOIN users u ON u.id = m.user_id WHERE m.user_id = ?',
+        userId,
+      ).map(member);
+    },
+    async getSecret(environmentId, key) {
+      return secret(
+        one(
+          `SELECT s.*, v.ciphertext FROM secrets s LEFT JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
+           WHERE s.environment_id = ? AND s.key = ?`,
+          environmentId, key,
+        ),
+      );
+    },
+    async listSecrets(environmentId) {
+      return all<Row>(
+        `SELECT s.*, v.ciphertext FROM secrets s JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
+         WHERE s.environment_id = ? AND s.deleted = 0 ORDER BY s.key`,
+        environmentId,
+      ).map((x) => secret(x) as SecretRow);
+    },
+    async getApiKey(id) {
+      return apiKey(one('SELECT * FROM api_keys WHERE id = ?', id));
+    },
+    async listApiKeys(projectId, environmentId) {
+      const rows = environmentId
+        ? all<Row>('SELECT * FROM api_keys WHERE project_id = ? AND environment_id = ? ORDER BY created_at', projectId, environmentId)
+        : all<Row>('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at', projectId);
+      return rows.map((x) => apiKey(x) as ApiKeyRow);
+    },
+    async getSetting(key) {
+      return one<{ value: string }>('SELECT value FROM settings WHERE key = ?', key)?.value ?? null;
+    },
+    async queryAudit(filter: AuditFilter, limit: number): Promise<AuditEntry[]> {
+      const w = auditWhere(filter, dialect);
+      return all<Row>(`SELECT * FROM audit_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, ...w.params).map(auditFromRow);
+    },
+    async queryAccess(filter: AccessFilter, limit: number): Promise<AccessEntry[]> {
+      const w = accessWhere(filter, dialect);
+      return all<Row>(`SELECT * FROM access_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, ...w.params).map(accessFromRow);
+    },
+    purgeAudit(olderThan, batchSize) {
+      return purge('audit_log', olderThan, batchSize);
+    },
+    purgeAccess(olderThan, batchSize) {
+      return purge('access_log', olderThan, batchSize);
+    },
+  };
+
+  /** Deletes in small batches, each its own short write transaction, yielding between them. */
+  async function purge(table: 'audit_log' | 'access_log', olderThan: string, batchSize: number): Promise<number> {
+    const del = writer.prepare(`DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} WHERE ts < ? ORDER BY seq LIMIT ?)`);
+    let total = 0;
+    for (;;) {
+      const n = await lock.run(async () => del.run(olderThan, batchSize).changes);
+      total += n;
+      if (n < batchSize) return total;
+      await new Promise((res) => setImmediate(res));
+    }
+  }
+
+  return store;
+}
