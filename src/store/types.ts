@@ -135,7 +135,10 @@ export interface StoreTx {
   setSetting(key: string, value: string): Promise<void>;
 }
 
-/** A unit of work: state changes and the rows that record them, committed together or not at all. */
+/**
+ * A unit of work: state changes and the rows that record them, committed together or not at all.
+ * Adapters read `audit` only after `work` has resolved, so work may append rows that depend on it.
+ */
 export interface Unit<T = unknown> {
   readonly work?: (tx: StoreTx) => Promise<T>;
   readonly audit: readonly AuditDraft[];
@@ -198,3 +201,11 @@ export interface Store {
 }
 
 export type { Page };
+
+/** Adapters raise this when a write hits a unique constraint (two requests created the same thing). */
+export class UniqueViolationError extends Error {
+  constructor(detail: string) {
+    super(`unique constraint violated: ${detail}`);
+    this.name = 'UniqueViolationError';
+  }
+}

@@ -6,6 +6,7 @@ import type {
   AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, MemberRow, ProjectRow, SecretRow, SessionRow, Store, Unit,
   UnitOutcome, UserRow,
 } from '../types.js';
+import { UniqueViolationError } from '../types.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
 import { createSqliteTx } from './sqlite-tx.js';
 import { SerialLock } from '../serial-lock.js';
@@ -128,7 +129,9 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
             } catch (error) {
               writer.exec('ROLLBACK TO unit');
               writer.exec('RELEASE unit');
-              results.push({ ok: false, error });
+              const code = (error as { code?: string }).code ?? '';
+              const unique = code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+              results.push({ ok: false, error: unique ? new UniqueViolationError((error as Error).message) : error });
             }
           }
           writer.exec('COMMIT');

@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import { AUDIT_CSV_COLUMNS, type AuditEntry } from '../contract/entries.js';
+import { auditQuerySchema, type AuditQueryParams } from '../contract/log-query.js';
+import type { AppDeps } from '../http/deps.js';
+import type { AuditFilter } from '../store/types.js';
+import { registerLogRoutes } from './log-routes.js';
+
+/** GET /api/v1/audit-logs and /api/v1/audit-logs/export. */
+export function registerAuditRoutes(app: FastifyInstance, deps: AppDeps): void {
+  registerLogRoutes<AuditQueryParams, AuditFilter, AuditEntry>(app, deps, {
+    name: 'audit',
+    path: '/api/v1/audit-logs',
+    querySchema: auditQuerySchema as never,
+    csvColumns: AUDIT_CSV_COLUMNS,
+    exportEvent: 'AuditLogExported',
+    toFilter: (q, common) => ({ ...common, events: q.event as AuditFilter['events'], outcome: q.outcome, resource: q.resource }),
+    query: (d, filter, limit) => d.store.queryAudit(filter, limit),
+  });
+}

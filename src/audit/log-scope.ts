@@ -1,0 +1,32 @@
+import type { FastifyRequest } from 'fastify';
+import type { AppDeps } from '../http/deps.js';
+import { requireAuth } from '../identity/authenticate.js';
+import { decide } from '../identity/authorize.js';
+import { authorizeScope } from '../projects/scope.js';
+import type { LogFilterBase } from '../store/types.js';
+
+const LOG_ROLES = new Set(['OWNER', 'PROJECT_MANAGER', 'AUDITOR']);
+
+/**
+ * Which entries a caller may read: the instance admin reads everything (instance events included);
+ * OWNER, PROJECT_MANAGER and AUDITOR read their projects'; an AUDITOR API key reads its project's.
+ */
+export async function logReadScope(deps: AppDeps, req: FastifyRequest, project: string | undefined): Promise<Pick<LogFilterBase, 'projectIn' | 'includeInstance'>> {
+  const p = requireAuth(req);
+  if (project !== undefined) {
+    await authorizeScope(deps, req, project, null, 'logs.read');
+    return {};
+  }
+  if (p.kind === 'user' && p.user.admin) return {};
+  if (p.kind === 'apiKey') {
+    const d = decide(
+      { principal: p, projectSlug: p.projectSlug, environmentSlug: null, projectRole: null, environmentRole: null, environmentRestricted: false, hasAnyEnvironmentRole: false },
+      'logs.read',
+    );
+    return { projectIn: d.allowed ? [p.projectSlug] : [] };
+  }
+  const mine = await deps.store.listMembershipsOfUser(p.user.id);
+  const ids = new Set(mine.filter((m) => m.environmentId === null && LOG_ROLES.has(m.role)).map((m) => m.projectId));
+  const projects = await deps.store.listProjects();
+  return { projectIn: projects.filter((x) => ids.has(x.id)).map((x) => x.slug) };
+}

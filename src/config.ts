@@ -1,0 +1,96 @@
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+
+/** The validated configuration. Parsed once in main.ts; nothing else reads process.env. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** 32 bytes from BELLA_MASTER_KEY, or null to use (or create) the key file in dataDir */
+  readonly masterKey: Buffer | null;
+  readonly adminEmail: string | null;
+  readonly adminPassword: string | null;
+  /** Peers allowed to set X-Forwarded-For */
+  readonly trustedProxies: readonly string[];
+  /** postgres://… selects PostgreSQL; null = embedded SQLite in dataDir */
+  readonly databaseUrl: string | null;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** Minutes between retention purges */
+  readonly purgeIntervalMinutes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function parsePort(v: string | undefined): number {
+  if (v === undefined || v === '') return 8080;
+  if (!/^\d{1,5}$/.test(v) || Number(v) < 1 || Number(v) > 65535) {
+    throw new ConfigError(`BELLA_PORT must be a port number from 1 to 65535, got ${JSON.stringify(v)}`);
+  }
+  return Number(v);
+}
+
+function parseMasterKey(v: string | undefined): Buffer | null {
+  if (v === undefined || v === '') return null;
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return Buffer.from(v, 'hex');
+  const b = Buffer.from(v, 'base64');
+  if (/^[A-Za-z0-9+/]{43}=?$/.test(v) && b.length === 32) return b;
+  throw new ConfigError('BELLA_MASTER_KEY must be 32 bytes as 64 hex characters or base64 (generate one: openssl rand -hex 32)');
+}
+
+function parseProxies(v: string | undefined): string[] {
+  if (!v) return [];
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const ip of list) {
+    if (isIP(ip) === 0) throw new ConfigError(`BELLA_TRUSTED_PROXIES must be a comma-separated list of IP addresses; ${JSON.stringify(ip)} is not one`);
+  }
+  return list;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const;
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const adminEmail = env.BELLA_ADMIN_EMAIL || null;
+  const adminPassword = env.BELLA_ADMIN_PASSWORD || null;
+  if ((adminEmail === null) !== (adminPassword === null)) {
+    throw new ConfigError('BELLA_ADMIN_EMAIL and BELLA_ADMIN_PASSWORD must be set together (or neither, to get a one-time password)');
+  }
+  if (adminEmail !== null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(adminEmail)) {
+    throw new ConfigError(`BELLA_ADMIN_EMAIL must be an email address, got ${JSON.stringify(adminEmail)}`);
+  }
+  if (adminPassword !== null && adminPassword.length < 12) {
+    throw new ConfigError('BELLA_ADMIN_PASSWORD must be at least 12 characters');
+  }
+  const host = env.BELLA_HOST || '127.0.0.1';
+  if (host !== 'localhost' && isIP(host) === 0) {
+    throw new ConfigError(`BELLA_HOST must be an IP address to listen on (e.g. 127.0.0.1 or 0.0.0.0), got ${JSON.stringify(host)}`);
+  }
+  const databaseUrl = env.BELLA_DATABASE_URL || null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('BELLA_DATABASE_URL must start with postgres:// (leave it unset for the embedded SQLite store)');
+  }
+  const logLevel = (env.BELLA_LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`BELLA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const purge = env.BELLA_PURGE_INTERVAL_MINUTES || '60';
+  if (!/^\d{1,6}$/.test(purge) || Number(purge) < 1) {
+    throw new ConfigError('BELLA_PURGE_INTERVAL_MINUTES must be a whole number of minutes, at least 1');
+  }
+  return Object.freeze({
+    port: parsePort(env.BELLA_PORT),
+    host,
+    dataDir: resolve(env.BELLA_DATA_DIR || './data'),
+    masterKey: parseMasterKey(env.BELLA_MASTER_KEY),
+    adminEmail: adminEmail?.toLowerCase() ?? null,
+    adminPassword,
+    trustedProxies: Object.freeze(parseProxies(env.BELLA_TRUSTED_PROXIES)),
+    databaseUrl,
+    logLevel,
+    purgeIntervalMinutes: Number(purge),
+  });
+}

@@ -1,0 +1,51 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { registerAccessRoutes } from '../access/access-routes.js';
+import { registerAuditRoutes } from '../audit/audit-routes.js';
+import { registerAuthRoutes } from '../identity/auth-routes.js';
+import { registerApiKeyRoutes } from '../identity/api-key-routes.js';
+import { registerUserRoutes } from '../identity/user-routes.js';
+import { registerProjectRoutes } from '../projects/project-routes.js';
+import { registerMemberRoutes } from '../projects/member-routes.js';
+import { registerSecretRoutes } from '../secrets/secret-routes.js';
+import { registerHealthRoutes } from './health-routes.js';
+import type { AppDeps } from './deps.js';
+import { registerErrorHandling } from './error-handler.js';
+import { registerRequestLifecycle } from './lifecycle.js';
+import { redactUrl } from './redact.js';
+
+/** Largest request body: a 64 KiB secret value JSON-escaped fits comfortably. */
+export const BODY_LIMIT = 512 * 1024;
+
+/** Builds the HTTP app without listening (tests use app.inject()). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    trustProxy: deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
+    requestIdHeader: false,
+    disableRequestLogging: true,
+    logger: {
+      level: deps.logLevel ?? 'info',
+      // Never log bodies or query values: they can carry secrets.
+      serializers: { req: (req) => ({ method: req.method, url: redactUrl(req.url) }) },
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  registerRequestLifecycle(app, deps);
+  registerErrorHandling(app, deps);
+  registerHealthRoutes(app, deps);
+  registerAuthRoutes(app, deps);
+  registerUserRoutes(app, deps);
+  registerProjectRoutes(app, deps);
+  registerMemberRoutes(app, deps);
+  registerSecretRoutes(app, deps);
+  registerApiKeyRoutes(app, deps);
+  registerAuditRoutes(app, deps);
+  registerAccessRoutes(app, deps);
+  await app.ready();
+  return app;
+}
+
+export type App = FastifyInstance;

@@ -1,0 +1,72 @@
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { AppDeps } from './deps.js';
+import { record } from './deps.js';
+import { AppError, ERROR_CATALOG, type ErrorCode } from './errors.js';
+
+/** Turns a validation issue list into one readable sentence: `body.role: must be one of …`. */
+function describeValidation(err: FastifyError & { validation?: unknown; validationContext?: string }): string {
+  const issues = (err.validation ?? []) as { instancePath?: string; message?: string; params?: { issue?: { path?: unknown[] } } }[];
+  const where = err.validationContext ?? 'request';
+  const parts = issues.slice(0, 5).map((i) => {
+    const path = i.instancePath ? i.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+    const msg = (i.message ?? 'is invalid').replace(/^Invalid input: /, '');
+    return `${where}${path ? `.${path}` : ''}: ${msg}`;
+  });
+  return parts.length ? parts.join('; ') : `${where} is invalid`;
+}
+
+function toAppError(err: FastifyError): AppError | null {
+  if (err instanceof AppError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) return new AppError('validation_failed', describeValidation(err));
+  if ((err as { validation?: unknown }).validation) return new AppError('validation_failed', describeValidation(err));
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large', 'the request body is larger than the 512 KiB limit');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported_media_type', 'the request body must be sent as Content-Type: application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('invalid_json', 'the request body is empty; send a JSON object');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('validation_failed', 'the Content-Length header does not match the body');
+    default:
+      break;
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return new AppError('validation_failed', err.message.replace(/[\r\n]+/g, ' ').slice(0, 300));
+  }
+  return null;
+}
+
+/** Every auditable request that is refused leaves a Denied entry with a machine-readable reason. */
+function recordRefusal(deps: AppDeps, req: FastifyRequest, e: AppError): void {
+  if (!req.ctx?.auditEvent) return;
+  if (e.code !== 'forbidden' && e.code !== 'unauthenticated') return;
+  if (req.ctx.pendingAudit.some((a) => a.outcome === 'Denied')) return;
+  record(deps, req, { event: req.ctx.auditEvent, outcome: 'Denied', reason: e.extra.reason ?? e.code });
+}
+
+export function registerErrorHandling(app: FastifyInstance, deps: AppDeps): void {
+  app.setErrorHandler(async (err: FastifyError, req, reply) => {
+    const e = toAppError(err);
+    const requestId = req.ctx?.requestId ?? req.id;
+    if (!e) {
+      req.log.error({ requestId, err: { message: err.message, stack: err.stack } }, 'unhandled error');
+      return reply.code(500).send({
+        error: { code: 'internal' satisfies ErrorCode, message: `internal error; quote request id ${requestId}`, requestId },
+      });
+    }
+    recordRefusal(deps, req, e);
+    if (e.extra.headers) for (const [k, v] of Object.entries(e.extra.headers)) reply.header(k, v);
+    const body: Record<string, unknown> = { code: e.code, message: e.message, requestId };
+    if (e.extra.details !== undefined) body.details = e.extra.details;
+    return reply.code(ERROR_CATALOG[e.code].status).send({ error: body });
+  });
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const requestId = req.ctx?.requestId ?? req.id;
+    return reply.code(404).send({
+      error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}; see docs/api.md`, requestId },
+    });
+  });
+}

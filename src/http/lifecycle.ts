@@ -1,0 +1,109 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { StoreUnavailableError } from '../audit/committer.js';
+import { authenticate } from '../identity/authenticate.js';
+import type { AccessDraft } from '../store/types.js';
+import type { AuditRouteConfig } from './context.js';
+import type { AppDeps } from './deps.js';
+import { AppError } from './errors.js';
+import { redactUrl } from './redact.js';
+import { SLUG_RE } from '../contract/log-query.js';
+
+/** A client-sent X-Request-Id is honoured only in this shape; anything else gets a fresh id. */
+export const REQUEST_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+const slugOrNull = (v: unknown): string | null => (typeof v === 'string' && SLUG_RE.test(v) ? v : null);
+
+/**
+ * The request lifecycle: request id and context at onRequest, credentials at preValidation, and at
+ * onSend the access row plus any still-queued audit rows committed durably before a byte leaves.
+ */
+export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): void {
+  app.decorateRequest('ctx', null as never);
+
+  app.addHook('onRequest', async (req, reply) => {
+    const header = req.headers['x-request-id'];
+    const requestId = typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : randomUUID();
+    const ua = req.headers['user-agent'];
+    req.ctx = {
+      requestId,
+      startedAt: process.hrtime.bigint(),
+      ip: req.ip,
+      userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
+      principal: { kind: 'anonymous', actor: { type: 'Anonymous', id: null, email: null, name: null, ip: req.ip } },
+      authError: null,
+      pendingAudit: [],
+      projectSlug: null,
+      environmentSlug: null,
+      auditEvent: null,
+      resource: null,
+    };
+    reply.header('x-request-id', requestId);
+  });
+
+  // Keep the raw body: API-key signatures cover its exact bytes.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body as string;
+    req.rawBody = text;
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new AppError('invalid_json', 'the request body is not valid JSON'), undefined);
+    }
+  });
+
+  app.addHook('preValidation', async (req) => {
+    const params = (req.params ?? {}) as Record<string, unknown>;
+    req.ctx.projectSlug = slugOrNull(params.project);
+    req.ctx.environmentSlug = slugOrNull(params.env);
+    const audit = (req.routeOptions.config as AuditRouteConfig | undefined)?.audit;
+    if (audit) {
+      req.ctx.auditEvent = audit.event;
+      const r = audit.resourceParam ? params[audit.resourceParam] : undefined;
+      if (typeof r === 'string') req.ctx.resource = r.slice(0, 512);
+    }
+    await authenticate(deps, req);
+  });
+
+  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload) => {
+    const c = req.ctx;
+    if (!c) return payload;
+    const access: AccessDraft = {
+      id: randomUUID(),
+      timestamp: deps.clock().toISOString(),
+      requestId: c.requestId,
+      method: req.method,
+      route: req.routeOptions.url ?? null,
+      path: redactUrl(req.url).slice(0, 2048),
+      status: reply.statusCode,
+      durationMs: Math.round(Number(process.hrtime.bigint() - c.startedAt) / 1e4) / 100,
+      actor: c.principal.actor,
+      userAgent: c.userAgent,
+      projectSlug: c.projectSlug,
+      environmentSlug: c.environmentSlug,
+    };
+    try {
+      await deps.committer.submit({ audit: c.pendingAudit.splice(0), access: [access] });
+      return payload;
+    } catch (e) {
+      if ((req.routeOptions.config as { accessBestEffort?: boolean } | undefined)?.accessBestEffort) return payload;
+      // Fail closed: whatever the handler produced (a secret value, say) is replaced before it leaves.
+      if (payload && typeof (payload as { destroy?: unknown }).destroy === 'function') (payload as { destroy: () => void }).destroy();
+      const msg = e instanceof StoreUnavailableError ? e.message : 'audit commit failed';
+      req.log.error({ requestId: c.requestId, err: msg }, 'audit/access rows not durable; answering 503');
+      reply.code(503);
+      reply.header('content-type', 'application/json; charset=utf-8');
+      reply.removeHeader('content-disposition');
+      reply.removeHeader('content-length');
+      return JSON.stringify({
+        error: {
+          code: 'audit_unavailable',
+          message: 'the audit log cannot be written right now, so the operation was not performed; retry later',
+          requestId: c.requestId,
+        },
+      });
+    }
+  });
+}

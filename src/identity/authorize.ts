@@ -1,0 +1,106 @@
+import type { EnvironmentRole, ProjectRole } from '../contract/roles.js';
+import type { Principal } from '../http/context.js';
+import { forbidden } from '../http/errors.js';
+
+/** Everything a caller may try on a project. docs/roles.md shows this matrix; authorize.test.ts checks it. */
+export const ACTIONS = [
+  'project.read',
+  'environment.create',
+  'member.manage',
+  'environment.member.manage',
+  'secret.list',
+  'secret.read',
+  'secret.write',
+  'apikey.manage',
+  'logs.read',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/** Actions decided by the caller's role in one environment (after restriction). */
+const ENV_ACTIONS: Readonly<Record<EnvironmentRole, readonly Action[]>> = {
+  ENVIRONMENT_OWNER: ['secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'environment.member.manage'],
+  MEMBER: ['secret.list', 'secret.read', 'secret.write'],
+  CONSUMER: ['secret.list', 'secret.read'],
+};
+/** Actions decided by the project role alone. */
+const PROJECT_ACTIONS: Readonly<Record<ProjectRole, readonly Action[]>> = {
+  OWNER: ['project.read', 'environment.create', 'member.manage', 'environment.member.manage', 'apikey.manage', 'logs.read'],
+  PROJECT_MANAGER: ['project.read', 'environment.create', 'member.manage', 'environment.member.manage', 'apikey.manage', 'logs.read'],
+  MEMBER: ['project.read'],
+  CONSUMER: ['project.read'],
+  AUDITOR: ['project.read', 'logs.read'],
+};
+/** How a project role reaches an environment that has no environment-level members. */
+const INHERITED: Readonly<Record<ProjectRole, EnvironmentRole | null>> = {
+  OWNER: 'ENVIRONMENT_OWNER',
+  PROJECT_MANAGER: 'ENVIRONMENT_OWNER',
+  MEMBER: 'MEMBER',
+  CONSUMER: 'CONSUMER',
+  AUDITOR: null,
+};
+const API_KEY_ACTIONS: Readonly<Record<string, readonly Action[]>> = {
+  MEMBER: ['secret.list', 'secret.read', 'secret.write'],
+  CONSUMER: ['secret.list', 'secret.read'],
+  AUDITOR: ['logs.read'],
+};
+/** The instance admin administers every project but reads secret values only through a membership. */
+const ADMIN_ACTIONS: readonly Action[] = ['project.read', 'environment.create', 'member.manage', 'environment.member.manage', 'apikey.manage', 'logs.read'];
+
+/** The facts a decision needs, loaded by the route from the store. */
+export interface AccessFacts {
+  readonly principal: Exclude<Principal, { kind: 'anonymous' }>;
+  readonly projectSlug: string;
+  readonly environmentSlug: string | null;
+  readonly projectRole: ProjectRole | null;
+  /** The caller's own role in this environment, if any */
+  readonly environmentRole: EnvironmentRole | null;
+  /** The environment has environment-level members, so project MEMBER/CONSUMER roles no longer reach it */
+  readonly environmentRestricted: boolean;
+  /** The caller has some environment membership in this project (grants project.read) */
+  readonly hasAnyEnvironmentRole: boolean;
+}
+
+export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string; readonly message: string };
+
+const ENV_SCOPED: ReadonlySet<Action> = new Set(['secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'environment.member.manage']);
+
+export function effectiveEnvironmentRole(f: AccessFacts): EnvironmentRole | null {
+  if (f.environmentRole) return f.environmentRole;
+  if (!f.projectRole) return null;
+  const inherited = INHERITED[f.projectRole];
+  if (f.environmentRestricted && inherited !== 'ENVIRONMENT_OWNER') return null;
+  return inherited;
+}
+
+export function decide(f: AccessFacts, action: Action): Decision {
+  const p = f.principal;
+  if (p.kind === 'apiKey') {
+    if (p.projectSlug !== f.projectSlug || (ENV_SCOPED.has(action) && p.environmentSlug !== f.environmentSlug)) {
+      return { allowed: false, reason: 'api_key_scope', message: `this API key is scoped to ${p.projectSlug}/${p.environmentSlug}` };
+    }
+    if ((API_KEY_ACTIONS[p.apiKey.role] ?? []).includes(action) || (action === 'project.read')) return { allowed: true };
+    return { allowed: false, reason: 'insufficient_role', message: `an API key with role ${p.apiKey.role} cannot ${action}` };
+  }
+  const admin = p.user.admin && ADMIN_ACTIONS.includes(action);
+  if (admin) return { allowed: true };
+  if (!f.projectRole && !f.hasAnyEnvironmentRole) {
+    return { allowed: false, reason: 'not_a_member', message: `you are not a member of project ${f.projectSlug}` };
+  }
+  if (f.projectRole && PROJECT_ACTIONS[f.projectRole].includes(action)) return { allowed: true };
+  if (action === 'project.read') return { allowed: true };
+  if (ENV_SCOPED.has(action) && f.environmentSlug !== null) {
+    const role = effectiveEnvironmentRole(f);
+    if (role && ENV_ACTIONS[role].includes(action)) return { allowed: true };
+    if (!role && f.environmentRestricted) {
+      return { allowed: false, reason: 'environment_restricted', message: `environment ${f.environmentSlug} is restricted to its own members` };
+    }
+    return { allowed: false, reason: 'insufficient_role', message: `your role (${role ?? f.projectRole ?? 'none'}) cannot ${action} in ${f.projectSlug}/${f.environmentSlug}` };
+  }
+  return { allowed: false, reason: 'insufficient_role', message: `your role (${f.projectRole ?? 'environment member'}) cannot ${action} in project ${f.projectSlug}` };
+}
+
+/** Throws a 403 whose reason lands in the Denied audit entry. */
+export function authorize(f: AccessFacts, action: Action): void {
+  const d = decide(f, action);
+  if (!d.allowed) throw forbidden(d.message, d.reason);
+}

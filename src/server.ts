@@ -1,0 +1,92 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createGroupCommitter } from './audit/committer.js';
+import type { Config } from './config.js';
+import { buildApp, type App } from './http/app.js';
+import type { AppDeps } from './http/deps.js';
+import { hashPassword } from './identity/passwords.js';
+import { KeyRing, loadOrCreateMasterKey } from './secrets/envelope.js';
+import { createSqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/types.js';
+
+export interface Server {
+  readonly app: App;
+  readonly store: Store;
+  readonly deps: AppDeps;
+  /** Lines for the operator (admin bootstrap, key file creation); printed once by main.ts */
+  readonly notices: readonly string[];
+  close(): Promise<void>;
+}
+
+/** Chooses the store adapter: the one place that knows there are several. */
+export async function openStore(config: Config): Promise<Store> {
+  if (config.databaseUrl) {
+    const { createPostgresStore } = await import('./store/postgres/postgres-store.js');
+    return createPostgresStore({ url: config.databaseUrl });
+  }
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  return createSqliteStore({ file: join(config.dataDir, 'bella.db') });
+}
+
+/** Composition root: config → store → services → app (not yet listening). */
+export async function createServer(config: Config, opts: { store?: Store; clock?: () => Date } = {}): Promise<Server> {
+  const notices: string[] = [];
+  const clock = opts.clock ?? (() => new Date());
+  let master = config.masterKey;
+  if (!master) {
+    const k = loadOrCreateMasterKey(config.dataDir);
+    if (k.created) notices.push(`Generated a master key in ${k.file} (mode 0600). Back it up: without it, stored secrets cannot be decrypted.`);
+    master = k.key;
+  }
+  const store = opts.store ?? (await openStore(config));
+  await store.migrate();
+  const committer = createGroupCommitter({ store, now: clock });
+  const deps: AppDeps = {
+    store,
+    committer,
+    keyring: new KeyRing(master),
+    clock,
+    cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(),
+    trustedProxies: config.trustedProxies,
+    logLevel: config.logLevel,
+  };
+  notices.push(...(await bootstrapAdmin(deps, config)));
+  const app = await buildApp(deps);
+  return {
+    app,
+    store,
+    deps,
+    notices,
+    async close() {
+      await app.close();
+      await committer.drain();
+      await store.close();
+    },
+  };
+}
+
+/** Creates the first instance admin; the creation is itself an audit entry by the System actor. */
+async function bootstrapAdmin(deps: AppDeps, config: Config): Promise<string[]> {
+  const email = config.adminEmail ?? 'admin@bella.local';
+  if (config.adminEmail ? await deps.store.getUserByEmail(email) : (await deps.store.countUsers()) > 0) return [];
+  const generated = config.adminPassword === null;
+  const password = config.adminPassword ?? randomBytes(18).toString('base64url');
+  const now = deps.clock().toISOString();
+  const user = { id: randomUUID(), email, name: 'Instance Admin', passwordHash: await hashPassword(password), admin: true, createdAt: now };
+  await deps.committer.submit({
+    work: (tx) => tx.insertUser(user),
+    audit: [
+      {
+        id: randomUUID(), timestamp: now, event: 'UserCreated',
+        actor: { type: 'System', id: null, email: null, name: 'bella-server', ip: null },
+        projectSlug: null, environmentSlug: null, resource: email, outcome: 'Success', requestId: null, userAgent: null,
+        reason: null, details: { userId: user.id, admin: true, bootstrap: true },
+      },
+    ],
+    access: [],
+  });
+  return generated
+    ? [`Created the instance admin ${email} with the one-time password: ${password}`, 'It is shown only now. Set BELLA_ADMIN_EMAIL and BELLA_ADMIN_PASSWORD to choose your own.']
+    : [`Created the instance admin ${email} (password from BELLA_ADMIN_PASSWORD).`];
+}
