@@ -1,0 +1,59 @@
+import type { EnvironmentView, ProjectView } from '../../../src/contract/api.js';
+import { Link, useDocumentTitle } from '../lib/router';
+import { useApi } from '../lib/use-api';
+import { ErrorState, Loading } from '../components/states';
+import { AuditLogsPage } from './audit-logs';
+import { AccessLogPage } from './access-log';
+import { SecretsPage } from './secrets';
+
+export type ProjectTab = 'audit-logs' | 'access-log' | 'secrets';
+
+const TAB_LABELS: Readonly<Record<ProjectTab, string>> = {
+  'audit-logs': 'Audit Logs',
+  'access-log': 'Access Log',
+  secrets: 'Secrets',
+};
+
+/** A project's frame: breadcrumb, name, the tab navigation; loads environments once for every tab. */
+export function ProjectLayout({ project, tab }: { project: string; tab: ProjectTab }) {
+  useDocumentTitle(`${TAB_LABELS[tab]} · ${project}`);
+  const base = `/api/v1/projects/${encodeURIComponent(project)}`;
+  const info = useApi<ProjectView & { project?: ProjectView }>(base);
+  const envs = useApi<{ environments: EnvironmentView[] }>(`${base}/environments`);
+  const p = info.status === 'ready' ? (info.data.project ?? info.data) : null;
+  const environments = envs.status === 'ready' ? envs.data.environments : [];
+
+  return (
+    <div className="page page-wide">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/">Projects</Link> <span aria-hidden="true">/</span> <span aria-current="page">{p?.name ?? project}</span>
+      </nav>
+      <h1 className="project-title">
+        {p?.name ?? project} <code className="muted">{project}</code>
+      </h1>
+      <nav aria-label="Project" className="tabs">
+        {(Object.keys(TAB_LABELS) as ProjectTab[]).map((t) => (
+          <Link
+            key={t}
+            to={`/projects/${encodeURIComponent(project)}/${t}`}
+            className={t === tab ? 'tab tab-active' : 'tab'}
+            aria-current={t === tab ? 'page' : undefined}
+          >
+            {TAB_LABELS[t]}
+          </Link>
+        ))}
+      </nav>
+      {info.status === 'error' ? (
+        <ErrorState error={info.error} what={`project ${project}`} onRetry={info.reload} />
+      ) : info.status === 'loading' ? (
+        <Loading label="Loading project…" />
+      ) : tab === 'audit-logs' ? (
+        <AuditLogsPage project={project} environments={environments} />
+      ) : tab === 'access-log' ? (
+        <AccessLogPage project={project} environments={environments} />
+      ) : (
+        <SecretsPage project={project} environments={environments} />
+      )}
+    </div>
+  );
+}
