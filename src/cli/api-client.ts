@@ -1,0 +1,106 @@
+import { deriveSigningKey, parseApiKey, signRequest } from '../contract/signing.js';
+import { CliError, EXIT } from './errors.js';
+import { httpError, networkError, type ErrorContext } from './http-errors.js';
+
+/** How requests authenticate. API keys are never sent: requests are HMAC-signed with a key derived from them. */
+export type ClientAuth =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'session'; readonly token: string }
+  | { readonly kind: 'apiKey'; readonly keyId: string; readonly signingKey: Buffer };
+
+export type QueryValue = string | number | readonly string[] | null | undefined;
+export type Query = Readonly<Record<string, QueryValue>>;
+
+export interface RequestOptions {
+  readonly query?: Query;
+  readonly body?: unknown;
+}
+
+export const USER_AGENT = 'bella-cli/0.1.0';
+/** Long enough for a 1000-entry page on a busy server; short enough that a hung server is noticed. */
+const TIMEOUT_MS = 60_000;
+
+export function apiKeyAuth(key: string): ClientAuth {
+  const parsed = parseApiKey(key);
+  if (!parsed) {
+    throw new CliError(EXIT.usage, 'that is not a Bella Baxter API key', 'API keys look like bax-<16 hex>-<48 hex>; create one with `bella api-keys create`.');
+  }
+  return { kind: 'apiKey', keyId: parsed.id, signingKey: deriveSigningKey(parsed.secret) };
+}
+
+/** Builds `?a=1&event=X&event=Y`, skipping unset values. */
+export function buildSearch(query: Query | undefined): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query ?? {})) {
+    if (value === undefined || value === null) continue;
+    if (Array.isArray(value)) for (const v of value) params.append(name, v);
+    else params.append(name, String(value));
+  }
+  const s = params.toString();
+  return s === '' ? '' : `?${s}`;
+}
+
+/** The headers that authenticate one request. */
+export function authHeaders(auth: ClientAuth, method: string, url: URL, body: string, now: Date): Record<string, string> {
+  if (auth.kind === 'session') return { authorization: `Bearer ${auth.token}` };
+  if (auth.kind === 'none') return {};
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  return {
+    'x-bella-key-id': auth.keyId,
+    'x-bella-timestamp': timestamp,
+    'x-bella-signature': signRequest(auth.signingKey, method, url.pathname, url.search, timestamp, body),
+  };
+}
+
+/** A thin JSON client for the Bella Baxter HTTP API that turns every failure into a CliError. */
+export class ApiClient {
+  readonly baseUrl: string;
+  readonly auth: ClientAuth;
+  private readonly ctx: ErrorContext;
+
+  constructor(baseUrl: string, auth: ClientAuth, urlFromEnv: boolean) {
+    this.baseUrl = baseUrl;
+    this.auth = auth;
+    this.ctx = { url: baseUrl, urlFromEnv, authKind: auth.kind };
+  }
+
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const url = new URL(`${this.baseUrl}${path}${buildSearch(opts.query)}`);
+    const body = opts.body === undefined ? '' : JSON.stringify(opts.body);
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': USER_AGENT,
+      ...authHeaders(this.auth, method, url, body, new Date()),
+    };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : body,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      text = await res.text();
+    } catch (err) {
+      throw networkError(err, this.ctx);
+    }
+    if (!res.ok) throw httpError(res.status, text, this.ctx);
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new CliError(EXIT.error, `the server at ${this.baseUrl} answered with something that is not JSON`, 'Check that BELLA_BAXTER_URL points at a Bella Baxter server.');
+    }
+  }
+
+  get<T>(path: string, query?: Query): Promise<T> {
+    return this.request<T>('GET', path, { query });
+  }
+}
+
+/** Encodes one path segment (emails contain @, which must stay a single segment). */
+export function seg(value: string): string {
+  return encodeURIComponent(value);
+}

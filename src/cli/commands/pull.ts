@@ -1,0 +1,68 @@
+import { chmodSync, existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { PullResponse } from '../../contract/api.js';
+import { seg } from '../api-client.js';
+import { CliError, EXIT } from '../errors.js';
+import { type CommandContext, print } from '../io.js';
+import { PULL_FORMATS, formatForPath, render, type PullFormat } from '../output/env-formats.js';
+import { openSession, requireProjectEnv, type ScopeFlags } from '../session.js';
+import { withScope, type ContextFactory } from './shared.js';
+
+/** Where pulled secrets go: stdout in a format, or a file (format from its extension). */
+export type PullTarget = { readonly kind: 'stdout'; readonly format: PullFormat } | { readonly kind: 'file'; readonly path: string; readonly format: PullFormat };
+
+export function pullTarget(output: string | undefined, cwd: string): PullTarget {
+  if (output === undefined) return { kind: 'file', path: join(cwd, '.env'), format: 'dotenv' };
+  const f = PULL_FORMATS.find((x) => x === output.toLowerCase());
+  if (f) return { kind: 'stdout', format: f };
+  const path = resolve(cwd, output);
+  return { kind: 'file', path, format: formatForPath(path) };
+}
+
+const exists = (path: string) => new CliError(EXIT.error, `${path} already exists`, 'Pass --force to overwrite it, or -o another path.');
+
+/** Writes 0600 from the first byte; replacing goes through a temp file so a crash never leaves half a file. */
+function writeSecretFile(path: string, text: string, force: boolean): void {
+  if (!force) {
+    try {
+      writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw exists(path);
+      throw err;
+    }
+    chmodSync(path, 0o600);
+    return;
+  }
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+async function pull(ctx: CommandContext, flags: ScopeFlags & { output?: string; force?: boolean }): Promise<void> {
+  const target = pullTarget(flags.output, ctx.env.cwd);
+  // Refuse before fetching: a pull is an audited bulk read, so do not make one that cannot be written.
+  if (target.kind === 'file' && existsSync(target.path) && !flags.force) throw exists(target.path);
+  const session = openSession(ctx.env);
+  const { project, environment } = await requireProjectEnv(session, flags);
+  const res = await session.client.request<PullResponse>('POST', `/api/v1/projects/${seg(project)}/environments/${seg(environment)}/pull`);
+  const text = render(target.format, res.secrets);
+  if (target.kind === 'stdout') return print(ctx, text);
+  writeSecretFile(target.path, text, flags.force === true);
+  const n = Object.keys(res.secrets).length;
+  print(ctx, `Wrote ${n} ${n === 1 ? 'secret' : 'secrets'} from ${project}/${environment} to ${target.path} (mode 0600).`);
+}
+
+export function registerPullCommand(program: Command, context: ContextFactory): void {
+  withScope(program.command('pull'))
+    .description('fetch every secret of an environment into .env (or another file, or stdout)')
+    .option('-o, --output <format|path>', 'dotenv, json or yaml to print to stdout; or a file path (default: ./.env)')
+    .option('--force', 'overwrite the file if it exists')
+    .action((flags: ScopeFlags & { output?: string; force?: boolean }) => pull(context(), flags));
+}

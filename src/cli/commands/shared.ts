@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { usageError } from '../errors.js';
+import { type CommandContext, print, terminalWidth } from '../io.js';
+import { colorEnabled, palette } from '../output/color.js';
+import { renderTable, type Column } from '../output/table.js';
+
+/** Builds the per-invocation context lazily, so `--help` never touches the environment. */
+export type ContextFactory = () => CommandContext;
+
+export const SIMPLE_FORMATS = ['table', 'json'] as const;
+export type SimpleFormat = (typeof SIMPLE_FORMATS)[number];
+
+export function simpleFormat(value: string | undefined): SimpleFormat {
+  if (value === undefined) return 'table';
+  const f = SIMPLE_FORMATS.find((x) => x === value.trim().toLowerCase());
+  if (!f) throw usageError(`invalid --output ${JSON.stringify(value)}`, `Valid values: ${SIMPLE_FORMATS.join(', ')}.`);
+  return f;
+}
+
+/** Adds `-o, --output table|json` to a listing command. */
+export function withOutput(cmd: Command): Command {
+  return cmd.option('-o, --output <format>', 'table or json', undefined);
+}
+
+/** Prints rows as a table fitted to the terminal, or as a JSON array with the server's field names. */
+export function printRows<R>(ctx: CommandContext, format: SimpleFormat, columns: readonly Column<R>[], rows: readonly R[], empty: string): void {
+  if (format === 'json') return print(ctx, `${JSON.stringify(rows, null, 2)}\n`);
+  if (rows.length === 0) return print(ctx, empty);
+  print(ctx, renderTable(columns, rows, terminalWidth(ctx), palette(colorEnabled(ctx.env, ctx.io.stdout))).join('\n'));
+}
+
+/** Adds -p/--project and -e/--environment with their shared help. */
+export function withScope(cmd: Command, environment = true): Command {
+  cmd.option('-p, --project <slug>', 'project (default: API key scope, BELLA_BAXTER_PROJECT, .bella)');
+  if (environment) cmd.option('-e, --environment <slug>', 'environment (default: API key scope, BELLA_BAXTER_ENV, .bella)');
+  return cmd;
+}

@@ -1,0 +1,47 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** The default server when BELLA_BAXTER_URL is unset: the server's own default bind address. */
+export const DEFAULT_URL = 'http://127.0.0.1:8080';
+
+/**
+ * Everything the CLI reads from its process environment, read once in main.ts and passed down,
+ * so unit tests can build a CliEnv without touching process.env.
+ */
+export interface CliEnv {
+  readonly url: string;
+  /** True when the URL came from BELLA_BAXTER_URL (error hints then name the variable) */
+  readonly urlFromEnv: boolean;
+  readonly apiKey: string | null;
+  readonly project: string | null;
+  readonly environment: string | null;
+  readonly configDir: string;
+  readonly cwd: string;
+  readonly noColor: boolean;
+  readonly forceColor: boolean;
+  readonly columns: number | null;
+}
+
+function nonEmpty(v: string | undefined): string | null {
+  return v !== undefined && v.trim() !== '' ? v.trim() : null;
+}
+
+/** Reads the CLI's environment variables. `vars` defaults to process.env. */
+export function readCliEnv(vars: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): CliEnv {
+  const url = nonEmpty(vars.BELLA_BAXTER_URL);
+  const cols = Number(vars.COLUMNS);
+  return {
+    url: (url ?? DEFAULT_URL).replace(/\/+$/, ''),
+    urlFromEnv: url !== null,
+    apiKey: nonEmpty(vars.BELLA_BAXTER_API_KEY),
+    project: nonEmpty(vars.BELLA_BAXTER_PROJECT),
+    environment: nonEmpty(vars.BELLA_BAXTER_ENV),
+    // The issue fixes the location: ~/.config/bella-cli/ (HOME decides where ~ is).
+    configDir: join(vars.HOME ?? homedir(), '.config', 'bella-cli'),
+    cwd,
+    // https://no-color.org: any non-empty value disables colour.
+    noColor: vars.NO_COLOR !== undefined && vars.NO_COLOR !== '',
+    forceColor: vars.FORCE_COLOR !== undefined && vars.FORCE_COLOR !== '' && vars.FORCE_COLOR !== '0',
+    columns: Number.isInteger(cols) && cols > 0 ? cols : null,
+  };
+}

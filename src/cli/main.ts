@@ -1,0 +1,11 @@
+import { runCli } from './run.js';
+
+// `bella … | head` closes the pipe early: that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, process.env, process.cwd());
+// Exit explicitly once stdout has drained: idle keep-alive sockets must not hold the process open.
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,78 @@
+import type { Paint, Palette } from './color.js';
+import { displayWidth, padEnd, sanitize, truncate } from './text.js';
+
+/** One table column. Columns without `min` keep their natural width; `drop` orders what goes first when too narrow. */
+export interface Column<R> {
+  readonly header: string;
+  readonly value: (row: R) => string;
+  /** Narrowest the column may be cut to (with …); omitted = never cut */
+  readonly min?: number;
+  /** Columns with the highest number are dropped first when even the minimum widths do not fit; omitted = never */
+  readonly drop?: number;
+  /** Colour for a cell, decided from the row (e.g. Denied in red) */
+  readonly paint?: (row: R, palette: Palette) => Paint | null;
+}
+
+const GAP = '  ';
+
+/** Widths that fit `width`, or null when the minimum widths do not fit. */
+function fitWidths(natural: number[], mins: number[], width: number): number[] | null {
+  const widths = [...natural];
+  const total = () => widths.reduce((a, b) => a + b, 0) + GAP.length * (widths.length - 1);
+  let excess = total() - width;
+  while (excess > 0) {
+    // Shave the widest column that can still give; that keeps the short ones readable.
+    let best = -1;
+    for (let i = 0; i < widths.length; i++) {
+      if ((widths[i] as number) > (mins[i] as number) && (best < 0 || (widths[i] as number) > (widths[best] as number))) best = i;
+    }
+    if (best < 0) return null;
+    widths[best] = (widths[best] as number) - 1;
+    excess--;
+  }
+  return widths;
+}
+
+/**
+ * Renders aligned columns that fit in `width` terminal cells: cuts shrinkable columns with …,
+ * then drops optional columns, never printing a line wider than the terminal.
+ */
+export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[], width: number, palette: Palette): string[] {
+  let active = [...columns];
+  const texts = (cols: readonly Column<R>[]) => rows.map((r) => cols.map((c) => sanitize(c.value(r))));
+  for (;;) {
+    const cells = texts(active);
+    const natural = active.map((c, i) => Math.max(displayWidth(c.header), ...cells.map((row) => displayWidth(row[i] as string))));
+    const mins = active.map((c, i) => Math.min(natural[i] as number, c.min ?? (natural[i] as number)));
+    const widths = fitWidths(natural, mins, width);
+    const droppable = active.filter((c) => c.drop !== undefined);
+    if (widths === null && droppable.length > 0) {
+      const victim = droppable.reduce((a, b) => ((b.drop as number) > (a.drop as number) ? b : a));
+      active = active.filter((c) => c !== victim);
+      continue;
+    }
+    const w = widths ?? mins;
+    const line = (values: readonly string[], paints: readonly (Paint | null)[]) =>
+      values
+        .map((v, i) => {
+          const cut = truncate(v, w[i] as number);
+          const padded = i === values.length - 1 ? cut : padEnd(cut, w[i] as number);
+          const p = paints[i];
+          return p ? p(padded) : padded;
+        })
+        .join(GAP)
+        .trimEnd();
+    const header = line(
+      active.map((c) => c.header),
+      active.map(() => palette.bold),
+    );
+    const body = rows.map((r, ri) =>
+      line(
+        cells[ri] as string[],
+        active.map((c) => c.paint?.(r, palette) ?? null),
+      ),
+    );
+    // Last resort when nothing more can be dropped: cut whole lines (only colourless text gets here in practice).
+    return [header, ...body].map((l) => (widths === null ? truncate(l, width) : l));
+  }
+}

@@ -1,0 +1,48 @@
+import { Command } from 'commander';
+import { registerApiKeyCommands } from './commands/api-keys.js';
+import { registerAuthCommands } from './commands/auth.js';
+import { registerContextCommands } from './commands/context.js';
+import { registerLogCommands } from './commands/logs.js';
+import { registerMemberCommands } from './commands/members.js';
+import { registerProjectCommands } from './commands/projects.js';
+import { registerPullCommand } from './commands/pull.js';
+import { registerSecretCommands } from './commands/secrets.js';
+import type { ContextFactory } from './commands/shared.js';
+
+export const VERSION = '0.1.0';
+
+const EXIT_CODES_HELP = `
+Environment:
+  BELLA_BAXTER_URL       server (default http://127.0.0.1:8080)
+  BELLA_BAXTER_API_KEY   API key (bax-…), used instead of the stored login; requests are HMAC-signed
+  BELLA_BAXTER_PROJECT   default project;  BELLA_BAXTER_ENV  default environment
+  NO_COLOR               disable colour
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 not authenticated or not permitted, 4 not found, 5 server unavailable.
+Reference: docs/cli.md`;
+
+/** Builds the command tree. Usage errors throw (exitOverride) so main.ts maps them to exit code 2. */
+export function buildProgram(context: ContextFactory, writeOut: (s: string) => void, writeErr: (s: string) => void): Command {
+  const program = new Command('bella')
+    .description('Bella Baxter: secrets with an audit trail')
+    .version(VERSION, '-V, --version')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut, writeErr });
+  registerAuthCommands(program, context);
+  registerContextCommands(program, context);
+  registerProjectCommands(program, context);
+  registerMemberCommands(program, context);
+  registerSecretCommands(program, context);
+  registerPullCommand(program, context);
+  registerApiKeyCommands(program, context);
+  registerLogCommands(program, context);
+  // Every command: unknown options and stray arguments are usage errors, reported by commander.
+  const strict = (cmd: Command) => {
+    cmd.exitOverride().allowExcessArguments(false);
+    cmd.commands.forEach(strict);
+  };
+  strict(program);
+  return program;
+}
