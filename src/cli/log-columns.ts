@@ -18,11 +18,12 @@ const dash = (v: string | null) => v ?? '-';
 /** Columns of `bella audit list`; request id goes first when the terminal is narrow, then environment, then project. */
 export const AUDIT_COLUMNS: readonly Column<AuditEntry>[] = [
   { header: 'TIME (UTC)', value: (e) => shortTime(e.timestamp) },
-  { header: 'EVENT', value: (e) => e.event, min: 10 },
-  { header: 'ACTOR', value: (e) => actorLabel(e.actor), min: 8 },
+  // Event names are never cut: they are what people scan for.
+  { header: 'EVENT', value: (e) => e.event },
+  { header: 'ACTOR', value: (e) => actorLabel(e.actor), min: 10 },
   { header: 'PROJECT', value: (e) => dash(e.projectSlug), min: 6, drop: 2 },
   { header: 'ENV', value: (e) => dash(e.environmentSlug), min: 5, drop: 3 },
-  { header: 'RESOURCE', value: (e) => dash(e.resource), min: 8 },
+  { header: 'RESOURCE', value: (e) => dash(e.resource), min: 10 },
   {
     header: 'OUTCOME',
     value: (e) => e.outcome,
@@ -37,7 +38,7 @@ export const ACCESS_COLUMNS: readonly Column<AccessEntry>[] = [
   { header: 'METHOD', value: (e) => e.method },
   { header: 'STATUS', value: (e) => String(e.status), paint: (e, p) => (e.status >= 400 ? p.red : null) },
   { header: 'MS', value: (e) => String(Math.round(e.durationMs)), drop: 1 },
-  { header: 'PATH', value: (e) => e.path, min: 12 },
+  { header: 'PATH', value: (e) => e.path, min: 24 },
   { header: 'ACTOR', value: (e) => actorLabel(e.actor), min: 8 },
   { header: 'PROJECT', value: (e) => dash(e.projectSlug), min: 6, drop: 2 },
   { header: 'ENV', value: (e) => dash(e.environmentSlug), min: 5, drop: 3 },

@@ -19,7 +19,8 @@ export interface RawLogFlags {
   readonly requestId?: string;
   readonly limit?: string;
   readonly output?: string;
-  readonly escapeFormulas?: boolean;
+  /** commander's --no-neutralize sets this to false */
+  readonly neutralize?: boolean;
 }
 
 export interface RawAuditFlags extends RawLogFlags {
@@ -40,7 +41,7 @@ export interface LogListing {
   readonly project: string | undefined;
   readonly limit: number | null;
   readonly format: ListFormat;
-  readonly escapeFormulas: boolean;
+  readonly neutralize: boolean;
 }
 
 /** Rows a table shows when --limit is not given. */
@@ -79,14 +80,14 @@ function common(raw: RawLogFlags, now: Date): Omit<LogListing, 'query'> & { quer
   }
   const since = timeFlag(raw.since, '--since', now);
   const until = timeFlag(raw.until, '--until', now);
-  if (since !== undefined && until !== undefined && since > until) {
-    throw usageError(`--since (${since}) is after --until (${until})`, 'Swap them, or widen the window.');
+  if (since !== undefined && until !== undefined && since >= until) {
+    throw usageError(`--since (${since}) is not before --until (${until})`, 'Swap them, or widen the window.');
   }
   return {
     project: raw.project === undefined ? undefined : checkSlug(raw.project, 'project'),
     format,
     limit: limit ?? (format === 'table' ? DEFAULT_TABLE_ROWS : null),
-    escapeFormulas: raw.escapeFormulas !== false,
+    neutralize: raw.neutralize !== false,
     query: {
       environment: raw.environment === undefined ? undefined : checkSlug(raw.environment, 'environment'),
       since,

@@ -26,7 +26,7 @@ export function tableFooter(shown: number, more: boolean, limit: number): string
 }
 
 function writerFor(listing: LogListing, csvColumns: readonly string[]): EntryWriter {
-  if (listing.format === 'csv') return csvWriter(csvColumns, listing.escapeFormulas);
+  if (listing.format === 'csv') return csvWriter(csvColumns, listing.neutralize);
   return listing.format === 'json' ? jsonWriter() : ndjsonWriter();
 }
 

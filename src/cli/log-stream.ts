@@ -59,11 +59,11 @@ export function ndjsonWriter(): EntryWriter {
   return { begin: () => '', entry: (e) => `${JSON.stringify(e)}\n`, end: () => '' };
 }
 
-export function csvWriter(columns: readonly string[], escapeFormulas: boolean): EntryWriter {
+export function csvWriter(columns: readonly string[], neutralize: boolean): EntryWriter {
   return {
     // Header cells are fixed names, never user data: no neutralisation needed.
     begin: () => csvRecord(columns, false),
-    entry: (e) => csvRecord(columns.map((c) => fieldAt(e, c)), escapeFormulas),
+    entry: (e) => csvRecord(columns.map((c) => fieldAt(e, c)), neutralize),
     end: () => '',
   };
 }

@@ -25,7 +25,7 @@ function commonFlags(cmd: Command): Command {
     .option('--request-id <id>', 'one request\'s entries')
     .option('--limit <n>', 'at most n entries (table default 100; exports default all)')
     .option('-o, --output <format>', 'table (default), json, csv or ndjson')
-    .addOption(new Option('--no-escape-formulas', 'csv: write cells starting with = + - @ tab or CR as stored (default: prefix \')'));
+    .addOption(new Option('--no-neutralize', 'csv: write cells starting with = + - @ tab or CR exactly as stored (default: prefix \')'));
 }
 
 export function registerLogCommands(program: Command, context: ContextFactory): void {
