@@ -5,21 +5,32 @@ import { record } from './deps.js';
 import { AppError, ERROR_CATALOG, type ErrorCode } from './errors.js';
 
 /** Turns a validation issue list into one readable sentence: `body.role: must be one of …`. */
-function describeValidation(err: FastifyError & { validation?: unknown; validationContext?: string }): string {
+function describeValidation(err: FastifyError & { validation?: unknown; validationContext?: string }, accepted: readonly string[]): string {
   const issues = (err.validation ?? []) as { instancePath?: string; message?: string; params?: { issue?: { path?: unknown[] } } }[];
   const where = err.validationContext ?? 'request';
   const parts = issues.slice(0, 5).map((i) => {
     const path = i.instancePath ? i.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
-    const msg = (i.message ?? 'is invalid').replace(/^Invalid input: /, '');
+    let msg = (i.message ?? 'is invalid').replace(/^Invalid input: /, '');
+    if (where === 'body' && !path && /received (undefined|null)$/.test(msg)) msg = 'missing: send a JSON object';
+    if (/^Unrecognized key/.test(msg) && accepted.length) msg += ` (accepted: ${accepted.join(', ')})`;
     return `${where}${path ? `.${path}` : ''}: ${msg}`;
   });
   return parts.length ? parts.join('; ') : `${where} is invalid`;
 }
 
-function toAppError(err: FastifyError): AppError | null {
+/** The keys a route's schema accepts in the failing part (querystring, body…), to say what is allowed. */
+function acceptedKeys(req: FastifyRequest, err: { validationContext?: string }): string[] {
+  const schema = (req.routeOptions.schema as Record<string, unknown> | undefined)?.[err.validationContext ?? ''];
+  const shape = (schema as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function toAppError(err: FastifyError, req: FastifyRequest): AppError | null {
   if (err instanceof AppError) return err;
-  if (hasZodFastifySchemaValidationErrors(err)) return new AppError('validation_failed', describeValidation(err));
-  if ((err as { validation?: unknown }).validation) return new AppError('validation_failed', describeValidation(err));
+  const v = err as FastifyError & { validation?: unknown; validationContext?: string };
+  if (hasZodFastifySchemaValidationErrors(err) || v.validation) {
+    return new AppError('validation_failed', describeValidation(v, acceptedKeys(req, v)));
+  }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('payload_too_large', 'the request body is larger than the 512 KiB limit');
@@ -48,7 +59,7 @@ function recordRefusal(deps: AppDeps, req: FastifyRequest, e: AppError): void {
 
 export function registerErrorHandling(app: FastifyInstance, deps: AppDeps): void {
   app.setErrorHandler(async (err: FastifyError, req, reply) => {
-    const e = toAppError(err);
+    const e = toAppError(err, req);
     const requestId = req.ctx?.requestId ?? req.id;
     if (!e) {
       req.log.error({ requestId, err: { message: err.message, stack: err.stack } }, 'unhandled error');

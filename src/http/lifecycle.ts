@@ -42,7 +42,8 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
   });
 
   // Keep the raw body: API-key signatures cover its exact bytes.
-  app.removeContentTypeParser('application/json');
+  // JSON only: a text/plain body is a 415, not a string the schema then rejects obscurely.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = body as string;
     req.rawBody = text;
