@@ -1,0 +1,48 @@
+import { auditWhere, type Dialect } from '../store/log-sql.js';
+import type { AuditFilter } from '../store/types.js';
+
+/**
+ * SQL for the proposed Store methods histogramAudit and oldestAudit, for both adapters. Kept here so
+ * the adapters implement each method in one call (run the statement, map the rows) and the same
+ * filter semantics as queryAudit (auditWhere) apply to the chart and the table.
+ */
+
+/** Milliseconds since the epoch of the `ts` column, as an exact integer (no float drift at bucket edges). */
+export const SQLITE_TS_EPOCH_MS = "CAST(ROUND(unixepoch(ts, 'subsec') * 1000) AS INTEGER)";
+/** For a timestamptz `ts` column (use `ts::timestamptz` inside if the column is text). */
+export const POSTGRES_TS_EPOCH_MS = 'CAST(floor(extract(epoch FROM ts) * 1000) AS BIGINT)';
+
+export interface Statement {
+  readonly sql: string;
+  readonly params: unknown[];
+}
+
+/**
+ * One grouped pass over the matching rows: bucket index and outcome with their counts. The caller's
+ * filter must carry the range as since/until (computeHistogram does), so the ts index bounds it.
+ * Rows: { bucket: number, outcome: 'Success' | 'Denied', count: number } (pg returns count as text).
+ */
+export function auditHistogramSql(filter: AuditFilter, d: Dialect, epochMs: string, bucketMs: number, from: string): Statement {
+  const w = auditWhere(filter, d);
+  // Inlined as integer literals, not placeholders: they precede the WHERE clause in the text, and
+  // SQLite's positional ? would bind them out of order. Both are integers the server computed.
+  const fromMs = Math.trunc(Date.parse(from));
+  const size = Math.trunc(bucketMs);
+  if (!Number.isSafeInteger(fromMs) || !Number.isSafeInteger(size) || size < 1) throw new RangeError('histogram bounds must be integers');
+  return {
+    sql: `SELECT (${epochMs} - ${fromMs}) / ${size} AS bucket, outcome, COUNT(*) AS count FROM audit_log ${w.sql} GROUP BY 1, 2`,
+    params: w.params,
+  };
+}
+
+/** The oldest matching timestamp: MIN over the ts index, which stops at the first matching row. */
+export function oldestAuditSql(filter: AuditFilter, d: Dialect): Statement {
+  const w = auditWhere(filter, d);
+  return { sql: `SELECT MIN(ts) AS oldest FROM audit_log ${w.sql}`, params: w.params };
+}
+
+/**
+ * Index that makes the page's usual chart (one project, a time range, optionally an outcome)
+ * index-only: no table row is read. Proposed for both schemas.
+ */
+export const HISTOGRAM_INDEX_DDL = 'CREATE INDEX audit_project_ts ON audit_log(project_slug, ts, outcome, environment_slug, event)';

@@ -1,0 +1,179 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Outcome } from '../contract/events.js';
+import { auditQuerySchema } from '../contract/log-query.js';
+import { parseTimeBound, TIME_FORMS_HELP } from '../contract/time.js';
+import type { AppDeps } from '../http/deps.js';
+import { badRequest } from '../http/errors.js';
+import type { AuditFilter, Store } from '../store/types.js';
+import { logReadScope } from './log-scope.js';
+
+/**
+ * GET /api/v1/audit-logs/histogram: Success and Denied counts over time for the Audit Logs page's
+ * chart, with the list's filters. The store answers one grouped query (see audit-histogram-sql.ts),
+ * so the cost is one index range scan, never a row transfer, however many rows match.
+ */
+export interface HistogramCount {
+  /** bucket index: floor((timestamp - from) / bucketMs) */
+  readonly bucket: number;
+  readonly outcome: Outcome;
+  readonly count: number;
+}
+
+/** The Store methods the histogram needs (proposed additions to Store; a scan fallback exists meanwhile). */
+export interface AuditHistogramSource {
+  /** Counts of matching entries with from <= timestamp < to, grouped by bucket index and outcome */
+  histogramAudit(filter: AuditFilter, bucketMs: number, from: string, to: string): Promise<HistogramCount[]>;
+  /** Timestamp of the oldest matching entry, where an open-ended range starts; null when none match */
+  oldestAudit(filter: AuditFilter): Promise<string | null>;
+}
+
+export interface HistogramBucket {
+  /** UTC ISO start of the bucket */
+  readonly start: string;
+  readonly success: number;
+  readonly denied: number;
+}
+export interface HistogramResponse {
+  readonly bucketMs: number;
+  readonly from: string;
+  readonly to: string;
+  readonly buckets: HistogramBucket[];
+}
+
+export const DEFAULT_BUCKETS = 60;
+export const MAX_BUCKETS = 500;
+
+/** Bucket sizes people read easily; the smallest that fits the range into the requested count wins. */
+const NICE_BUCKETS_MS = [
+  1e3, 5e3, 10e3, 30e3, 60e3, 5 * 60e3, 10 * 60e3, 15 * 60e3, 30 * 60e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 12 * 3600e3, 86400e3,
+  7 * 86400e3, 30 * 86400e3,
+] as const;
+
+export function chooseBucketMs(rangeMs: number, buckets: number): number {
+  const want = Math.max(rangeMs, 1) / Math.max(buckets, 1);
+  return NICE_BUCKETS_MS.find((b) => b >= want) ?? Math.ceil(want / 86400e3) * 86400e3;
+}
+
+/** Lays the range on epoch-aligned buckets and fills the ones the store did not mention with zeros. */
+export async function computeHistogram(
+  source: AuditHistogramSource,
+  filter: AuditFilter,
+  opts: { readonly buckets: number; readonly now: Date },
+): Promise<HistogramResponse> {
+  const toMs = filter.until ? Date.parse(filter.until) : opts.now.getTime();
+  let fromMs: number;
+  if (filter.since) fromMs = Date.parse(filter.since);
+  else {
+    const oldest = await source.oldestAudit(filter);
+    fromMs = oldest ? Date.parse(oldest) : toMs - 3600e3;
+  }
+  if (fromMs >= toMs) fromMs = toMs - 1;
+  const bucketMs = chooseBucketMs(toMs - fromMs, opts.buckets);
+  // Aligned starts make bars comparable across reloads; the first bucket may start before `since`,
+  // but the counts still honour the filter's since (the store query uses the exact bounds).
+  const start = Math.floor(fromMs / bucketMs) * bucketMs;
+  const n = Math.max(1, Math.ceil((toMs - start) / bucketMs));
+  const from = new Date(start).toISOString();
+  const to = new Date(toMs).toISOString();
+  const rows = await source.histogramAudit({ ...filter, since: filter.since ?? from, until: to }, bucketMs, from, to);
+  const buckets: HistogramBucket[] = Array.from({ length: n }, (_, i) => ({ start: new Date(start + i * bucketMs).toISOString(), success: 0, denied: 0 }));
+  for (const r of rows) {
+    const b = buckets[r.bucket] as { success: number; denied: number } | undefined;
+    if (!b) continue;
+    if (r.outcome === 'Denied') b.denied += r.count;
+    else b.success += r.count;
+  }
+  return { bucketMs, from, to, buckets };
+}
+
+/**
+ * Interim source over the existing Store: pages through queryAudit and counts in memory, capped so a
+ * huge range cannot pin the server. Replaced by the store's grouped query once Store has it.
+ */
+export function createScanHistogramSource(store: Pick<Store, 'queryAudit'>, maxRows = 200_000): AuditHistogramSource {
+  async function* scan(filter: AuditFilter) {
+    let before: number | undefined;
+    for (let seen = 0; seen < maxRows; ) {
+      const page = await store.queryAudit({ ...filter, beforeSeq: before }, 1000);
+      yield* page;
+      seen += page.length;
+      const last = page[page.length - 1];
+      if (!last || page.length < 1000) return;
+      before = last.seq;
+    }
+  }
+  return {
+    async histogramAudit(filter, bucketMs, from) {
+      const base = Date.parse(from);
+      const counts = new Map<string, HistogramCount>();
+      for await (const e of scan(filter)) {
+        const bucket = Math.floor((Date.parse(e.timestamp) - base) / bucketMs);
+        const key = `${bucket}/${e.outcome}`;
+        const c = counts.get(key);
+        counts.set(key, { bucket, outcome: e.outcome, count: (c?.count ?? 0) + 1 });
+      }
+      return [...counts.values()];
+    },
+    async oldestAudit(filter) {
+      let oldest: string | null = null;
+      for await (const e of scan(filter)) if (oldest === null || e.timestamp < oldest) oldest = e.timestamp;
+      return oldest;
+    },
+  };
+}
+
+/** The store's own grouped query when the adapter has it, else the scan. */
+export function histogramSourceFor(store: Store): AuditHistogramSource {
+  const s = store as Store & Partial<AuditHistogramSource>;
+  if (typeof s.histogramAudit === 'function' && typeof s.oldestAudit === 'function') {
+    return { histogramAudit: s.histogramAudit.bind(s), oldestAudit: s.oldestAudit.bind(s) };
+  }
+  return createScanHistogramSource(store);
+}
+
+export const histogramQuerySchema = auditQuerySchema
+  .omit({ cursor: true, limit: true })
+  .extend({
+    buckets: z.coerce
+      .number({ message: `must be an integer from 1 to ${MAX_BUCKETS}` })
+      .int(`must be an integer from 1 to ${MAX_BUCKETS}`)
+      .min(1, `must be an integer from 1 to ${MAX_BUCKETS}`)
+      .max(MAX_BUCKETS, `must be an integer from 1 to ${MAX_BUCKETS}`)
+      .default(DEFAULT_BUCKETS),
+  })
+  .strict();
+type HistogramQuery = z.infer<typeof histogramQuerySchema>;
+
+function bound(name: string, v: string | undefined, now: Date): string | undefined {
+  if (v === undefined) return undefined;
+  const d = parseTimeBound(v, now);
+  if (!d) throw badRequest(`querystring.${name}: ${JSON.stringify(v.slice(0, 64))} is not ${TIME_FORMS_HELP}`);
+  return d.toISOString();
+}
+
+/** Registers the route with the list route's authorization: the same read scope, the same filters. */
+export function registerHistogramRoute(app: FastifyInstance, deps: AppDeps, source: AuditHistogramSource = histogramSourceFor(deps.store)): void {
+  app.get('/api/v1/audit-logs/histogram', { schema: { querystring: histogramQuerySchema } }, async (req) => {
+    const q = req.query as HistogramQuery;
+    const now = deps.clock();
+    const since = bound('since', q.since, now);
+    const until = bound('until', q.until, now);
+    if (since && until && since >= until) throw badRequest('querystring: since must be earlier than until');
+    const scope = await logReadScope(deps, req, q.project);
+    const filter: AuditFilter = {
+      ...scope,
+      project: q.project,
+      environment: q.environment,
+      since,
+      until,
+      actor: q.actor,
+      actorType: q.actorType,
+      requestId: q.requestId,
+      events: q.event as AuditFilter['events'],
+      outcome: q.outcome,
+      resource: q.resource,
+    };
+    return computeHistogram(source, filter, { buckets: q.buckets, now });
+  });
+}
