@@ -45,7 +45,7 @@ async function remove(deps: AppDeps, req: FastifyRequest, s: Scope, env: Environ
   const user = await targetUser(deps, email);
   const members = await deps.store.listMembers(s.project.id);
   const prev = members.find((m) => m.userId === user.id && m.environmentId === (env?.id ?? null))?.role ?? null;
-  if (prev === null) throw notFound(`${email} is not a member of ${s.project.slug}${env ? `/${env.slug}` : ''}`);
+  if (prev === null) throw new AppError('not_found', `${email} is not a member of ${s.project.slug}${env ? `/${env.slug}` : ''}`);
   if (env === null) guardOwner(s, [prev]);
   if (env === null && prev === 'OWNER' && members.filter((m) => m.environmentId === null && m.role === 'OWNER').length === 1) {
     throw new AppError('conflict', `${email} is the last OWNER of ${s.project.slug}; add another OWNER first`);
