@@ -29,8 +29,8 @@ function base(f: LogFilterBase, d: Dialect, where: string[], params: unknown[]):
   if (f.since !== undefined) where.push(`ts >= ${p(f.since)}`);
   if (f.until !== undefined) where.push(`ts < ${p(f.until)}`);
   if (f.actor !== undefined) {
-    const a = p(f.actor);
-    where.push(`(${d.ci('actor_email', a)} OR actor_name = ${a} OR actor_id = ${a})`);
+    // One placeholder per use: SQLite's positional ? cannot be referenced twice.
+    where.push(`(${d.ci('actor_email', p(f.actor))} OR actor_name = ${p(f.actor)} OR actor_id = ${p(f.actor)})`);
   }
   if (f.actorType !== undefined) where.push(`actor_type = ${p(f.actorType)}`);
   if (f.requestId !== undefined) where.push(`request_id = ${p(f.requestId)}`);
