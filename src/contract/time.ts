@@ -31,7 +31,8 @@ export function parseTimeBound(text: string, now: Date): Date | null {
     const d = new Date(t);
     if (Number.isNaN(d.getTime())) return null;
     const [y, mo, da] = t.slice(0, 10).split('-').map(Number) as [number, number, number];
-    if (mo < 1 || mo > 12 || da < 1 || da > 31 || y < 1970) return null;
+    // Reject 2026-02-31T…: Date would roll it over to March. Day 0 of the next month is this month's last day.
+    if (mo < 1 || mo > 12 || da < 1 || da > new Date(Date.UTC(y, mo, 0)).getUTCDate() || y < 1970) return null;
     const hh = Number(t.slice(11, 13));
     const mi = Number(t.slice(14, 16));
     if (hh > 23 || mi > 59) return null;
