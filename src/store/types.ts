@@ -159,6 +159,11 @@ export interface PurgeResult {
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
+  /**
+   * Prepares log storage for the months starting at `now` (ISO): PostgreSQL creates the monthly
+   * partitions ahead of time; SQLite has nothing to prepare. Idempotent; retention calls it each run.
+   */
+  ensurePartitions(now: string): Promise<void>;
   close(): Promise<void>;
   /**
    * Runs the units in one transaction, each inside its own savepoint (a failing unit rolls back alone

@@ -1,9 +1,175 @@
-import type { Store } from '../types.js';
+import pg from 'pg';
+import type { AccessEntry, AuditEntry } from '../../contract/entries.js';
+import { accessWhere, auditWhere, type Dialect } from '../log-sql.js';
+import { accessFromRow, auditFromRow } from '../rows.js';
+import type {
+  AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, MemberRow, ProjectRow, SecretRow, SessionRow, Store, UserRow,
+} from '../types.js';
+import { ensurePartitions, purgeLog } from './partitions.js';
+import { createPostgresWriter } from './postgres-writer.js';
+import { runMigrations } from './schema.js';
+
+const dialect: Dialect = { ph: (i) => `$${i}`, ci: (col, p) => `lower(${col}) = lower(${p})` };
 
 export interface PostgresStoreOptions {
   readonly url: string;
+  /** Connections for reads (the committer has its own); default 10 */
+  readonly poolSize?: number;
+  /** Shown in pg_stat_activity */
+  readonly applicationName?: string;
+  /** Clock used to create partitions ahead at migrate(); default real time */
+  readonly now?: () => Date;
 }
 
-export function createPostgresStore(_opts: PostgresStoreOptions): Store {
-  throw new Error('PostgreSQL support is being built (issue 4); unset BELLA_DATABASE_URL to use the embedded SQLite store');
+type Row = Record<string, unknown>;
+const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
+const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
+
+const user = (x: Row | undefined): UserRow | null =>
+  x ? { id: String(x.id), email: String(x.email), name: String(x.name), passwordHash: String(x.password_hash), admin: x.admin === true, createdAt: iso(x.created_at) } : null;
+const project = (x: Row | undefined): ProjectRow | null =>
+  x ? { id: String(x.id), slug: String(x.slug), name: String(x.name), wrappedKey: x.wrapped_key as Buffer, createdAt: iso(x.created_at) } : null;
+const env = (x: Row | undefined): EnvironmentRow | null =>
+  x ? { id: String(x.id), projectId: String(x.project_id), slug: String(x.slug), name: String(x.name), createdAt: iso(x.created_at) } : null;
+const apiKey = (x: Row | undefined): ApiKeyRow | null =>
+  x
+    ? {
+        id: String(x.id), projectId: String(x.project_id), environmentId: String(x.environment_id), name: String(x.name),
+        role: x.role as ApiKeyRow['role'], secretHash: String(x.secret_hash), wrappedSigningKey: x.wrapped_signing_key as Buffer,
+        createdAt: iso(x.created_at), createdBy: (x.created_by as string | null) ?? null, revokedAt: isoOrNull(x.revoked_at),
+      }
+    : null;
+const secret = (x: Row | undefined): SecretRow | null =>
+  x
+    ? {
+        id: String(x.id), environmentId: String(x.environment_id), key: String(x.key), version: Number(x.version),
+        ciphertext: (x.ciphertext as Buffer | null) ?? null, updatedAt: iso(x.updated_at),
+        updatedBy: (x.updated_by as string | null) ?? null, deleted: x.deleted === true,
+      }
+    : null;
+const member = (x: Row): MemberRow & { projectId: string } => ({
+  projectId: String(x.project_id), userId: String(x.user_id), email: String(x.email), name: String(x.name),
+  role: x.role as MemberRow['role'], environmentId: x.environment_id === '' ? null : String(x.environment_id),
+});
+
+/**
+ * The multi-node adapter. Reads go through a pool and see only committed rows; every write goes
+ * through commitBatch on the writer's one dedicated connection. Both reconnect by themselves.
+ */
+export function createPostgresStore(opts: PostgresStoreOptions): Store {
+  const applicationName = opts.applicationName ?? 'bella-server';
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 10,
+    application_name: applicationName,
+    connectionTimeoutMillis: 5000,
+    query_timeout: 30_000,
+    keepAlive: true,
+  });
+  // An idle pooled connection that breaks is discarded by the pool; without a listener it would crash the process.
+  pool.on('error', () => undefined);
+  const writer = createPostgresWriter({ url: opts.url, applicationName: `${applicationName} committer` });
+
+  const rows = async (sql: string, params: unknown[] = []): Promise<Row[]> => (await pool.query(sql, params)).rows as Row[];
+  const first = async (sql: string, params: unknown[]): Promise<Row | undefined> => (await rows(sql, params))[0];
+
+  const withClient = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const c = await pool.connect();
+    try {
+      const v = await fn(c);
+      c.release();
+      return v;
+    } catch (e) {
+      c.release(e as Error);
+      throw e;
+    }
+  };
+
+  return {
+    kind: 'postgres',
+    async migrate() {
+      await withClient(async (c) => {
+        await runMigrations(c);
+        await ensurePartitions(c, (opts.now ?? (() => new Date()))());
+      });
+    },
+    async ensurePartitions(now) {
+      await withClient((c) => ensurePartitions(c, new Date(now)));
+    },
+    async close() {
+      await writer.close();
+      await pool.end();
+    },
+    commitBatch: (units) => writer.commitBatch(units),
+    probeWritable: () => writer.probeWritable(),
+
+    getUserByEmail: async (email) => user(await first('SELECT * FROM users WHERE email = $1', [email.toLowerCase()])),
+    getUserById: async (id) => user(await first('SELECT * FROM users WHERE id = $1', [id])),
+    listUsers: async () => (await rows('SELECT * FROM users ORDER BY email COLLATE "C"')).map((x) => user(x) as UserRow),
+    countUsers: async () => Number((await first('SELECT count(*) AS n FROM users', []))?.n ?? 0),
+    async getSession(tokenHash) {
+      const x = await first('SELECT * FROM sessions WHERE token_hash = $1', [tokenHash]);
+      return x
+        ? ({
+            tokenHash: String(x.token_hash), userId: String(x.user_id), createdAt: iso(x.created_at),
+            expiresAt: iso(x.expires_at), revokedAt: isoOrNull(x.revoked_at),
+          } satisfies SessionRow)
+        : null;
+    },
+    getProjectBySlug: async (slug) => project(await first('SELECT * FROM projects WHERE slug = $1', [slug])),
+    getProjectById: async (id) => project(await first('SELECT * FROM projects WHERE id = $1', [id])),
+    listProjects: async () => (await rows('SELECT * FROM projects ORDER BY slug COLLATE "C"')).map((x) => project(x) as ProjectRow),
+    getEnvironment: async (projectId, slug) =>
+      env(await first('SELECT * FROM environments WHERE project_id = $1 AND slug = $2', [projectId, slug])),
+    getEnvironmentById: async (id) => env(await first('SELECT * FROM environments WHERE id = $1', [id])),
+    listEnvironments: async (projectId) =>
+      (await rows('SELECT * FROM environments WHERE project_id = $1 ORDER BY slug COLLATE "C"', [projectId])).map((x) => env(x) as EnvironmentRow),
+    listMembers: async (projectId) =>
+      (
+        await rows(
+          `SELECT m.*, u.email, u.name FROM members m JOIN users u ON u.id = m.user_id
+           WHERE m.project_id = $1 ORDER BY m.environment_id COLLATE "C", u.email COLLATE "C"`,
+          [projectId],
+        )
+      ).map(member),
+    listMembershipsOfUser: async (userId) =>
+      (await rows('SELECT m.*, u.email, u.name FROM members m JOIN users u ON u.id = m.user_id WHERE m.user_id = $1', [userId])).map(member),
+    getSecret: async (environmentId, key) =>
+      secret(
+        await first(
+          `SELECT s.*, v.ciphertext FROM secrets s LEFT JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
+           WHERE s.environment_id = $1 AND s.key = $2`,
+          [environmentId, key],
+        ),
+      ),
+    listSecrets: async (environmentId) =>
+      (
+        await rows(
+          `SELECT s.*, v.ciphertext FROM secrets s JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
+           WHERE s.environment_id = $1 AND NOT s.deleted ORDER BY s.key COLLATE "C"`,
+          [environmentId],
+        )
+      ).map((x) => secret(x) as SecretRow),
+    getApiKey: async (id) => apiKey(await first('SELECT * FROM api_keys WHERE id = $1', [id])),
+    async listApiKeys(projectId, environmentId) {
+      const xs = environmentId
+        ? await rows('SELECT * FROM api_keys WHERE project_id = $1 AND environment_id = $2 ORDER BY created_at', [projectId, environmentId])
+        : await rows('SELECT * FROM api_keys WHERE project_id = $1 ORDER BY created_at', [projectId]);
+      return xs.map((x) => apiKey(x) as ApiKeyRow);
+    },
+    getSetting: async (key) => {
+      const x = await first('SELECT value FROM settings WHERE key = $1', [key]);
+      return x ? String(x.value) : null;
+    },
+    async queryAudit(filter: AuditFilter, limit: number): Promise<AuditEntry[]> {
+      const w = auditWhere(filter, dialect);
+      return (await rows(`SELECT * FROM audit_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, w.params)).map(auditFromRow);
+    },
+    async queryAccess(filter: AccessFilter, limit: number): Promise<AccessEntry[]> {
+      const w = accessWhere(filter, dialect);
+      return (await rows(`SELECT * FROM access_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, w.params)).map(accessFromRow);
+    },
+    purgeAudit: (olderThan, batchSize) => purgeLog(pool, 'audit_log', olderThan, batchSize),
+    purgeAccess: (olderThan, batchSize) => purgeLog(pool, 'access_log', olderThan, batchSize),
+  };
 }

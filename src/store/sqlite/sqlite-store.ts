@@ -103,6 +103,9 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
       seqAudit = nextSeq('audit_log');
       seqAccess = nextSeq('access_log');
     },
+    async ensurePartitions() {
+      // One table per log, nothing to create ahead of time.
+    },
     async close() {
       await lock.run(async () => {
         reader?.close();

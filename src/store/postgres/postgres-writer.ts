@@ -1,0 +1,159 @@
+import pg from 'pg';
+import { ACCESS_COLUMNS, AUDIT_COLUMNS, accessValues, auditValues } from '../rows.js';
+import { SerialLock } from '../serial-lock.js';
+import type { StoreTx, Unit, UnitOutcome } from '../types.js';
+import { UniqueViolationError } from '../types.js';
+import { createPostgresTx } from './postgres-tx.js';
+
+export interface WriterOptions {
+  readonly url: string;
+  readonly applicationName: string;
+}
+
+/** Session settings of the committer's connection; the why of each is in docs/operations.md. */
+const WRITER_SETTINGS = [
+  // A commit is acknowledged only once it is flushed to the WAL on disk (invariant 3).
+  'SET synchronous_commit = on',
+  // A node that dies mid-batch must not hold the log_seq rows (and so every other node) for long.
+  "SET idle_in_transaction_session_timeout = '15s'",
+  "SET statement_timeout = '30s'",
+];
+
+const insertSql = (table: string, columns: readonly string[], rows: number) => {
+  const tuples: string[] = [];
+  for (let r = 0; r < rows; r++) tuples.push(`(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`);
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`;
+};
+
+/**
+ * The committer's one dedicated connection (never a pool client that a read could borrow). It is
+ * (re)opened lazily: after the database went away, the next batch reconnects, so service resumes by
+ * itself. Batches and probes are serialised on it.
+ */
+export function createPostgresWriter(opts: WriterOptions) {
+  let client: pg.Client | null = null;
+  let healthy = false;
+  const lock = new SerialLock();
+  const tx: StoreTx = createPostgresTx(() => {
+    if (!client) throw new Error('the writer connection is closed');
+    return client;
+  });
+
+  async function connect(): Promise<pg.Client> {
+    if (client && healthy) return client;
+    drop();
+    const c = new pg.Client({
+      connectionString: opts.url,
+      application_name: opts.applicationName,
+      connectionTimeoutMillis: 5000,
+      query_timeout: 35_000,
+      keepAlive: true,
+    });
+    // Errors between queries (socket reset) arrive here; mark the connection for replacement.
+    c.on('error', () => {
+      if (client === c) healthy = false;
+    });
+    c.on('end', () => {
+      if (client === c) healthy = false;
+    });
+    try {
+      await c.connect();
+      for (const s of WRITER_SETTINGS) await c.query(s);
+    } catch (e) {
+      c.end().catch(() => undefined);
+      throw e;
+    }
+    client = c;
+    healthy = true;
+    return c;
+  }
+
+  /** Forgets the connection; its state is unknown after a failure, so it is never reused. */
+  function drop(): void {
+    const c = client;
+    client = null;
+    healthy = false;
+    if (c) c.end().catch(() => undefined);
+  }
+
+  async function runUnit(c: pg.Client, unit: Unit, seq: { audit: number; access: number }): Promise<UnitOutcome> {
+    const before = { ...seq };
+    await c.query('SAVEPOINT unit');
+    try {
+      const value = unit.work ? await unit.work(tx) : undefined;
+      // unit.audit is read only now: the work may have appended rows that depend on its result.
+      if (unit.audit.length > 0) {
+        const values = unit.audit.flatMap((e) => auditValues(++seq.audit, e, e.timestamp));
+        await c.query(insertSql('audit_log', AUDIT_COLUMNS, unit.audit.length), values);
+      }
+      if (unit.access.length > 0) {
+        const values = unit.access.flatMap((e) => accessValues(++seq.access, e, e.timestamp));
+        await c.query(insertSql('access_log', ACCESS_COLUMNS, unit.access.length), values);
+      }
+      await c.query('RELEASE SAVEPOINT unit');
+      return { ok: true, value };
+    } catch (error) {
+      seq.audit = before.audit;
+      seq.access = before.access;
+      // If the connection is gone these throw too, and the whole batch fails (as it must).
+      await c.query('ROLLBACK TO SAVEPOINT unit');
+      await c.query('RELEASE SAVEPOINT unit');
+      const code = (error as { code?: string }).code;
+      return { ok: false, error: code === '23505' ? new UniqueViolationError((error as Error).message) : error };
+    }
+  }
+
+  return {
+    commitBatch(units: readonly Unit[]): Promise<UnitOutcome[]> {
+      return lock.run(async () => {
+        const c = await connect();
+        try {
+          await c.query('BEGIN');
+          // Both counters, always in the same order (no deadlock between nodes), held until COMMIT:
+          // the next node's batch waits here, so its seq values follow ours and it commits after us.
+          const r = await c.query<{ log: string; last: string }>('SELECT log, last FROM log_seq ORDER BY log FOR UPDATE');
+          const start = Object.fromEntries(r.rows.map((x) => [x.log, Number(x.last)]));
+          const seq = { audit: start.audit ?? 0, access: start.access ?? 0 };
+          const outcomes: UnitOutcome[] = [];
+          for (const unit of units) outcomes.push(await runUnit(c, unit, seq));
+          if (seq.audit !== start.audit) await c.query("UPDATE log_seq SET last = $1 WHERE log = 'audit'", [seq.audit]);
+          if (seq.access !== start.access) await c.query("UPDATE log_seq SET last = $1 WHERE log = 'access'", [seq.access]);
+          const done = await c.query('COMMIT');
+          // COMMIT of an aborted transaction "succeeds" as ROLLBACK; that must not count as durable.
+          if (done.command !== 'COMMIT') throw new Error('the batch transaction was rolled back by the database');
+          return outcomes;
+        } catch (error) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          drop();
+          throw error;
+        }
+      });
+    },
+
+    /** Begins a transaction that would write and rolls it back: fails on a lost or read-only database. */
+    probeWritable(): Promise<void> {
+      return lock.run(async () => {
+        const c = await connect();
+        try {
+          await c.query('BEGIN');
+          await c.query('UPDATE log_seq SET last = last WHERE FALSE');
+          await c.query('ROLLBACK');
+        } catch (e) {
+          drop();
+          throw e;
+        }
+      });
+    },
+
+    close(): Promise<void> {
+      return lock.run(async () => {
+        const c = client;
+        client = null;
+        healthy = false;
+        if (c) await c.end().catch(() => undefined);
+      });
+    },
+  };
+}
+
+export type PostgresWriter = ReturnType<typeof createPostgresWriter>;

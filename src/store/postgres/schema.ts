@@ -1,0 +1,183 @@
+import type pg from 'pg';
+
+/**
+ * PostgreSQL migrations, applied in order, each in its own transaction; bella_schema_migrations
+ * records progress. Same tables as the SQLite schema, with native types (timestamptz, bytea, jsonb,
+ * boolean). The two logs are range-partitioned by month on ts (see partitions.ts).
+ */
+export const PG_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    admin BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at TIMESTAMPTZ NOT NULL
+  );
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    revoked_at TIMESTAMPTZ
+  );
+  CREATE TABLE projects (
+    id TEXT PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    wrapped_key BYTEA NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+  );
+  CREATE TABLE environments (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    slug TEXT NOT NULL,
+    name TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (project_id, slug)
+  );
+  -- environment_id '' is a project membership (a NULL could not take part in the primary key)
+  CREATE TABLE members (
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    environment_id TEXT NOT NULL DEFAULT '',
+    user_id TEXT NOT NULL REFERENCES users(id),
+    role TEXT NOT NULL,
+    PRIMARY KEY (project_id, environment_id, user_id)
+  );
+  CREATE INDEX members_user ON members(user_id);
+  CREATE TABLE secrets (
+    id TEXT PRIMARY KEY,
+    environment_id TEXT NOT NULL REFERENCES environments(id),
+    key TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    deleted BOOLEAN NOT NULL DEFAULT FALSE,
+    updated_at TIMESTAMPTZ NOT NULL,
+    updated_by TEXT,
+    UNIQUE (environment_id, key)
+  );
+  CREATE TABLE secret_versions (
+    secret_id TEXT NOT NULL REFERENCES secrets(id),
+    version INTEGER NOT NULL,
+    ciphertext BYTEA,
+    created_at TIMESTAMPTZ NOT NULL,
+    created_by TEXT,
+    PRIMARY KEY (secret_id, version)
+  );
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    environment_id TEXT NOT NULL REFERENCES environments(id),
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    wrapped_signing_key BYTEA NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    created_by TEXT,
+    revoked_at TIMESTAMPTZ
+  );
+  CREATE INDEX api_keys_env ON api_keys(project_id, environment_id);
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  -- The last seq handed out per log. Every commit locks these rows until it commits, so across all
+  -- nodes seq order is commit order and a rolled-back batch leaves no gap.
+  CREATE TABLE log_seq (log TEXT PRIMARY KEY, last BIGINT NOT NULL);
+  INSERT INTO log_seq (log, last) VALUES ('access', 0), ('audit', 0);
+
+  -- The partition key must be part of every unique index, hence (seq, ts) and (id, ts).
+  CREATE TABLE audit_log (
+    seq BIGINT NOT NULL,
+    id TEXT NOT NULL,
+    ts TIMESTAMPTZ NOT NULL,
+    event TEXT NOT NULL,
+    actor_type TEXT NOT NULL,
+    actor_id TEXT,
+    actor_email TEXT,
+    actor_name TEXT,
+    actor_ip TEXT,
+    project_slug TEXT,
+    environment_slug TEXT,
+    resource TEXT,
+    outcome TEXT NOT NULL,
+    request_id TEXT,
+    user_agent TEXT,
+    reason TEXT,
+    details JSONB NOT NULL,
+    PRIMARY KEY (seq, ts),
+    UNIQUE (id, ts)
+  ) PARTITION BY RANGE (ts);
+  CREATE TABLE audit_log_default PARTITION OF audit_log DEFAULT;
+  -- One index per filter of the product page, each ending in seq for the keyset (seq DESC) path.
+  CREATE INDEX audit_project ON audit_log(project_slug, environment_slug, seq);
+  CREATE INDEX audit_ts ON audit_log(ts);
+  CREATE INDEX audit_actor_email ON audit_log(lower(actor_email), seq);
+  CREATE INDEX audit_actor_id ON audit_log(actor_id, seq);
+  CREATE INDEX audit_actor_name ON audit_log(actor_name, seq);
+  CREATE INDEX audit_event ON audit_log(event, seq);
+  CREATE INDEX audit_outcome ON audit_log(outcome, seq);
+  CREATE INDEX audit_request ON audit_log(request_id);
+  CREATE INDEX audit_resource ON audit_log(resource, seq);
+
+  CREATE TABLE access_log (
+    seq BIGINT NOT NULL,
+    id TEXT NOT NULL,
+    ts TIMESTAMPTZ NOT NULL,
+    request_id TEXT NOT NULL,
+    method TEXT NOT NULL,
+    route TEXT,
+    path TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    duration_ms DOUBLE PRECISION NOT NULL,
+    actor_type TEXT NOT NULL,
+    actor_id TEXT,
+    actor_email TEXT,
+    actor_name TEXT,
+    actor_ip TEXT,
+    user_agent TEXT,
+    project_slug TEXT,
+    environment_slug TEXT,
+    PRIMARY KEY (seq, ts),
+    UNIQUE (id, ts)
+  ) PARTITION BY RANGE (ts);
+  CREATE TABLE access_log_default PARTITION OF access_log DEFAULT;
+  CREATE INDEX access_project ON access_log(project_slug, environment_slug, seq);
+  CREATE INDEX access_ts ON access_log(ts);
+  CREATE INDEX access_request ON access_log(request_id);
+  CREATE INDEX access_actor_email ON access_log(lower(actor_email), seq);
+  CREATE INDEX access_actor_id ON access_log(actor_id, seq);
+  CREATE INDEX access_status ON access_log(status, seq);
+  CREATE INDEX access_method ON access_log(method, seq);
+  `,
+];
+
+/** Key of the session advisory lock that serialises migrations of several nodes starting at once. */
+export const MIGRATION_LOCK_KEY = 0x6265_6c6c; // 'bell'
+
+/**
+ * Applies pending migrations. Holds an advisory lock for the whole run, so when several nodes start
+ * together one migrates and the others wait, then find nothing left to do.
+ */
+export async function runMigrations(client: pg.ClientBase): Promise<number> {
+  await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+  try {
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS bella_schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+    );
+    const r = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM bella_schema_migrations');
+    const current = r.rows[0]?.v ?? 0;
+    for (let i = current; i < PG_MIGRATIONS.length; i++) {
+      await client.query('BEGIN');
+      try {
+        await client.query(PG_MIGRATIONS[i] as string);
+        await client.query('INSERT INTO bella_schema_migrations (version) VALUES ($1)', [i + 1]);
+        await client.query('COMMIT');
+      } catch (e) {
+        await client.query('ROLLBACK');
+        throw e;
+      }
+    }
+    return PG_MIGRATIONS.length - current;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+  }
+}
