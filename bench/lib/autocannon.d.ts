@@ -1,0 +1,30 @@
+// Minimal types for the parts of autocannon the benchmarks use (the package ships none).
+declare module 'autocannon' {
+  namespace autocannon {
+    interface Options {
+      url: string;
+      headers?: Record<string, string>;
+      connections?: number;
+      duration?: number;
+      pipelining?: number;
+    }
+    interface Histogram {
+      average: number;
+      total: number;
+      p50: number;
+      p90: number;
+      p99: number;
+      max: number;
+    }
+    interface Result {
+      requests: Histogram;
+      latency: Histogram;
+      duration: number;
+      non2xx: number;
+      errors: number;
+      timeouts: number;
+    }
+  }
+  function autocannon(opts: autocannon.Options, cb: (err: Error | null, res: autocannon.Result) => void): unknown;
+  export default autocannon;
+}

@@ -1,0 +1,40 @@
+import autocannon from 'autocannon';
+
+/**
+ * The load generator, run as its own process (pinned to core 1 by the parent) so it never competes
+ * with the server for a core. Input: one JSON argument; output: one JSON line on stdout.
+ */
+interface Args {
+  url: string;
+  headers: Record<string, string>;
+  connections: number;
+  duration: number;
+  warmup: number;
+}
+
+function run(a: Args, duration: number): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ url: a.url, headers: a.headers, connections: a.connections, duration, pipelining: 1 }, (err, res) =>
+      err ? reject(err) : resolve(res),
+    );
+  });
+}
+
+const a = JSON.parse(process.argv[2] as string) as Args;
+if (a.warmup > 0) await run(a, a.warmup);
+process.stdout.write('MEASURE\n');
+const r = await run(a, a.duration);
+process.stdout.write(
+  `${JSON.stringify({
+    rps: r.requests.average,
+    total: r.requests.total,
+    duration: r.duration,
+    p50: r.latency.p50,
+    p90: r.latency.p90,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+  })}\n`,
+);
