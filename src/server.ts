@@ -2,6 +2,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGroupCommitter } from './audit/committer.js';
+import { startPurgeScheduler } from './audit/retention.js';
 import type { Config } from './config.js';
 import { buildApp, type App } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
@@ -53,12 +54,17 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   };
   notices.push(...(await bootstrapAdmin(deps, config)));
   const app = await buildApp(deps);
+  // Retention: a purge now, then every purgeIntervalMinutes; a failed run is logged and retried next time.
+  const purger = startPurgeScheduler(deps, config.purgeIntervalMinutes * 60_000, (e) =>
+    app.log.error({ err: e instanceof Error ? e.message : String(e) }, 'retention purge failed; retrying at the next interval'),
+  );
   return {
     app,
     store,
     deps,
     notices,
     async close() {
+      await purger.stop();
       await app.close();
       await committer.drain();
       await store.close();

@@ -128,3 +128,11 @@ export interface CreatedApiKey extends ApiKeyView {
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly requestId: string; readonly details?: unknown };
 }
+/** GET|PUT /api/v1/admin/retention: the windows in force, with the defaults and the floors an admin may not go below. */
+export interface RetentionView {
+  readonly auditDays: number;
+  readonly accessDays: number;
+  readonly defaults: { readonly auditDays: number; readonly accessDays: number };
+  readonly floors: { readonly auditDays: number; readonly accessDays: number };
+  readonly maximumDays: number;
+}

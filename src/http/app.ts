@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAccessRoutes } from '../access/access-routes.js';
 import { registerAuditRoutes } from '../audit/audit-routes.js';
+import { registerRetentionRoutes } from '../audit/retention-routes.js';
 import { registerAuthRoutes } from '../identity/auth-routes.js';
 import { registerApiKeyRoutes } from '../identity/api-key-routes.js';
 import { registerUserRoutes } from '../identity/user-routes.js';
@@ -44,6 +45,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerApiKeyRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerAccessRoutes(app, deps);
+  registerRetentionRoutes(app, deps);
   await app.ready();
   return app;
 }
