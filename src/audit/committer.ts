@@ -45,7 +45,9 @@ export function createGroupCommitter(deps: { store: Store; now: () => Date }): G
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      if (!running) running = loop();
+      // Cleared by the promise, not inside loop(): a loop that finishes without awaiting (empty queue,
+      // or a commitBatch that throws synchronously) would otherwise leave `running` set forever.
+      if (!running) running = loop().finally(() => (running = null));
     });
   };
 
@@ -68,7 +70,6 @@ export function createGroupCommitter(deps: { store: Store; now: () => Date }): G
         for (const p of batch) p.reject(e);
       }
     }
-    running = null;
   }
 
   return {
