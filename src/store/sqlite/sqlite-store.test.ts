@@ -1,0 +1,158 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AccessDraft, AuditDraft, Store, StoreTx, Unit, UserRow } from '../types.js';
+import { UniqueViolationError } from '../types.js';
+import { SQLITE_MIGRATIONS } from './schema.js';
+import { createSqliteStore } from './sqlite-store.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+const tempFile = () => {
+  const d = mkdtempSync(join(tmpdir(), 'bella-sqlite-'));
+  dirs.push(d);
+  return join(d, 'bella.db');
+};
+
+const actor = { type: 'User' as const, id: 'u1', email: 'a@example.com', name: 'A', ip: '127.0.0.1' };
+const audit = (requestId: string, ts = '2026-03-01T00:00:00.000Z'): AuditDraft => ({
+  id: randomUUID(), timestamp: ts, event: 'SecretRead', actor, projectSlug: 'p', environmentSlug: 'e', resource: 'K',
+  outcome: 'Success', requestId, userAgent: 'ua', reason: null, details: { version: 1, nested: { ok: true } },
+});
+const access = (requestId: string, ts = '2026-03-01T00:00:00.000Z'): AccessDraft => ({
+  id: randomUUID(), timestamp: ts, requestId, method: 'GET', route: '/r', path: '/r', status: 200, durationMs: 1.5, actor,
+  userAgent: 'ua', projectSlug: 'p', environmentSlug: 'e',
+});
+const user = (email: string): UserRow => ({ id: randomUUID(), email, name: email, passwordHash: 'h', admin: false, createdAt: '2026-03-01T00:00:00.000Z' });
+const unit = (requestId: string, work?: (tx: StoreTx) => Promise<unknown>): Unit => ({ work, audit: [audit(requestId)], access: [access(requestId)] });
+
+describe('the SQLite store', () => {
+  let file: string;
+  let store: Store;
+  beforeEach(async () => {
+    file = tempFile();
+    store = createSqliteStore({ file });
+    await store.migrate();
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await store.close().catch(() => undefined);
+  });
+
+  const seqsOf = async (requestId: string) => ({
+    audit: (await store.queryAudit({ requestId }, 10)).map((e) => e.seq),
+    access: (await store.queryAccess({ requestId }, 10)).map((e) => e.seq),
+  });
+
+  it('opens the database in WAL mode with synchronous=FULL, and migrates once', async () => {
+    const spy = vi.spyOn(Database.prototype, 'pragma');
+    const s = createSqliteStore({ file: tempFile() });
+    await s.migrate();
+    const pragmas = spy.mock.calls.map((c) => String(c[0]));
+    expect(pragmas).toContain('journal_mode = WAL');
+    expect(pragmas).toContain('synchronous = FULL');
+    await s.close();
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_MIGRATIONS.length);
+    db.close();
+    await store.migrate(); // a second migrate is a no-op
+  });
+
+  it('a batch commits every unit with gap-free seq in commit order and returns each work value', async () => {
+    const out = await store.commitBatch([unit('r1', async () => 'one'), unit('r2'), unit('r3', async () => 3)]);
+    expect(out).toEqual([{ ok: true, value: 'one' }, { ok: true, value: undefined }, { ok: true, value: 3 }]);
+    expect(await seqsOf('r1')).toEqual({ audit: [1], access: [1] });
+    expect(await seqsOf('r2')).toEqual({ audit: [2], access: [2] });
+    expect(await seqsOf('r3')).toEqual({ audit: [3], access: [3] });
+    const [e] = await store.queryAudit({ requestId: 'r1' }, 1);
+    expect(e).toMatchObject({ event: 'SecretRead', actor, details: { version: 1, nested: { ok: true } }, timestamp: '2026-03-01T00:00:00.000Z' });
+  });
+
+  it('a unit whose work throws rolls back alone: its change and its rows are gone, the rest commit without a seq gap', async () => {
+    const boom = new Error('work failed');
+    const out = await store.commitBatch([
+      unit('ok1', (tx) => tx.insertUser(user('one@example.com'))),
+      unit('bad', async (tx) => {
+        await tx.insertUser(user('two@example.com'));
+        throw boom;
+      }),
+      unit('ok2', (tx) => tx.insertUser(user('three@example.com'))),
+    ]);
+    expect(out).toEqual([{ ok: true, value: undefined }, { ok: false, error: boom }, { ok: true, value: undefined }]);
+    expect(await store.getUserByEmail('two@example.com')).toBeNull();
+    expect(await store.getUserByEmail('one@example.com')).not.toBeNull();
+    expect(await store.getUserByEmail('three@example.com')).not.toBeNull();
+    expect(await seqsOf('bad')).toEqual({ audit: [], access: [] });
+    expect(await seqsOf('ok1')).toEqual({ audit: [1], access: [1] });
+    expect(await seqsOf('ok2')).toEqual({ audit: [2], access: [2] });
+  });
+
+  it('a unit whose log row cannot be inserted rolls back its work too', async () => {
+    const dupe = audit('first');
+    await store.commitBatch([{ audit: [dupe], access: [] }]);
+    const out = await store.commitBatch([{ work: (tx) => tx.insertUser(user('x@example.com')), audit: [dupe], access: [] }, unit('after')]);
+    expect(out[0]?.ok).toBe(false);
+    expect(out[1]?.ok).toBe(true);
+    expect(await store.getUserByEmail('x@example.com')).toBeNull();
+    expect(await seqsOf('after')).toEqual({ audit: [2], access: [1] });
+  });
+
+  it('a unique violation inside a unit is reported as UniqueViolationError', async () => {
+    const u = user('same@example.com');
+    const out = await store.commitBatch([unit('a', (tx) => tx.insertUser(u)), unit('b', (tx) => tx.insertUser({ ...u, id: randomUUID() }))]);
+    expect(out[0]?.ok).toBe(true);
+    expect(out[1]?.ok === false && out[1].error).toBeInstanceOf(UniqueViolationError);
+  });
+
+  it('reads see only committed rows: the batch in progress is invisible to them', async () => {
+    const u = user('pending@example.com');
+    let seenDuringWork: unknown = 'not run';
+    await store.commitBatch([unit('w', async (tx) => {
+      await tx.insertUser(u);
+      seenDuringWork = await store.getUserById(u.id);
+    })]);
+    expect(seenDuringWork).toBeNull();
+    expect(await store.getUserById(u.id)).toMatchObject({ email: 'pending@example.com' });
+  });
+
+  it('seq never reuses numbers after retention purged the newest rows', async () => {
+    await store.commitBatch([{ audit: [audit('old1', '2020-01-01T00:00:00.000Z'), audit('old2', '2020-01-02T00:00:00.000Z')], access: [] }]);
+    expect(await store.purgeAudit('2021-01-01T00:00:00.000Z', 1)).toBe(2);
+    await store.commitBatch([unit('new')]);
+    expect((await seqsOf('new')).audit).toEqual([3]);
+    expect(await store.purgeAudit('2021-01-01T00:00:00.000Z', 10)).toBe(0);
+  });
+
+  it('committed rows survive closing and reopening the file', async () => {
+    await store.commitBatch([unit('durable', (tx) => tx.insertUser(user('d@example.com')))]);
+    expect(existsSync(`${file}-wal`)).toBe(true);
+    await store.close();
+    store = createSqliteStore({ file });
+    await store.migrate();
+    expect(await seqsOf('durable')).toEqual({ audit: [1], access: [1] });
+    expect(await store.getUserByEmail('d@example.com')).not.toBeNull();
+  });
+
+  it('when another connection holds the write lock, the batch rejects, nothing is applied, and the store recovers', { timeout: 30_000 }, async () => {
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(store.commitBatch([unit('locked', (tx) => tx.insertUser(user('l@example.com')))])).rejects.toThrow(/locked|busy/i);
+      await expect(store.probeWritable()).rejects.toThrow(/locked|busy/i);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect(await store.getUserByEmail('l@example.com')).toBeNull();
+    expect(await seqsOf('locked')).toEqual({ audit: [], access: [] });
+    await store.probeWritable();
+    await store.commitBatch([unit('next')]);
+    expect(await seqsOf('next')).toEqual({ audit: [1], access: [1] });
+  });
+});
