@@ -79,6 +79,9 @@ export async function ensurePartitions(client: pg.ClientBase, now: Date): Promis
         const { from, to } = partitionRange(table, name) as { from: Date; to: Date };
         const range = `FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`;
         await shortDdl(client, async () => {
+          // Writers wait at the parent's lock and then route rows with the new partition map; with a weaker
+          // lock an insert routed to the default partition before the change would fail its new constraint.
+          await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
           const stray = await client.query(`SELECT 1 FROM ${table}_default WHERE ts >= $1 AND ts < $2 LIMIT 1`, [from, to]);
           if (stray.rowCount === 0) {
             await client.query(`CREATE TABLE ${name} PARTITION OF ${table} ${range}`);
@@ -118,13 +121,15 @@ export async function purgeLog(pool: pg.Pool, table: LogTable, olderThan: string
       for (const name of await listPartitions(client, table)) {
         const range = partitionRange(table, name);
         if (!range || range.to.getTime() > cutoff.getTime()) continue;
+        // Counted before the drop, without a lock: rows only enter a month long past with a backdated
+        // timestamp, which the server never writes (it stamps rows with its own clock).
+        const n = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${name}`);
         await shortDdl(client, async () => {
-          // SHARE blocks writes to this one expired partition only, so the count is exactly what the drop removes.
-          await client.query(`LOCK TABLE ${name} IN SHARE MODE`);
-          const n = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${name}`);
+          // Parent first, as writers lock it (parent, then partition): the reverse order could deadlock.
+          await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
           await client.query(`DROP TABLE IF EXISTS ${name}`);
-          removed += Number(n.rows[0]?.n ?? 0);
         });
+        removed += Number(n.rows[0]?.n ?? 0);
       }
       const del = `DELETE FROM ${table} WHERE (seq, ts) IN (SELECT seq, ts FROM ${table} WHERE ts < $1 LIMIT $2)`;
       for (;;) {
