@@ -103,9 +103,9 @@ export function freePort(): Promise<number> {
 export async function httpRequest(baseUrl: string, method: string, path: string, o: RequestOptions = {}): Promise<HttpResult> {
   const headers: Record<string, string> = { ...o.headers };
   if (o.token) headers.authorization = `Bearer ${o.token}`;
-  let body: string | Buffer | undefined;
+  let body: string | Uint8Array<ArrayBuffer> | undefined;
   if (o.body !== undefined) body = JSON.stringify(o.body);
-  else if (o.raw !== undefined) body = o.raw;
+  else if (o.raw !== undefined) body = typeof o.raw === 'string' ? o.raw : new Uint8Array(o.raw);
   if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   const r = await fetch(`${baseUrl}${path}`, { method, headers, body });
   const bytes = Buffer.from(await r.arrayBuffer());
