@@ -7,6 +7,7 @@ import { commit, record, type AppDeps } from '../http/deps.js';
 import { notFound } from '../http/errors.js';
 import { authorizeScope } from '../projects/scope.js';
 import type { ApiKeyRow } from '../store/types.js';
+import { authorize } from './authorize.js';
 import { newApiKeyParts, sha256hex } from './tokens.js';
 
 const envParams = z.object({ project: slugSchema, env: slugSchema });
@@ -20,6 +21,8 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: AppDeps): void 
 
   r.post(base, { schema: { params: envParams, body: createApiKeyBody }, config: { audit: { event: 'ApiKeyCreated' } } }, async (req, reply) => {
     const s = await authorizeScope(deps, req, req.params.project, req.params.env, 'apikey.manage');
+    // An AUDITOR key reads the whole project's logs: only a caller who may read them can mint one.
+    if (req.body.role === 'AUDITOR') authorize(s.facts, 'logs.read');
     const env = s.environment as NonNullable<typeof s.environment>;
     const { id, secret } = newApiKeyParts();
     const row: ApiKeyRow = {
