@@ -82,6 +82,7 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const file = join(SCREENSHOT_DIR, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  // The viewport, not the full page: what a person sees first, at a readable scale.
+  await page.screenshot({ path: file, fullPage: false });
   return file;
 }

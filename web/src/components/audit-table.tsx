@@ -10,7 +10,11 @@ export function OutcomeBadge({ outcome }: { outcome: AuditEntry['outcome'] }) {
   // Icon + word, never colour alone, so Denied is flagged for colour-blind readers too.
   return outcome === 'Denied' ? (
     <span className="badge badge-denied">
-      <span aria-hidden="true">⛔ </span>Denied
+      <svg className="badge-icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+        <circle cx="8" cy="8" r="7" fill="none" stroke="currentColor" strokeWidth="2" />
+        <path d="M4 8h8" stroke="currentColor" strokeWidth="2.4" strokeLinecap="round" />
+      </svg>
+      Denied
     </span>
   ) : (
     <span className="badge badge-success">Success</span>
