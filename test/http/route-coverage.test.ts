@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/harness.js';
+
+/**
+ * Every route the server registers, and the test file that drives it through app.inject(). A new route
+ * fails this test until it is listed here with a test that requests it.
+ */
+const COVERED: Readonly<Record<string, string>> = {
+  'GET /healthz': 'test/http/log-export-routes.test.ts',
+  'GET /readyz': 'test/http/log-export-routes.test.ts',
+  'POST /api/v1/auth/login': 'test/http/auth-routes.test.ts',
+  'POST /api/v1/auth/logout': 'test/http/auth-routes.test.ts',
+  'GET /api/v1/auth/whoami': 'test/http/auth-routes.test.ts',
+  'POST /api/v1/users': 'test/http/auth-routes.test.ts',
+  'GET /api/v1/users': 'test/http/auth-routes.test.ts',
+  'POST /api/v1/projects': 'test/http/project-routes.test.ts',
+  'GET /api/v1/projects': 'test/http/project-routes.test.ts',
+  'GET /api/v1/projects/:project': 'test/http/project-routes.test.ts',
+  'POST /api/v1/projects/:project/environments': 'test/http/project-routes.test.ts',
+  'GET /api/v1/projects/:project/environments': 'test/http/project-routes.test.ts',
+  'GET /api/v1/projects/:project/members': 'test/http/project-routes.test.ts',
+  'PUT /api/v1/projects/:project/members/:email': 'test/http/project-routes.test.ts',
+  'DELETE /api/v1/projects/:project/members/:email': 'test/http/project-routes.test.ts',
+  'PUT /api/v1/projects/:project/environments/:env/members/:email': 'test/http/project-routes.test.ts',
+  'DELETE /api/v1/projects/:project/environments/:env/members/:email': 'test/http/project-routes.test.ts',
+  'GET /api/v1/projects/:project/environments/:env/secrets': 'test/http/secret-routes.test.ts',
+  'GET /api/v1/projects/:project/environments/:env/secrets/:key': 'test/http/secret-routes.test.ts',
+  'PUT /api/v1/projects/:project/environments/:env/secrets/:key': 'test/http/secret-routes.test.ts',
+  'DELETE /api/v1/projects/:project/environments/:env/secrets/:key': 'test/http/secret-routes.test.ts',
+  'POST /api/v1/projects/:project/environments/:env/pull': 'test/http/secret-routes.test.ts',
+  'POST /api/v1/projects/:project/environments/:env/api-keys': 'test/http/api-key-routes.test.ts',
+  'GET /api/v1/projects/:project/environments/:env/api-keys': 'test/http/api-key-routes.test.ts',
+  'DELETE /api/v1/api-keys/:id': 'test/http/api-key-routes.test.ts',
+  'GET /api/v1/audit-logs': 'test/http/audit-log-routes.test.ts',
+  'GET /api/v1/audit-logs/export': 'test/http/log-export-routes.test.ts',
+  'GET /api/v1/access-logs': 'test/http/log-export-routes.test.ts',
+  'GET /api/v1/access-logs/export': 'test/http/log-export-routes.test.ts',
+  'GET /api/v1/admin/retention': 'src/audit/retention.test.ts',
+  'PUT /api/v1/admin/retention': 'src/audit/retention.test.ts',
+};
+
+/** Reads Fastify's printRoutes tree back into "METHOD /full/path" lines (HEAD left out: Fastify adds it to every GET). */
+function routesOf(tree: string): string[] {
+  const stack: string[] = [];
+  const out: string[] = [];
+  for (const line of tree.split('\n')) {
+    const m = /^((?:[│ ] {3})*)[├└]── (\S+)(?: \(([^)]*)\))?/.exec(line);
+    if (!m) continue;
+    const depth = (m[1] as string).length / 4;
+    stack.length = depth;
+    stack.push(m[2] as string);
+    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter((s) => s && s !== 'HEAD')) out.push(`${method} ${stack.join('')}`);
+  }
+  return out.sort();
+}
+
+describe('route coverage', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => t.close());
+
+  it('every route the server registers is listed with the test file that requests it, and nothing else is', () => {
+    const routes = routesOf(t.server.app.printRoutes({ commonPrefix: false }));
+    expect(routes.length).toBeGreaterThan(25);
+    expect(routes.filter((r) => !(r in COVERED) && !r.startsWith('GET /*') && !r.startsWith('GET /assets'))).toEqual([]);
+    expect(Object.keys(COVERED).filter((r) => !routes.includes(r))).toEqual([]);
+  });
+
+  it('each listed test file exists and sends a request of that method', () => {
+    for (const [route, file] of Object.entries(COVERED)) {
+      const path = fileURLToPath(new URL(`../../${file}`, import.meta.url));
+      expect(existsSync(path), `${route}: ${file}`).toBe(true);
+      expect(readFileSync(path, 'utf8'), `${route}: ${file}`).toContain(`'${route.split(' ')[0]}'`);
+    }
+  });
+});
