@@ -138,6 +138,17 @@ export class CliUser {
     return JSON.parse(this.ok(args, opts)) as T;
   }
 
+  /** Like run, but without blocking the event loop (needed when the server runs in this process). */
+  runAsync(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/bella.js'), ...args], { cwd: opts.cwd ?? this.cwd, env: this.envFor(opts.env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.end(opts.input ?? '');
+    return new Promise((ok) => child.on('close', (code) => ok({ code: code ?? -1, stdout, stderr })));
+  }
+
   login(email: string, password: string): void {
     this.ok(['login', '--email', email, '--password-stdin'], { input: `${password}\n` });
   }
@@ -147,9 +158,10 @@ export class CliUser {
  * Runs the CLI on a pseudo-terminal through util-linux `script`, so stdin and stdout are TTYs.
  * `answer` is typed only once `waitFor` has appeared, i.e. after the CLI has switched echo off.
  */
-export function runOnTty(user: CliUser, args: readonly string[], opts: { waitFor?: string; answer?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<{ code: number; output: string }> {
+export function runOnTty(user: CliUser, args: readonly string[], opts: { waitFor?: string; answer?: string; env?: Record<string, string>; cwd?: string; stdoutTo?: string } = {}): Promise<{ code: number; output: string }> {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const cmd = [process.execPath, join(ROOT, 'bin/bella.js'), ...args].map(quote).join(' ');
+  // stdoutTo redirects only stdout to a file, leaving stderr on the terminal.
+  const cmd = [process.execPath, join(ROOT, 'bin/bella.js'), ...args].map(quote).join(' ') + (opts.stdoutTo ? ` > ${quote(opts.stdoutTo)}` : '');
   const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: opts.cwd ?? user.cwd, env: user.envFor(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   let answered = false;

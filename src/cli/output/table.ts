@@ -1,5 +1,5 @@
 import type { Paint, Palette } from './color.js';
-import { displayWidth, padEnd, sanitize, truncate } from './text.js';
+import { displayWidth, sanitize, truncate } from './text.js';
 
 /** One table column. Columns without `min` keep their natural width; `drop` orders what goes first when too narrow. */
 export interface Column<R> {
@@ -51,14 +51,17 @@ export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[]
       active = active.filter((c) => c !== victim);
       continue;
     }
-    const w = widths ?? mins;
+    // Nothing left to drop: let every column shrink (to one cell) rather than cut whole lines,
+    // which would also cut colour sequences in half.
+    const w = widths ?? fitWidths(natural, active.map(() => 1), width) ?? mins;
     const line = (values: readonly string[], paints: readonly (Paint | null)[]) =>
       values
         .map((v, i) => {
           const cut = truncate(v, w[i] as number);
-          const padded = i === values.length - 1 ? cut : padEnd(cut, w[i] as number);
           const p = paints[i];
-          return p ? p(padded) : padded;
+          // Paint the text only, then pad: colour must not bleed into the gap.
+          const painted = p ? p(cut) : cut;
+          return i === values.length - 1 ? painted : painted + ' '.repeat(Math.max(0, (w[i] as number) - displayWidth(cut)));
         })
         .join(GAP)
         .trimEnd();
@@ -72,7 +75,6 @@ export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[]
         active.map((c) => c.paint?.(r, palette) ?? null),
       ),
     );
-    // Last resort when nothing more can be dropped: cut whole lines (only colourless text gets here in practice).
-    return [header, ...body].map((l) => (widths === null ? truncate(l, width) : l));
+    return [header, ...body];
   }
 }
