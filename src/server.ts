@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createGroupCommitter } from './audit/committer.js';
 import { startPurgeScheduler } from './audit/retention.js';
 import type { Config } from './config.js';
@@ -51,6 +52,8 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
     cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(),
     trustedProxies: config.trustedProxies,
     logLevel: config.logLevel,
+    // dist/src/server.js → the repository's web/dist (built by npm run build)
+    webRoot: fileURLToPath(new URL('../../web/dist', import.meta.url)),
   };
   notices.push(...(await bootstrapAdmin(deps, config)));
   const app = await buildApp(deps);

@@ -36,6 +36,8 @@ export interface LogQueryBase {
 }
 
 const EXPORT_PAGE = 1000;
+/** RFC 4180: CRLF line ends, the same bytes as `bella audit list -o csv`. */
+const CSV_OPTS = { record_delimiter: 'windows' } as const;
 
 function timeBound(name: string, v: string | undefined, now: Date): string | undefined {
   if (v === undefined) return undefined;
@@ -69,7 +71,7 @@ async function buildFilter<Q extends LogQueryBase, F extends LogFilterBase, E ex
 function serialise(format: ExportFormat, columns: readonly string[], neutralize: boolean) {
   let first = true;
   return {
-    head: format === 'json' ? '[' : format === 'csv' ? stringify([columns as string[]]) : '',
+    head: format === 'json' ? '[' : format === 'csv' ? stringify([columns as string[]], CSV_OPTS) : '',
     row(e: unknown): string {
       if (format === 'ndjson') return `${JSON.stringify(e)}\n`;
       if (format === 'json') {
@@ -77,7 +79,7 @@ function serialise(format: ExportFormat, columns: readonly string[], neutralize:
         first = false;
         return s;
       }
-      return stringify([columns.map((c) => (neutralize ? neutralizeCell(cellOf(e, c)) : cellOf(e, c)))]);
+      return stringify([columns.map((c) => (neutralize ? neutralizeCell(cellOf(e, c)) : cellOf(e, c)))], CSV_OPTS);
     },
     tail: () => (format === 'json' ? (first ? ']\n' : '\n]\n') : ''),
   };

@@ -1,7 +1,8 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAccessRoutes } from '../access/access-routes.js';
 import { registerAuditRoutes } from '../audit/audit-routes.js';
+import { registerHistogramRoute } from '../audit/audit-histogram.js';
 import { registerRetentionRoutes } from '../audit/retention-routes.js';
 import { registerAuthRoutes } from '../identity/auth-routes.js';
 import { registerApiKeyRoutes } from '../identity/api-key-routes.js';
@@ -14,6 +15,7 @@ import type { AppDeps } from './deps.js';
 import { registerErrorHandling } from './error-handler.js';
 import { registerRequestLifecycle } from './lifecycle.js';
 import { redactUrl } from './redact.js';
+import { registerWebStatic } from './web-static.js';
 
 /** Largest request body: a 64 KiB secret value JSON-escaped fits comfortably. */
 export const BODY_LIMIT = 512 * 1024;
@@ -24,7 +26,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     trustProxy: deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
     requestIdHeader: false,
-    disableRequestLogging: true,
+    // Per-request lines would duplicate the Access Log (which is durable and queryable) at every request.
+    logController: new LogController({ disableRequestLogging: true }),
     logger: {
       level: deps.logLevel ?? 'info',
       // Never log bodies or query values: they can carry secrets.
@@ -45,6 +48,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerApiKeyRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerAccessRoutes(app, deps);
+  registerHistogramRoute(app, deps);
+  await registerWebStatic(app, { webRoot: deps.webRoot });
   registerRetentionRoutes(app, deps);
   await app.ready();
   return app;
