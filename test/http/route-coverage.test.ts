@@ -35,6 +35,7 @@ const COVERED: Readonly<Record<string, string>> = {
   'DELETE /api/v1/api-keys/:id': 'test/http/api-key-routes.test.ts',
   'GET /api/v1/audit-logs': 'test/http/audit-log-routes.test.ts',
   'GET /api/v1/audit-logs/export': 'test/http/log-export-routes.test.ts',
+  'GET /api/v1/audit-logs/histogram': 'src/audit/audit-histogram.test.ts',
   'GET /api/v1/access-logs': 'test/http/log-export-routes.test.ts',
   'GET /api/v1/access-logs/export': 'test/http/log-export-routes.test.ts',
   'GET /api/v1/admin/retention': 'src/audit/retention.test.ts',
