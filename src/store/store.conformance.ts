@@ -111,6 +111,20 @@ export function runStoreConformance(name: string, makeFixture: () => Promise<Sto
       expect((await store.queryAudit({}, 10)).map((e) => e.seq)).toEqual([1]);
     });
 
+    it('a log row that violates a constraint fails only its own unit, also among units that only write log rows', async () => {
+      const a = auditDraft();
+      const out = await store.commitBatch([
+        { audit: [a], access: [accessDraft()] },
+        { audit: [auditDraft()], access: [accessDraft()] },
+        { audit: [{ ...a }], access: [accessDraft()] },
+        { audit: [auditDraft()], access: [accessDraft()] },
+      ]);
+      expect(out.map((o) => o.ok)).toEqual([true, true, false, true]);
+      expect((out[2] as { error: unknown }).error).toBeInstanceOf(UniqueViolationError);
+      expect((await store.queryAudit({}, 10)).map((e) => e.seq)).toEqual([3, 2, 1]);
+      expect((await store.queryAccess({}, 10)).map((e) => e.seq)).toEqual([3, 2, 1]);
+    });
+
     it('audit rows appended by the work are read only after it finished and are committed with it', async () => {
       const audit: AuditDraft[] = [];
       const out = await store.commitBatch([

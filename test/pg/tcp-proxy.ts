@@ -37,23 +37,24 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const cut = () => {
+    up = false;
+      // resetAndDestroy sends RST: both ends see the connection die at once, as on a network failure.
+    for (const [a, b] of pairs) {
+      a.resetAndDestroy();
+      b.resetAndDestroy();
+    }
+    pairs.clear();
+  };
   return {
     port,
-    cut() {
-      up = false;
-      // resetAndDestroy sends RST: both ends see the connection die at once, as on a network failure.
-      for (const [a, b] of pairs) {
-        a.resetAndDestroy();
-        b.resetAndDestroy();
-      }
-      pairs.clear();
-    },
+    cut,
     restore() {
       up = true;
     },
     open: () => pairs.size,
     close() {
-      this.cut();
+      cut();
       return new Promise((res) => server.close(() => res()));
     },
   };

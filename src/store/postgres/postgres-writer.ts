@@ -19,6 +19,9 @@ const WRITER_SETTINGS = [
   "SET statement_timeout = '30s'",
 ];
 
+/** 1000 rows × 17 columns stays well under PostgreSQL's 65,535 bind parameters. */
+const ROWS_PER_INSERT = 1000;
+
 const insertSql = (table: string, columns: readonly string[], rows: number) => {
   const tuples: string[] = [];
   for (let r = 0; r < rows; r++) tuples.push(`(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`);
@@ -76,30 +79,68 @@ export function createPostgresWriter(opts: WriterOptions) {
     if (c) c.end().catch(() => undefined);
   }
 
+  /** Inserts log rows with as few round trips as the parameter limit allows. */
+  async function insertRows(c: pg.Client, table: 'audit_log' | 'access_log', rows: unknown[][]): Promise<void> {
+    const columns = table === 'audit_log' ? AUDIT_COLUMNS : ACCESS_COLUMNS;
+    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+      await c.query(insertSql(table, columns, chunk.length), chunk.flat());
+    }
+  }
+
+  /** Numbers the units' rows in order; unit.audit is read only now (work may have appended rows). */
+  function number(units: readonly Unit[], seq: { audit: number; access: number }) {
+    const audit: unknown[][] = [];
+    const access: unknown[][] = [];
+    for (const u of units) {
+      for (const e of u.audit) audit.push(auditValues(++seq.audit, e, e.timestamp));
+      for (const e of u.access) access.push(accessValues(++seq.access, e, e.timestamp));
+    }
+    return { audit, access };
+  }
+
   async function runUnit(c: pg.Client, unit: Unit, seq: { audit: number; access: number }): Promise<UnitOutcome> {
     const before = { ...seq };
     await c.query('SAVEPOINT unit');
     try {
       const value = unit.work ? await unit.work(tx) : undefined;
-      // unit.audit is read only now: the work may have appended rows that depend on its result.
-      if (unit.audit.length > 0) {
-        const values = unit.audit.flatMap((e) => auditValues(++seq.audit, e, e.timestamp));
-        await c.query(insertSql('audit_log', AUDIT_COLUMNS, unit.audit.length), values);
-      }
-      if (unit.access.length > 0) {
-        const values = unit.access.flatMap((e) => accessValues(++seq.access, e, e.timestamp));
-        await c.query(insertSql('access_log', ACCESS_COLUMNS, unit.access.length), values);
-      }
+      const rows = number([unit], seq);
+      if (rows.audit.length > 0) await insertRows(c, 'audit_log', rows.audit);
+      if (rows.access.length > 0) await insertRows(c, 'access_log', rows.access);
       await c.query('RELEASE SAVEPOINT unit');
       return { ok: true, value };
     } catch (error) {
-      seq.audit = before.audit;
-      seq.access = before.access;
+      Object.assign(seq, before);
       // If the connection is gone these throw too, and the whole batch fails (as it must).
       await c.query('ROLLBACK TO SAVEPOINT unit');
       await c.query('RELEASE SAVEPOINT unit');
       const code = (error as { code?: string }).code;
       return { ok: false, error: code === '23505' ? new UniqueViolationError((error as Error).message) : error };
+    }
+  }
+
+  /**
+   * Consecutive units without work (a read's rows, every access row) only insert log rows: they share
+   * one savepoint and one INSERT per log. Should that fail, the group is replayed unit by unit so
+   * that only the faulty unit fails, exactly as if each had had its own savepoint.
+   */
+  async function runGroup(c: pg.Client, units: readonly Unit[], seq: { audit: number; access: number }): Promise<UnitOutcome[]> {
+    if (units.length === 1) return [await runUnit(c, units[0] as Unit, seq)];
+    const before = { ...seq };
+    await c.query('SAVEPOINT grp');
+    try {
+      const rows = number(units, seq);
+      if (rows.audit.length > 0) await insertRows(c, 'audit_log', rows.audit);
+      if (rows.access.length > 0) await insertRows(c, 'access_log', rows.access);
+      await c.query('RELEASE SAVEPOINT grp');
+      return units.map(() => ({ ok: true, value: undefined }));
+    } catch {
+      Object.assign(seq, before);
+      await c.query('ROLLBACK TO SAVEPOINT grp');
+      await c.query('RELEASE SAVEPOINT grp');
+      const out: UnitOutcome[] = [];
+      for (const u of units) out.push(await runUnit(c, u, seq));
+      return out;
     }
   }
 
@@ -115,9 +156,16 @@ export function createPostgresWriter(opts: WriterOptions) {
           const start = Object.fromEntries(r.rows.map((x) => [x.log, Number(x.last)]));
           const seq = { audit: start.audit ?? 0, access: start.access ?? 0 };
           const outcomes: UnitOutcome[] = [];
-          for (const unit of units) outcomes.push(await runUnit(c, unit, seq));
-          if (seq.audit !== start.audit) await c.query("UPDATE log_seq SET last = $1 WHERE log = 'audit'", [seq.audit]);
-          if (seq.access !== start.access) await c.query("UPDATE log_seq SET last = $1 WHERE log = 'access'", [seq.access]);
+          for (let i = 0; i < units.length; ) {
+            let j = i;
+            while (j < units.length && !units[j]?.work) j++;
+            if (j > i) outcomes.push(...(await runGroup(c, units.slice(i, j), seq)));
+            else outcomes.push(await runUnit(c, units[j++] as Unit, seq));
+            i = j;
+          }
+          if (seq.audit !== start.audit || seq.access !== start.access) {
+            await c.query("UPDATE log_seq SET last = CASE log WHEN 'audit' THEN $1::bigint ELSE $2::bigint END", [seq.audit, seq.access]);
+          }
           const done = await c.query('COMMIT');
           // COMMIT of an aborted transaction "succeeds" as ROLLBACK; that must not count as durable.
           if (done.command !== 'COMMIT') throw new Error('the batch transaction was rolled back by the database');
