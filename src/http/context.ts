@@ -32,6 +32,8 @@ export interface RequestContext {
   /** The event and resource a refusal of this request is recorded under (see recordDenied) */
   auditEvent: EventType | null;
   resource: string | null;
+  /** Set once a unit of work of this request is durable: its change happened, whatever follows */
+  committed: boolean;
 }
 
 /** Route config: declares that a route is auditable, so refusals before the handler are recorded too. */

@@ -48,7 +48,9 @@ export async function commit<T>(deps: AppDeps, req: FastifyRequest, work?: (tx: 
       }
     : undefined;
   try {
-    return await deps.committer.submit({ work: wrapped, audit, access: [] });
+    const value = await deps.committer.submit({ work: wrapped, audit, access: [] });
+    req.ctx.committed = true;
+    return value;
   } catch (e) {
     if (e instanceof StoreUnavailableError) throw unavailable();
     if (e instanceof UniqueViolationError) throw new AppError('conflict', 'that already exists (a concurrent request created it first)');

@@ -15,7 +15,7 @@ export const ERROR_CATALOG = {
   payload_too_large: { status: 413, description: 'The body or the secret value is larger than allowed.' },
   too_many_attempts: { status: 429, description: 'Too many failed logins for this account or address; retry after the given seconds.' },
   internal: { status: 500, description: 'An unexpected error; the requestId finds it in the server log.' },
-  audit_unavailable: { status: 503, description: 'The audit log cannot be written, so the operation was not performed (fail-closed).' },
+  audit_unavailable: { status: 503, description: 'The audit log cannot be written, so the operation was not performed (fail-closed). Exception: details.applied = true means the change was already committed with its audit rows and only the request\'s Access Log row failed.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

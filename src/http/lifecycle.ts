@@ -37,6 +37,7 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
       environmentSlug: null,
       auditEvent: null,
       resource: null,
+      committed: false,
     };
     reply.header('x-request-id', requestId);
   });
@@ -98,13 +99,20 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
       reply.header('content-type', 'application/json; charset=utf-8');
       reply.removeHeader('content-disposition');
       reply.removeHeader('content-length');
-      return JSON.stringify({
-        error: {
-          code: 'audit_unavailable',
-          message: 'the audit log cannot be written right now, so the operation was not performed; retry later',
-          requestId: c.requestId,
-        },
-      });
+      // A change committed earlier in this request (with its audit rows) did happen: never claim otherwise.
+      const error = c.committed
+        ? {
+            code: 'audit_unavailable',
+            message: "the operation was performed and is in the Audit Log, but this request's Access Log row cannot be written right now; check the result before retrying",
+            requestId: c.requestId,
+            details: { applied: true },
+          }
+        : {
+            code: 'audit_unavailable',
+            message: 'the audit log cannot be written right now, so the operation was not performed; retry later',
+            requestId: c.requestId,
+          };
+      return JSON.stringify({ error });
     }
   });
 }
