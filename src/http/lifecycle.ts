@@ -78,7 +78,7 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
       requestId: c.requestId,
       method: req.method,
       route: req.routeOptions.url ?? null,
-      path: redactUrl(req.url).slice(0, 2048),
+      path: redactUrl(req.url, reply.statusCode < 400).slice(0, 2048),
       status: reply.statusCode,
       durationMs: Math.round(Number(process.hrtime.bigint() - c.startedAt) / 1e4) / 100,
       actor: c.principal.actor,
