@@ -58,6 +58,8 @@ describe('never a value in a log', () => {
     ok(await rq('GET', `${base}/secrets/DB_PASSWORD?value=${q}&token=${q}&password=${q}`), 200);
     ok(await rq('GET', `/api/v1/projects?secret=${q}`), 200);
     expect((await rq('GET', `/api/v1/audit-logs?value=${q}`)).status).toBe(400);
+    expect((await rq('GET', `/api/v1/audit-logs?since=${q}&event=${q}&actorType=${q}`)).status).toBe(400);
+    expect((await rq('GET', `/api/v1/access-logs/export?until=${q}&format=${q}`)).status).toBe(400);
     ok(await rq('GET', `/api/v1/no/such/route?x=${q}`), 404);
     ok(await rq('PUT', `${base}/secrets/K1`, { raw: `{"value": "${marker}", "extra": "${marker}"}` }), 400);
     ok(await rq('PUT', `${base}/secrets/K2`, { raw: `{"value": "${marker}` }), 400);
