@@ -44,4 +44,10 @@ describe('query values in the Access Log', () => {
     expect(paths).toEqual([`/api/v1/${log}?${name}=`]);
     expect(findMarker(id, Buffer.from(paths.join('\n')), value)).toEqual([]);
   });
+
+  it('a request refused before validation (no credentials) keeps no filter value either', async () => {
+    const r = await t.req('GET', `/api/v1/audit-logs?since=7d&actor=${marker}`, { headers: { 'x-request-id': 'q-401' } });
+    expect(r.statusCode).toBe(401);
+    expect(await pathOf('q-401')).toEqual(['/api/v1/audit-logs?since=&actor=']);
+  });
 });
