@@ -53,6 +53,9 @@ async function buildFilter<Q extends LogQueryBase, F extends LogFilterBase, E ex
   const since = timeBound('since', q.since, now);
   const until = timeBound('until', q.until, now);
   if (since && until && since >= until) throw badRequest('querystring: since must be earlier than until');
+  // A refused read or export is attributed to the project it targeted, so that project's owners see it.
+  req.ctx.projectSlug = q.project ?? null;
+  req.ctx.environmentSlug = q.environment ?? null;
   const scope = await logReadScope(deps, req, q.project);
   const common: LogFilterBase = {
     ...scope,
@@ -110,12 +113,16 @@ export function registerLogRoutes<Q extends LogQueryBase, F extends LogFilterBas
     const q = req.query as Q & { format: ExportFormat; limit?: number; neutralize: 'true' | 'false' };
     const filter = await buildFilter(deps, req, kind, q);
     const { format, limit } = q;
+    // Snapshot: the export covers what was committed before it was asked for (not its own entry,
+    // nor rows committed while it streams), so it equals the list the caller saw.
+    const newest = await kind.query(deps, filter, 1);
+    const snapshotBefore = newest[0] ? newest[0].seq + 1 : filter.beforeSeq;
     const filters = Object.fromEntries(Object.entries(q).filter(([k]) => !['format', 'neutralize'].includes(k)));
     record(deps, req, { event: kind.exportEvent, resource: kind.name === 'audit' ? 'audit-log' : 'access-log', details: { format, filters } });
     const out = serialise(format, kind.csvColumns, q.neutralize === 'true');
     async function* generate(): AsyncGenerator<string> {
       yield out.head;
-      let before = filter.beforeSeq;
+      let before = snapshotBefore;
       let left = limit ?? Number.POSITIVE_INFINITY;
       for (;;) {
         const page = await kind.query(deps, { ...filter, beforeSeq: before }, Math.min(EXPORT_PAGE, left));

@@ -9,6 +9,7 @@ import { authorizeScope } from '../projects/scope.js';
 import type { ApiKeyRow } from '../store/types.js';
 import { authorize } from './authorize.js';
 import { newApiKeyParts, sha256hex } from './tokens.js';
+import { requireAuth } from './authenticate.js';
 
 const envParams = z.object({ project: slugSchema, env: slugSchema });
 const view = (k: ApiKeyRow, projectSlug: string, environmentSlug: string): ApiKeyView => ({
@@ -53,6 +54,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: AppDeps): void 
     '/api/v1/api-keys/:id',
     { schema: { params: z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'must be an API key id: 16 hex characters') }) }, config: { audit: { event: 'ApiKeyRevoked', resourceParam: 'id' } } },
     async (req, reply) => {
+      requireAuth(req); // before the lookup, so an anonymous caller cannot probe which key ids exist
       const key = await deps.store.getApiKey(req.params.id);
       if (!key) throw notFound(`API key ${req.params.id}`);
       const project = await deps.store.getProjectById(key.projectId);
