@@ -37,9 +37,25 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Starts `node bin/bella-server.js` and waits until /readyz answers 200. */
+/**
+ * Starts `node bin/bella-server.js` and waits until it says it listens on its port and /readyz
+ * answers 200. The port is picked free then released, so another process may grab it first: the
+ * child's own "listening" line proves the server answering is ours, and a lost race is retried.
+ */
 export async function startServer(extraEnv: Record<string, string> = {}): Promise<TestServer> {
   requireBuild();
+  let lastError: Error | null = null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startOnce(extraEnv);
+    } catch (e) {
+      lastError = e as Error;
+    }
+  }
+  throw lastError as Error;
+}
+
+async function startOnce(extraEnv: Record<string, string>): Promise<TestServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'bella-e2e-data-'));
   let output = '';
@@ -61,14 +77,22 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`bella-server exited with ${child.exitCode}:\n${output}`);
-    try {
-      const res = await fetch(`${url}/readyz`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
+    if (child.exitCode !== null) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw new Error(`bella-server exited with ${child.exitCode}:\n${output}`);
     }
-    if (Date.now() > deadline) throw new Error(`bella-server did not become ready:\n${output}`);
+    if (output.includes(`listening on ${url}`)) {
+      try {
+        const res = await fetch(`${url}/readyz`);
+        if (res.ok) break;
+      } catch {
+        // not accepting yet
+      }
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`bella-server did not become ready:\n${output}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
