@@ -118,10 +118,12 @@ export async function startServerProcess(opts: StartOptions = {}): Promise<Serve
   if (!existsSync(join(REPO_ROOT, 'dist', 'src', 'main.js'))) {
     throw new Error('dist/src/main.js is missing: build the server first (npx tsc -p tsconfig.build.json)');
   }
+  // One data dir for every attempt, so a retried start does not leave empty temp dirs behind.
+  const withDir: StartOptions = { ...opts, dataDir: opts.dataDir ?? makeDataDir() };
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(opts, await freePort());
+      return await startOnce(withDir, await freePort());
     } catch (e) {
       lastError = e;
       if (!String(e).includes('EADDRINUSE')) throw e;
@@ -131,7 +133,7 @@ export async function startServerProcess(opts: StartOptions = {}): Promise<Serve
 }
 
 async function startOnce(opts: StartOptions, port: number): Promise<ServerProcess> {
-  const dataDir = opts.dataDir ?? makeDataDir();
+  const dataDir = opts.dataDir as string;
   // A clean BELLA_* environment: nothing from the developer's shell leaks into the test server.
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('BELLA_')) env[k] = v;
