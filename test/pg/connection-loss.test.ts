@@ -86,3 +86,31 @@ describe.skipIf(!PG)('PostgreSQL connection loss (through a TCP proxy the test c
     expect((await t.req('GET', secretUrl, { token })).json()).toMatchObject({ value: NEW_VALUE, version: 2 });
   });
 });
+
+describe.skipIf(!PG)('PostgreSQL that stops answering without closing connections', () => {
+  it('commits and probes fail within the query timeout instead of hanging, and the store recovers after', async () => {
+    const { createPostgresStore } = await import('../../src/store/postgres/postgres-store.js');
+    const { auditDraft } = await import('../../src/store/store.conformance.js');
+    const db = await createTestDatabase();
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+    const store = createPostgresStore({ url: withDatabase(`postgres://postgres@127.0.0.1:${proxy.port}/postgres`, db.name), queryTimeoutMs: 1500 });
+    try {
+      await store.migrate();
+      await store.commitBatch([{ audit: [auditDraft()], access: [] }]);
+      proxy.stall();
+      const started = Date.now();
+      await expect(store.commitBatch([{ audit: [auditDraft()], access: [] }])).rejects.toThrow();
+      await expect(store.probeWritable()).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(8000);
+      proxy.restore();
+      const out = await until(() => store.commitBatch([{ audit: [auditDraft()], access: [] }]).catch(() => null), (r) => r !== null);
+      expect(out?.[0]?.ok).toBe(true);
+      // The stalled batch never committed: seq continues at 2, without a gap.
+      expect((await store.queryAudit({}, 10)).map((e) => e.seq)).toEqual([2, 1]);
+    } finally {
+      await store.close();
+      await proxy.close();
+      await db.drop();
+    }
+  });
+});

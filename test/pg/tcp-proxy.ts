@@ -7,6 +7,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export interface TcpProxy {
   readonly port: number;
   cut(): void;
+  /** The network goes silent: connections stay open but no byte passes either way (no reset) */
+  stall(): void;
   restore(): void;
   /** Connections currently open through the proxy */
   open(): number;
@@ -15,10 +17,18 @@ export interface TcpProxy {
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let up = true;
+  let stalled = false;
   const pairs = new Set<[Socket, Socket]>();
+  const held = new Set<Socket>();
   const server: Server = createServer((client) => {
     if (!up) {
       client.destroy();
+      return;
+    }
+    if (stalled) {
+      // Accept and say nothing, like a black-holed route.
+      held.add(client);
+      client.on('error', () => undefined).on('close', () => held.delete(client));
       return;
     }
     const upstream = connect(target.port, target.host);
@@ -31,8 +41,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    client.on('data', (b) => stalled || upstream.write(b));
+    upstream.on('data', (b) => stalled || client.write(b));
   });
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
   const addr = server.address();
@@ -45,11 +55,19 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       b.resetAndDestroy();
     }
     pairs.clear();
+    for (const h of held) h.resetAndDestroy();
+    held.clear();
   };
   return {
     port,
     cut,
+    stall() {
+      stalled = true;
+    },
     restore() {
+      // Connections that saw bytes vanish are unusable: reset them, as a recovering network would.
+      if (stalled) cut();
+      stalled = false;
       up = true;
     },
     open: () => pairs.size,

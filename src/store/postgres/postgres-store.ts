@@ -17,6 +17,12 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** Shown in pg_stat_activity */
   readonly applicationName?: string;
+  /**
+   * A statement unanswered after this long fails (default 20 s): a database that silently stopped
+   * answering turns into 503s instead of requests hanging. Long enough to outlast another node's
+   * batch holding the log_seq lock.
+   */
+  readonly queryTimeoutMs?: number;
   /** Clock used to create partitions ahead at migrate(); default real time */
   readonly now?: () => Date;
 }
@@ -58,17 +64,19 @@ const member = (x: Row): MemberRow & { projectId: string } => ({
  */
 export function createPostgresStore(opts: PostgresStoreOptions): Store {
   const applicationName = opts.applicationName ?? 'bella-server';
+  const queryTimeoutMs = opts.queryTimeoutMs ?? 20_000;
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
     application_name: applicationName,
-    connectionTimeoutMillis: 5000,
-    query_timeout: 30_000,
+    connectionTimeoutMillis: Math.min(5000, queryTimeoutMs),
+    query_timeout: queryTimeoutMs,
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   // An idle pooled connection that breaks is discarded by the pool; without a listener it would crash the process.
   pool.on('error', () => undefined);
-  const writer = createPostgresWriter({ url: opts.url, applicationName: `${applicationName} committer` });
+  const writer = createPostgresWriter({ url: opts.url, applicationName: `${applicationName} committer`, queryTimeoutMs });
 
   const rows = async (sql: string, params: unknown[] = []): Promise<Row[]> => (await pool.query(sql, params)).rows as Row[];
   const first = async (sql: string, params: unknown[]): Promise<Row | undefined> => (await rows(sql, params))[0];

@@ -8,6 +8,8 @@ import { createPostgresTx } from './postgres-tx.js';
 export interface WriterOptions {
   readonly url: string;
   readonly applicationName: string;
+  /** A statement that has not answered after this long means the database is unreachable */
+  readonly queryTimeoutMs: number;
 }
 
 /** Session settings of the committer's connection; the why of each is in docs/operations.md. */
@@ -16,7 +18,6 @@ const WRITER_SETTINGS = [
   'SET synchronous_commit = on',
   // A node that dies mid-batch must not hold the log_seq rows (and so every other node) for long.
   "SET idle_in_transaction_session_timeout = '15s'",
-  "SET statement_timeout = '30s'",
 ];
 
 /** 1000 rows × 17 columns stays well under PostgreSQL's 65,535 bind parameters. */
@@ -48,9 +49,10 @@ export function createPostgresWriter(opts: WriterOptions) {
     const c = new pg.Client({
       connectionString: opts.url,
       application_name: opts.applicationName,
-      connectionTimeoutMillis: 5000,
-      query_timeout: 35_000,
+      connectionTimeoutMillis: Math.min(5000, opts.queryTimeoutMs),
+      query_timeout: opts.queryTimeoutMs,
       keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
     });
     // Errors between queries (socket reset) arrive here; mark the connection for replacement.
     c.on('error', () => {
@@ -62,6 +64,7 @@ export function createPostgresWriter(opts: WriterOptions) {
     try {
       await c.connect();
       for (const s of WRITER_SETTINGS) await c.query(s);
+      await c.query(`SET statement_timeout = ${Math.trunc(opts.queryTimeoutMs)}`);
     } catch (e) {
       c.end().catch(() => undefined);
       throw e;
@@ -171,7 +174,8 @@ export function createPostgresWriter(opts: WriterOptions) {
           if (done.command !== 'COMMIT') throw new Error('the batch transaction was rolled back by the database');
           return outcomes;
         } catch (error) {
-          await c.query('ROLLBACK').catch(() => undefined);
+          // No ROLLBACK round trip (it would wait out the timeout again on a dead link): closing the
+          // connection makes the server roll the transaction back.
           drop();
           throw error;
         }
