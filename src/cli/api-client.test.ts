@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, apiKeyAuth } from './api-client.js';
-import { httpError } from './http-errors.js';
+import { httpError } from './errors.js';
 import { pageThrough } from './log-stream.js';
 
 interface Seen {

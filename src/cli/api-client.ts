@@ -1,6 +1,5 @@
 import { deriveSigningKey, parseApiKey, signRequest } from '../contract/signing.js';
-import { CliError, EXIT } from './errors.js';
-import { httpError, networkError, type ErrorContext } from './http-errors.js';
+import { CliError, EXIT, httpError, networkError, type ErrorContext } from './errors.js';
 
 /** How requests authenticate. API keys are never sent: requests are HMAC-signed with a key derived from them. */
 export type ClientAuth =

@@ -1,3 +1,5 @@
+import type { ErrorBody } from '../contract/api.js';
+
 /**
  * Exit codes are part of the CLI's contract (docs/cli.md): scripts branch on them,
  * so every failure is raised as a CliError carrying one of these codes.
@@ -33,4 +35,78 @@ export function usageError(message: string, hint: string | null = null): CliErro
 /** Formats an error for stderr; the hint goes on its own line so it stands out. */
 export function formatError(err: CliError): string {
   return err.hint ? `bella: ${err.message}\n${err.hint}\n` : `bella: ${err.message}\n`;
+}
+
+/** What an error mapping needs to know to say what to do next. */
+export interface ErrorContext {
+  readonly url: string;
+  readonly urlFromEnv: boolean;
+  /** 'none' when the request carried no credentials at all */
+  readonly authKind: 'none' | 'session' | 'apiKey';
+}
+
+export const LOGIN_HINT =
+  'Run `bella login --email you@example.com` (or `bella login --api-key bax-…`, or set BELLA_BAXTER_API_KEY).';
+
+function urlHint(ctx: ErrorContext): string {
+  return ctx.urlFromEnv
+    ? `Check that the server is running and that BELLA_BAXTER_URL (${ctx.url}) is right.`
+    : `Check that the server is running, or set BELLA_BAXTER_URL (the default is ${ctx.url}).`;
+}
+
+/** Reads `{error:{code,message,requestId}}`; tolerates proxies that answer with HTML or nothing. */
+export function parseErrorBody(text: string): ErrorBody['error'] | null {
+  try {
+    const body = JSON.parse(text) as Partial<ErrorBody>;
+    if (body.error && typeof body.error.message === 'string') return body.error;
+  } catch {
+    // not JSON
+  }
+  return null;
+}
+
+/** Maps an HTTP error response to the CLI's exit codes and a next step. */
+export function httpError(status: number, text: string, ctx: ErrorContext): CliError {
+  const body = parseErrorBody(text);
+  const message = body?.message ?? `the server answered HTTP ${status}`;
+  const rid = body?.requestId ? ` (request id ${body.requestId})` : '';
+  const full = `${message}${rid}`;
+  const make = (code: ExitCode, hint: string) => new CliError(code, full, hint);
+  switch (status) {
+    case 400:
+      return make(EXIT.usage, 'Check the values you passed; `bella <command> --help` lists the accepted forms.');
+    case 401:
+      if (ctx.authKind === 'none') return new CliError(EXIT.auth, `not logged in to ${ctx.url}`, LOGIN_HINT);
+      return make(
+        EXIT.auth,
+        ctx.authKind === 'apiKey'
+          ? 'The API key was refused (revoked, mistyped or the clock is off by more than 5 minutes); check BELLA_BAXTER_API_KEY or run `bella login --api-key` again.'
+          : 'Your session has expired or was revoked; run `bella login` again.',
+      );
+    case 403:
+      return make(EXIT.auth, 'Ask a project owner for a role that allows this (`bella members add`), or use another login.');
+    case 404:
+      return make(EXIT.notFound, 'Check the names you passed; `bella projects list` and `bella environments list` show what exists.');
+    case 409:
+      return make(EXIT.error, 'It already exists or was changed concurrently; list it to see its current state.');
+    case 413:
+      return make(EXIT.usage, 'The value is too large; secret values are limited to 64 KiB.');
+    case 429:
+      return make(EXIT.error, 'Too many requests; wait a moment and try again.');
+    case 502:
+    case 503:
+    case 504:
+      return make(EXIT.unavailable, `The server at ${ctx.url} is unavailable; try again shortly (GET ${ctx.url}/readyz shows why).`);
+    default:
+      return make(EXIT.error, `Unexpected server error; try again, and report it with the request id if it persists.`);
+  }
+}
+
+/** Maps a failure to connect (refused, DNS, timeout) to exit code 5 naming the URL tried. */
+export function networkError(err: unknown, ctx: ErrorContext): CliError {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  const name = (err as { name?: string }).name;
+  const reason =
+    name === 'TimeoutError' ? 'timed out' : (cause?.code ?? cause?.message ?? (err as Error).message ?? 'unknown error');
+  return new CliError(EXIT.unavailable, `cannot reach Bella Baxter at ${ctx.url} (${reason})`, urlHint(ctx));
 }

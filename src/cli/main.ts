@@ -1,4 +1,4 @@
-import { runCli } from './run.js';
+import { runCli } from './program.js';
 
 // `bella … | head` closes the pipe early: that is not an error worth a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

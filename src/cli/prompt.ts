@@ -1,5 +1,5 @@
 import { CliError, EXIT, usageError } from './errors.js';
-import type { Io } from './io.js';
+import type { Io } from './env.js';
 
 /** Reads stdin to the end (values piped in, `--password-stdin`). */
 export async function readAllStdin(stdin: NodeJS.ReadableStream): Promise<string> {

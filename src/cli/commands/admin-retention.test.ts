@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/helpers/harness.js';
 import { saveCredential } from '../credentials.js';
 import { readCliEnv } from '../env.js';
-import type { CommandContext } from '../io.js';
+import type { CommandContext } from '../env.js';
 import { parseDays, registerAdminRetentionCommands } from './admin-retention.js';
 
 describe('bella admin retention', () => {

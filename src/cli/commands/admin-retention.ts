@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { RetentionView } from '../../contract/api.js';
 import { usageError } from '../errors.js';
-import { print, type CommandContext } from '../io.js';
+import { print, type CommandContext } from '../env.js';
 import { openSession } from '../session.js';
 import { simpleFormat, withOutput, type ContextFactory } from './shared.js';
 

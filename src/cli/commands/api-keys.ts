@@ -4,7 +4,7 @@ import { API_KEY_ROLES } from '../../contract/roles.js';
 import { parseApiKey } from '../../contract/signing.js';
 import { seg } from '../api-client.js';
 import { usageError } from '../errors.js';
-import { info, print } from '../io.js';
+import { info, print } from '../env.js';
 import { openSession, requireProjectEnv, type ScopeFlags } from '../session.js';
 import { printRows, simpleFormat, withOutput, withScope, type ContextFactory } from './shared.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CONTEXT_FILE, findContextFile, renderContextFile } from '../context-file.js';
 import { CliError, EXIT, usageError } from '../errors.js';
-import { print } from '../io.js';
+import { print } from '../env.js';
 import { checkSlug, openSession, resolveScope } from '../session.js';
 import type { ContextFactory } from './shared.js';
 

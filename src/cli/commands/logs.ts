@@ -3,9 +3,8 @@ import { ACCESS_CSV_COLUMNS, AUDIT_CSV_COLUMNS, type AccessEntry, type AuditEntr
 import { ACTOR_TYPES, OUTCOMES } from '../../contract/events.js';
 import { HTTP_METHODS } from '../../contract/log-query.js';
 import { TIME_FORMS_HELP } from '../../contract/time.js';
-import { ACCESS_COLUMNS, AUDIT_COLUMNS } from '../log-columns.js';
 import { parseAccessFlags, parseAuditFlags, type RawAccessFlags, type RawAuditFlags } from '../log-flags.js';
-import { runLogList, type LogKind } from '../log-list.js';
+import { ACCESS_COLUMNS, AUDIT_COLUMNS, runLogList, type LogKind } from '../log-list.js';
 import type { ContextFactory } from './shared.js';
 
 const AUDIT: LogKind<AuditEntry> = { name: 'audit', path: '/api/v1/audit-logs', csvColumns: AUDIT_CSV_COLUMNS, columns: AUDIT_COLUMNS };

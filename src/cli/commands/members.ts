@@ -3,7 +3,7 @@ import type { MemberView, UserView } from '../../contract/api.js';
 import { ENVIRONMENT_ROLES, PROJECT_ROLES } from '../../contract/roles.js';
 import { seg } from '../api-client.js';
 import { usageError } from '../errors.js';
-import { print } from '../io.js';
+import { print } from '../env.js';
 import { promptHidden, readAllStdin, stripFinalNewline } from '../prompt.js';
 import { checkSlug, openSession, requireProject } from '../session.js';
 import { checkEmail } from './auth.js';

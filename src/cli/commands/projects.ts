@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { EnvironmentView, ProjectView } from '../../contract/api.js';
 import { seg } from '../api-client.js';
 import { usageError } from '../errors.js';
-import { print } from '../io.js';
+import { print } from '../env.js';
 import { checkSlug, openSession, requireProject } from '../session.js';
 import { printRows, simpleFormat, withOutput, type ContextFactory } from './shared.js';
 

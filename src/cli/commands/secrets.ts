@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { MAX_SECRET_BYTES, SECRET_KEY_RE, type SecretKeyView, type SecretView } from '../../contract/api.js';
 import { seg } from '../api-client.js';
 import { usageError } from '../errors.js';
-import { type CommandContext, print } from '../io.js';
+import { type CommandContext, print } from '../env.js';
 import { promptHidden, readAllStdin, stripFinalNewline } from '../prompt.js';
 import { openSession, requireProjectEnv, type ScopeFlags } from '../session.js';
 import { printRows, simpleFormat, withOutput, withScope, type ContextFactory } from './shared.js';

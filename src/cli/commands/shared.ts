@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { usageError } from '../errors.js';
-import { type CommandContext, print, terminalWidth } from '../io.js';
-import { colorEnabled, palette } from '../output/color.js';
+import { type CommandContext, print, terminalWidth } from '../env.js';
+import { colorEnabled, palette } from '../output/text.js';
 import { renderTable, type Column } from '../output/table.js';
 
 /** Builds the per-invocation context lazily, so `--help` never touches the environment. */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { palette } from './color.js';
 import { renderTable, type Column } from './table.js';
-import { displayWidth, sanitize, truncate } from './text.js';
+import { displayWidth, palette, sanitize, truncate } from './text.js';
 
 interface Row {
   a: string;

@@ -1,5 +1,4 @@
-import type { Paint, Palette } from './color.js';
-import { displayWidth, sanitize, truncate } from './text.js';
+import { displayWidth, sanitize, truncate, type Paint, type Palette } from './text.js';
 
 /** One table column. Columns without `min` keep their natural width; `drop` orders what goes first when too narrow. */
 export interface Column<R> {

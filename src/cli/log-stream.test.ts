@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { csvRecord, quoteCell } from './csv.js';
+import { csvRecord, quoteCell } from './log-stream.js';
 
 const tricky = ['plain', 'a,b', 'say "hi"', 'two\nlines', 'cr\r\nlf', 'ünïcødé ✓ 日本', '=1+2', '+cmd', '-2', '@SUM(A1)', '\tTAB', '\rCR', ''];
 

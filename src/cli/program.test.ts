@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './run.js';
+import { runCli } from './program.js';
 
 /** Runs the CLI in-process against an address nothing listens on: any request would fail with exit 5. */
 async function run(args: string[], vars: Record<string, string> = {}) {

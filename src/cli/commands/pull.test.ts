@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dotenvValue, formatForPath, render } from './env-formats.js';
+import { dotenvValue, formatForPath, render } from './pull.js';
 
 describe('pull formats', () => {
   it('writes dotenv values in single quotes so $ and # stay literal', () => {
