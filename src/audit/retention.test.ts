@@ -59,7 +59,7 @@ for (const kind of STORES) {
       at('2026-03-01T12:00:00.000Z');
       await relogin();
       expect((await t.req('GET', secretUrl, { token })).statusCode).toBe(200);
-      at('2026-04-20T12:00:00.000Z'); // 100 days after the first requests, 50 after the second
+      at('2026-05-20T12:00:00.000Z'); // 130 days after the first requests, 80 after the second
       await relogin();
       const report = await runPurge(t.server.deps);
       expect(report.accessCutoff).toBe(new Date(now.getTime() - 90 * DAY).toISOString());
@@ -69,6 +69,12 @@ for (const kind of STORES) {
       expect(access.every((e) => e.timestamp >= report.accessCutoff)).toBe(true);
       expect(access.some((e) => e.timestamp.startsWith('2026-03-01'))).toBe(true);
       expect(await storedOlderThan('access_log', report.accessCutoff)).toBe(0);
+      if (db) {
+        // January ended before the cut-off (Feb 19): its partition was dropped whole, not emptied row by row.
+        const parts = await queryDatabase<{ relname: string }>(db.url, "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'access_log_p2026%'");
+        expect(parts.map((p) => p.relname)).not.toContain('access_log_p202601');
+        expect(parts.map((p) => p.relname)).toContain('access_log_p202603');
+      }
       const audit = await list<AuditEntry>('/api/v1/audit-logs');
       expect(audit.filter((e) => e.event === 'SecretRead').map((e) => e.timestamp.slice(0, 10))).toEqual(['2026-03-01', '2026-01-10']);
       const purged = audit.filter((e) => e.event === 'LogsPurged');
@@ -118,6 +124,18 @@ for (const kind of STORES) {
       expect((await t.req('GET', '/api/v1/admin/retention', { token })).json()).toMatchObject({ auditDays: 365, accessDays: 90 });
       const denied = (await list<AuditEntry>('/api/v1/audit-logs')).filter((e) => e.event === 'RetentionChanged');
       expect(denied).toMatchObject([{ outcome: 'Denied', actor: { email: 'bob@example.com' }, reason: 'admin_required' }]);
+    });
+
+    it('when the purge entry cannot be committed, the next run reports the earlier removals too', async () => {
+      at('2026-05-20T12:00:00.000Z');
+      const failing = { ...t.server.deps.committer, submit: () => Promise.reject(new Error('store unavailable')) };
+      await expect(runPurge({ ...t.server.deps, committer: failing })).rejects.toThrow('store unavailable');
+      await t.server.store.commitBatch([{ audit: [], access: [accessDraft({ timestamp: '2026-01-01T00:00:00.000Z' })] }]);
+      const second = await runPurge(t.server.deps);
+      expect(second.accessDeleted).toBe(1);
+      const [entry] = await t.server.store.queryAudit({ events: ['LogsPurged'] }, 10);
+      expect(entry?.details).toMatchObject({ accessDeleted: 1, unrecordedEarlier: { auditDeleted: 0 } });
+      expect((entry?.details.unrecordedEarlier as { accessDeleted: number }).accessDeleted).toBeGreaterThanOrEqual(3);
     });
 
     it('concurrent secret reads keep succeeding during a purge', async () => {

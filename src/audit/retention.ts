@@ -74,6 +74,8 @@ export interface PurgeReport {
 const DAY_MS = 86_400_000;
 /** One purge at a time per store, whoever asks (the scheduler, a test, an admin tool). */
 const locks = new WeakMap<Store, SerialLock>();
+/** Removals not yet recorded because the LogsPurged entry could not be committed; the next run reports them. */
+const unrecorded = new WeakMap<Store, { audit: number; access: number }>();
 
 /**
  * One retention run: prepares log storage ahead (PostgreSQL partitions), removes what is older than
@@ -81,31 +83,40 @@ const locks = new WeakMap<Store, SerialLock>();
  * This is the only code path that deletes log rows.
  */
 export function runPurge(deps: RetentionDeps): Promise<PurgeReport> {
-  let lock = locks.get(deps.store);
-  if (!lock) locks.set(deps.store, (lock = new SerialLock()));
+  const { store } = deps;
+  let lock = locks.get(store);
+  if (!lock) locks.set(store, (lock = new SerialLock()));
   return lock.run(async () => {
     const now = deps.clock();
-    await deps.store.ensurePartitions(now.toISOString());
-    const w = await readRetention(deps.store);
+    await store.ensurePartitions(now.toISOString());
+    const w = await readRetention(store);
     const auditCutoff = new Date(now.getTime() - w.auditDays * DAY_MS).toISOString();
     const accessCutoff = new Date(now.getTime() - w.accessDays * DAY_MS).toISOString();
-    const auditDeleted = await deps.store.purgeAudit(auditCutoff, PURGE_BATCH);
-    const accessDeleted = await deps.store.purgeAccess(accessCutoff, PURGE_BATCH);
+    const earlier = unrecorded.get(store) ?? { audit: 0, access: 0 };
+    const auditDeleted = await store.purgeAudit(auditCutoff, PURGE_BATCH);
+    // Counted before the next step can fail, so the removal is reported by a later run at the latest.
+    unrecorded.set(store, { audit: earlier.audit + auditDeleted, access: earlier.access });
+    const accessDeleted = await store.purgeAccess(accessCutoff, PURGE_BATCH);
+    const owed = { audit: earlier.audit + auditDeleted, access: earlier.access + accessDeleted };
+    unrecorded.set(store, owed);
     const report = { auditDeleted, accessDeleted, auditCutoff, accessCutoff };
     // A purge that removed nothing changed nothing: no entry, so hourly no-ops do not bury the trail.
-    if (auditDeleted + accessDeleted > 0) {
+    if (owed.audit + owed.access > 0) {
+      const details: Record<string, unknown> = { ...report, auditDays: w.auditDays, accessDays: w.accessDays };
+      if (earlier.audit + earlier.access > 0) details.unrecordedEarlier = { auditDeleted: earlier.audit, accessDeleted: earlier.access };
       await deps.committer.submit({
         audit: [
           {
             id: randomUUID(), timestamp: deps.clock().toISOString(), event: 'LogsPurged',
             actor: { type: 'System', id: null, email: null, name: 'bella-server', ip: null },
             projectSlug: null, environmentSlug: null, resource: 'retention', outcome: 'Success', requestId: null,
-            userAgent: null, reason: null, details: { ...report, auditDays: w.auditDays, accessDays: w.accessDays },
+            userAgent: null, reason: null, details,
           },
         ],
         access: [],
       });
     }
+    unrecorded.delete(store);
     return report;
   });
 }
