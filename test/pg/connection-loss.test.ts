@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/harness.js';
 import { createTestDatabase, postgresAvailable, queryDatabase, withDatabase, type TestDatabase } from '../helpers/pg.js';
+import { runPurge } from '../../src/audit/retention.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const PG = await postgresAvailable();
@@ -74,6 +75,14 @@ describe.skipIf(!PG)('PostgreSQL connection loss (through a TCP proxy the test c
       const [c] = await queryDatabase<{ last: string }>(db.url, 'SELECT last FROM log_seq WHERE log = $1', [table.replace('_log', '')]);
       expect(Number(c?.last)).toBe(r?.max);
     }
+  });
+
+  it('a purge during an outage fails without harming the process, and the next one succeeds', async () => {
+    proxy.cut();
+    await expect(runPurge(t.server.deps)).rejects.toThrow();
+    proxy.restore();
+    const report = await until(() => runPurge(t.server.deps).catch(() => null), (r) => r !== null);
+    expect(report).toMatchObject({ auditDeleted: 0, accessDeleted: 0 });
   });
 
   it('a second outage is survived the same way (the adapter reconnects every time)', async () => {

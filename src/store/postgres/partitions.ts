@@ -112,6 +112,9 @@ export async function ensurePartitions(client: pg.ClientBase, now: Date): Promis
 export async function purgeLog(pool: pg.Pool, table: LogTable, olderThan: string, batchSize: number): Promise<number> {
   const cutoff = new Date(olderThan);
   const client = await pool.connect();
+  // A checked-out client that loses its socket between queries emits 'error'; unhandled, that would crash the process.
+  const ignore = () => undefined;
+  client.on('error', ignore);
   let broken: Error | undefined;
   try {
     const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [PURGE_LOCK_KEY]);
@@ -147,6 +150,7 @@ export async function purgeLog(pool: pg.Pool, table: LogTable, olderThan: string
     throw e;
   } finally {
     // A client that failed mid-way may still hold the session lock: destroy it rather than pool it.
+    client.off('error', ignore);
     client.release(broken);
   }
 }

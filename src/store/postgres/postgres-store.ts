@@ -83,11 +83,16 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
 
   const withClient = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
+    // Checked out, the client's socket errors are ours to handle (the pool listens only while it is idle).
+    const ignore = () => undefined;
+    c.on('error', ignore);
     try {
       const v = await fn(c);
+      c.off('error', ignore);
       c.release();
       return v;
     } catch (e) {
+      c.off('error', ignore);
       c.release(e as Error);
       throw e;
     }

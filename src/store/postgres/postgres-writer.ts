@@ -43,7 +43,10 @@ export function createPostgresWriter(opts: WriterOptions) {
     return client;
   });
 
+  let closed = false;
+
   async function connect(): Promise<pg.Client> {
+    if (closed) throw new Error('the store is closed');
     if (client && healthy) return client;
     drop();
     const c = new pg.Client({
@@ -199,6 +202,7 @@ export function createPostgresWriter(opts: WriterOptions) {
 
     close(): Promise<void> {
       return lock.run(async () => {
+        closed = true;
         const c = client;
         client = null;
         healthy = false;
