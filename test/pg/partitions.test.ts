@@ -60,6 +60,20 @@ describe.skipIf(!PG)('PostgreSQL log partitions', () => {
     expect((await store.queryAudit({}, 10)).map((e) => e.seq)).toEqual([1]);
   });
 
+  it('two nodes purging at once neither fail nor count a row twice', async () => {
+    await store.ensurePartitions('2025-10-15T00:00:00.000Z');
+    const times = ['2025-10-10T00:00:00.000Z', '2025-11-10T00:00:00.000Z', '2025-12-20T00:00:00.000Z', '1999-01-01T00:00:00.000Z'];
+    await store.commitBatch([{ audit: times.flatMap((timestamp) => Array.from({ length: 50 }, () => auditDraft({ timestamp }))), access: [] }]);
+    const other = createPostgresStore({ url: db.url });
+    try {
+      const counts = await Promise.all([store.purgeAudit('2026-01-01T00:00:00.000Z', 7), other.purgeAudit('2026-01-01T00:00:00.000Z', 7)]);
+      expect(counts[0] + counts[1]).toBe(200);
+      expect(await store.queryAudit({}, 10)).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('the product page filters run on indexes, newest first by seq, never scanning a whole partition', async () => {
     await queryDatabase(
       db.url,
