@@ -100,7 +100,8 @@ export const AUDIT_COLUMNS: readonly Column<AuditEntry>[] = [
     value: (e) => e.outcome,
     paint: (e, p) => (e.outcome === 'Denied' ? p.red : null),
   },
-  { header: 'REQUEST ID', value: (e) => dash(e.requestId), min: 8, drop: 4 },
+  // A request id prefix is enough to grep for; it gives way before names are cut.
+  { header: 'REQUEST ID', value: (e) => dash(e.requestId), min: 10, drop: 4, squeeze: 1 },
 ];
 
 /** Columns of `bella access list`; refusals (401/403) and server errors are painted like Denied. */
@@ -113,5 +114,5 @@ export const ACCESS_COLUMNS: readonly Column<AccessEntry>[] = [
   { header: 'ACTOR', value: (e) => actorLabel(e.actor), min: 8 },
   { header: 'PROJECT', value: (e) => dash(e.projectSlug), min: 6, drop: 2 },
   { header: 'ENV', value: (e) => dash(e.environmentSlug), min: 5, drop: 3 },
-  { header: 'REQUEST ID', value: (e) => e.requestId, min: 8, drop: 4 },
+  { header: 'REQUEST ID', value: (e) => e.requestId, min: 10, drop: 4, squeeze: 1 },
 ];

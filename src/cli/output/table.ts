@@ -8,6 +8,8 @@ export interface Column<R> {
   readonly min?: number;
   /** Columns with the highest number are dropped first when even the minimum widths do not fit; omitted = never */
   readonly drop?: number;
+  /** Columns with a higher number are cut down to their minimum before others are cut at all (default 0) */
+  readonly squeeze?: number;
   /** Colour for a cell, decided from the row (e.g. Denied in red) */
   readonly paint?: (row: R, palette: Palette) => Paint | null;
 }
@@ -15,15 +17,20 @@ export interface Column<R> {
 const GAP = '  ';
 
 /** Widths that fit `width`, or null when the minimum widths do not fit. */
-function fitWidths(natural: number[], mins: number[], width: number): number[] | null {
+function fitWidths(natural: number[], mins: number[], width: number, squeeze: readonly number[]): number[] | null {
   const widths = [...natural];
   const total = () => widths.reduce((a, b) => a + b, 0) + GAP.length * (widths.length - 1);
   let excess = total() - width;
   while (excess > 0) {
-    // Shave the widest column that can still give; that keeps the short ones readable.
+    // Shave the column that squeezes first, and among equals the widest, which keeps short ones readable.
     let best = -1;
     for (let i = 0; i < widths.length; i++) {
-      if ((widths[i] as number) > (mins[i] as number) && (best < 0 || (widths[i] as number) > (widths[best] as number))) best = i;
+      if ((widths[i] as number) <= (mins[i] as number)) continue;
+      const better =
+        best < 0 ||
+        (squeeze[i] as number) > (squeeze[best] as number) ||
+        ((squeeze[i] as number) === (squeeze[best] as number) && (widths[i] as number) > (widths[best] as number));
+      if (better) best = i;
     }
     if (best < 0) return null;
     widths[best] = (widths[best] as number) - 1;
@@ -43,7 +50,8 @@ export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[]
     const cells = texts(active);
     const natural = active.map((c, i) => Math.max(displayWidth(c.header), ...cells.map((row) => displayWidth(row[i] as string))));
     const mins = active.map((c, i) => Math.min(natural[i] as number, c.min ?? (natural[i] as number)));
-    const widths = fitWidths(natural, mins, width);
+    const squeeze = active.map((c) => c.squeeze ?? 0);
+    const widths = fitWidths(natural, mins, width, squeeze);
     const droppable = active.filter((c) => c.drop !== undefined);
     if (widths === null && droppable.length > 0) {
       const victim = droppable.reduce((a, b) => ((b.drop as number) > (a.drop as number) ? b : a));
@@ -52,7 +60,7 @@ export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[]
     }
     // Nothing left to drop: let every column shrink (to one cell) rather than cut whole lines,
     // which would also cut colour sequences in half.
-    const w = widths ?? fitWidths(natural, active.map(() => 1), width) ?? mins;
+    const w = widths ?? fitWidths(natural, active.map(() => 1), width, squeeze) ?? mins;
     const line = (values: readonly string[], paints: readonly (Paint | null)[]) =>
       values
         .map((v, i) => {
