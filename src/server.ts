@@ -10,7 +10,7 @@ import type { AppDeps } from './http/deps.js';
 import { hashPassword } from './identity/passwords.js';
 import { KeyRing, loadOrCreateMasterKey } from './secrets/envelope.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
-import type { Store } from './store/types.js';
+import { UniqueViolationError, type Store, type UserRow } from './store/types.js';
 
 export interface Server {
   readonly app: App;
@@ -83,7 +83,21 @@ async function bootstrapAdmin(deps: AppDeps, config: Config): Promise<string[]> 
   const password = config.adminPassword ?? randomBytes(18).toString('base64url');
   const now = deps.clock().toISOString();
   const user = { id: randomUUID(), email, name: 'Instance Admin', passwordHash: await hashPassword(password), admin: true, createdAt: now };
-  await deps.committer.submit({
+  try {
+    await createAdmin(deps, user, now);
+  } catch (e) {
+    // Another node starting at the same moment on the same database created it first.
+    if (e instanceof UniqueViolationError) return [];
+    throw e;
+  }
+  return generated
+    ? [`Created the instance admin ${email} with the one-time password: ${password}`, 'It is shown only now. Set BELLA_ADMIN_EMAIL and BELLA_ADMIN_PASSWORD to choose your own.']
+    : [`Created the instance admin ${email} (password from BELLA_ADMIN_PASSWORD).`];
+}
+
+function createAdmin(deps: AppDeps, user: UserRow, now: string): Promise<unknown> {
+  const email = user.email;
+  return deps.committer.submit({
     work: (tx) => tx.insertUser(user),
     audit: [
       {
@@ -95,7 +109,4 @@ async function bootstrapAdmin(deps: AppDeps, config: Config): Promise<string[]> 
     ],
     access: [],
   });
-  return generated
-    ? [`Created the instance admin ${email} with the one-time password: ${password}`, 'It is shown only now. Set BELLA_ADMIN_EMAIL and BELLA_ADMIN_PASSWORD to choose your own.']
-    : [`Created the instance admin ${email} (password from BELLA_ADMIN_PASSWORD).`];
 }
