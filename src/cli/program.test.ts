@@ -14,7 +14,7 @@ async function run(args: string[], vars: Record<string, string> = {}) {
   stdout.on('data', (c: Buffer) => (out += c.toString()));
   stderr.on('data', (c: Buffer) => (err += c.toString()));
   const home = mkdtempSync(join(tmpdir(), 'bella-run-'));
-  const code = await runCli(args, { stdout, stderr, stdin: new PassThrough() }, { HOME: home, BELLA_BAXTER_URL: 'http://127.0.0.1:9', ...vars }, home);
+  const code = await runCli(args, { stdout, stderr, stdin: new PassThrough().end() }, { HOME: home, BELLA_BAXTER_URL: 'http://127.0.0.1:9', ...vars }, home);
   return { code, out, err };
 }
 
@@ -62,6 +62,19 @@ describe('exit codes', () => {
     expect(r.err).toContain('http://127.0.0.1:9');
     expect(r.err).toContain('BELLA_BAXTER_URL');
     expect(r.out).toBe('');
+  });
+
+  it('prints help on stderr and exits 2 when no command is given', async () => {
+    const r = await run([]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain('Usage: bella');
+  });
+
+  it('refuses an empty secret value from stdin', async () => {
+    const r = await run(['secrets', 'set', 'KEY', '-p', 'a', '-e', 'b'], { BELLA_BAXTER_API_KEY: `bax-${'1'.repeat(16)}-${'2'.repeat(48)}` });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('no value on stdin');
   });
 
   it('prints help and version with exit code 0', async () => {

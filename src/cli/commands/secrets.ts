@@ -19,7 +19,11 @@ async function secretValue(ctx: CommandContext, key: string, arg: string | undef
   let value: string;
   if (arg !== undefined) value = arg;
   else if (ctx.io.stdin.isTTY === true) value = await promptHidden(ctx.io, `Value for ${key}: `, 'Pipe the value in on stdin.');
-  else value = stripFinalNewline(await readAllStdin(ctx.io.stdin));
+  else {
+    value = stripFinalNewline(await readAllStdin(ctx.io.stdin));
+    // An empty stdin is far more often a script without input than a wish to blank the secret.
+    if (value === '') throw usageError('no value on stdin', `Pipe the value in, or pass it as an argument (bella secrets set ${key} '' to store an empty value).`);
+  }
   if (Buffer.byteLength(value, 'utf8') > MAX_SECRET_BYTES) {
     throw usageError(`the value is ${Buffer.byteLength(value, 'utf8')} bytes`, `Secret values are limited to ${MAX_SECRET_BYTES} bytes (64 KiB).`);
   }

@@ -20,7 +20,11 @@ export class Spool {
     this.dir = mkdtempSync(join(tmpdir(), 'bella-export-'));
     this.path = join(this.dir, 'out');
     this.fd = openSync(this.path, 'w', 0o600);
+    // Ctrl-C mid-export ends the process through process.exit (see main.ts): remove the file then too.
+    process.once('exit', this.onExit);
   }
+
+  private readonly onExit = (): void => this.discard();
 
   write(text: string): void {
     if (this.fd === null) throw new Error('spool already closed');
@@ -42,6 +46,7 @@ export class Spool {
   /** Removes the file without printing it (the error path). */
   discard(): void {
     this.close();
+    process.off('exit', this.onExit);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
