@@ -1,32 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Outcome } from '../contract/events.js';
 import { auditQuerySchema } from '../contract/log-query.js';
 import { parseTimeBound, TIME_FORMS_HELP } from '../contract/time.js';
 import type { AppDeps } from '../http/deps.js';
 import { badRequest } from '../http/errors.js';
-import type { AuditFilter, Store } from '../store/types.js';
+import type { AuditFilter, HistogramCount, Store } from '../store/types.js';
 import { logReadScope } from './log-scope.js';
 
 /**
  * GET /api/v1/audit-logs/histogram: Success and Denied counts over time for the Audit Logs page's
- * chart, with the list's filters. The store answers one grouped query (see audit-histogram-sql.ts),
+ * chart, with the list's filters. The store answers one grouped query (see store/histogram-sql.ts),
  * so the cost is one index range scan, never a row transfer, however many rows match.
  */
-export interface HistogramCount {
-  /** bucket index: floor((timestamp - from) / bucketMs) */
-  readonly bucket: number;
-  readonly outcome: Outcome;
-  readonly count: number;
-}
+export type { HistogramCount };
 
-/** The Store methods the histogram needs (proposed additions to Store; a scan fallback exists meanwhile). */
-export interface AuditHistogramSource {
-  /** Counts of matching entries with from <= timestamp < to, grouped by bucket index and outcome */
-  histogramAudit(filter: AuditFilter, bucketMs: number, from: string, to: string): Promise<HistogramCount[]>;
-  /** Timestamp of the oldest matching entry, where an open-ended range starts; null when none match */
-  oldestAudit(filter: AuditFilter): Promise<string | null>;
-}
+/** The Store methods the histogram needs. */
+export type AuditHistogramSource = Pick<Store, 'histogramAudit' | 'oldestAudit'>;
 
 export interface HistogramBucket {
   /** UTC ISO start of the bucket */
@@ -76,7 +65,7 @@ export async function computeHistogram(
   const n = Math.max(1, Math.ceil((toMs - start) / bucketMs));
   const from = new Date(start).toISOString();
   const to = new Date(toMs).toISOString();
-  const rows = await source.histogramAudit({ ...filter, since: filter.since ?? from, until: to }, bucketMs, from, to);
+  const rows = await source.histogramAudit({ ...filter, since: filter.since ?? from, until: to }, bucketMs, from);
   const buckets: HistogramBucket[] = Array.from({ length: n }, (_, i) => ({ start: new Date(start + i * bucketMs).toISOString(), success: 0, denied: 0 }));
   for (const r of rows) {
     const b = buckets[r.bucket] as { success: number; denied: number } | undefined;
@@ -85,51 +74,6 @@ export async function computeHistogram(
     else b.success += r.count;
   }
   return { bucketMs, from, to, buckets };
-}
-
-/**
- * Interim source over the existing Store: pages through queryAudit and counts in memory, capped so a
- * huge range cannot pin the server. Replaced by the store's grouped query once Store has it.
- */
-export function createScanHistogramSource(store: Pick<Store, 'queryAudit'>, maxRows = 200_000): AuditHistogramSource {
-  async function* scan(filter: AuditFilter) {
-    let before: number | undefined;
-    for (let seen = 0; seen < maxRows; ) {
-      const page = await store.queryAudit({ ...filter, beforeSeq: before }, 1000);
-      yield* page;
-      seen += page.length;
-      const last = page[page.length - 1];
-      if (!last || page.length < 1000) return;
-      before = last.seq;
-    }
-  }
-  return {
-    async histogramAudit(filter, bucketMs, from) {
-      const base = Date.parse(from);
-      const counts = new Map<string, HistogramCount>();
-      for await (const e of scan(filter)) {
-        const bucket = Math.floor((Date.parse(e.timestamp) - base) / bucketMs);
-        const key = `${bucket}/${e.outcome}`;
-        const c = counts.get(key);
-        counts.set(key, { bucket, outcome: e.outcome, count: (c?.count ?? 0) + 1 });
-      }
-      return [...counts.values()];
-    },
-    async oldestAudit(filter) {
-      let oldest: string | null = null;
-      for await (const e of scan(filter)) if (oldest === null || e.timestamp < oldest) oldest = e.timestamp;
-      return oldest;
-    },
-  };
-}
-
-/** The store's own grouped query when the adapter has it, else the scan. */
-export function histogramSourceFor(store: Store): AuditHistogramSource {
-  const s = store as Store & Partial<AuditHistogramSource>;
-  if (typeof s.histogramAudit === 'function' && typeof s.oldestAudit === 'function') {
-    return { histogramAudit: s.histogramAudit.bind(s), oldestAudit: s.oldestAudit.bind(s) };
-  }
-  return createScanHistogramSource(store);
 }
 
 export const histogramQuerySchema = auditQuerySchema
@@ -153,7 +97,7 @@ function bound(name: string, v: string | undefined, now: Date): string | undefin
 }
 
 /** Registers the route with the list route's authorization: the same read scope, the same filters. */
-export function registerHistogramRoute(app: FastifyInstance, deps: AppDeps, source: AuditHistogramSource = histogramSourceFor(deps.store)): void {
+export function registerHistogramRoute(app: FastifyInstance, deps: AppDeps, source: AuditHistogramSource = deps.store): void {
   app.get('/api/v1/audit-logs/histogram', { schema: { querystring: histogramQuerySchema } }, async (req) => {
     const q = req.query as HistogramQuery;
     const now = deps.clock();

@@ -1,10 +1,9 @@
-import { auditWhere, type Dialect } from '../store/log-sql.js';
-import type { AuditFilter } from '../store/types.js';
+import { auditWhere, type Dialect } from './log-sql.js';
+import type { AuditFilter } from './types.js';
 
 /**
- * SQL for the proposed Store methods histogramAudit and oldestAudit, for both adapters. Kept here so
- * the adapters implement each method in one call (run the statement, map the rows) and the same
- * filter semantics as queryAudit (auditWhere) apply to the chart and the table.
+ * SQL of Store.histogramAudit and Store.oldestAudit for both adapters, so the chart and the table
+ * share one filter semantics (auditWhere).
  */
 
 /** Milliseconds since the epoch of the `ts` column, as an exact integer (no float drift at bucket edges). */
@@ -40,9 +39,3 @@ export function oldestAuditSql(filter: AuditFilter, d: Dialect): Statement {
   const w = auditWhere(filter, d);
   return { sql: `SELECT MIN(ts) AS oldest FROM audit_log ${w.sql}`, params: w.params };
 }
-
-/**
- * Index that makes the page's usual chart (one project, a time range, optionally an outcome)
- * index-only: no table row is read. Proposed for both schemas.
- */
-export const HISTOGRAM_INDEX_DDL = 'CREATE INDEX audit_project_ts ON audit_log(project_slug, ts, outcome, environment_slug, event)';

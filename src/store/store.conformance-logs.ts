@@ -101,6 +101,27 @@ export function logConformance(ctx: () => { store: Store }): void {
     }
   });
 
+  it('the audit histogram and oldest timestamp agree with counting the matching entries', async () => {
+    const { store } = ctx();
+    const { audit } = await seed(store);
+    const r = prng(23);
+    for (let i = 0; i < 60; i++) {
+      const f: AuditFilter = { ...randomBase(r), ...(r() < 0.3 ? { outcome: pick(r, OUTCOMES) } : {}) };
+      const matching = audit.filter((e) => matchAudit(f, e));
+      const from = day(0);
+      const bucketMs = pick(r, [3_600_000, 86_400_000, 7 * 86_400_000]);
+      const expected = new Map<string, number>();
+      for (const e of matching) {
+        const key = `${Math.floor((Date.parse(e.timestamp) - Date.parse(from)) / bucketMs)}/${e.outcome}`;
+        expected.set(key, (expected.get(key) ?? 0) + 1);
+      }
+      const got = new Map((await store.histogramAudit(f, bucketMs, from)).map((c) => [`${c.bucket}/${c.outcome}`, c.count]));
+      expect(got, JSON.stringify(f)).toEqual(expected);
+      const oldest = matching.length ? matching.map((e) => e.timestamp).sort()[0] : null;
+      expect(await store.oldestAudit(f), JSON.stringify(f)).toBe(oldest);
+    }
+  });
+
   it('access queries agree with the reference semantics for every filter and hundreds of combinations', async () => {
     const { store } = ctx();
     const { access } = await seed(store);

@@ -146,6 +146,14 @@ export interface Unit<T = unknown> {
 }
 export type UnitOutcome<T = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 
+/** One histogram cell: matching entries in one time bucket with one outcome. */
+export interface HistogramCount {
+  /** bucket index: floor((timestamp - from) / bucketMs) */
+  readonly bucket: number;
+  readonly outcome: Outcome;
+  readonly count: number;
+}
+
 /** Counts removed by one retention purge. */
 export interface PurgeResult {
   readonly auditDeleted: number;
@@ -199,6 +207,10 @@ export interface Store {
   /** Newest first (seq descending), at most `limit` entries. */
   queryAudit(filter: AuditFilter, limit: number): Promise<AuditEntry[]>;
   queryAccess(filter: AccessFilter, limit: number): Promise<AccessEntry[]>;
+  /** Counts of matching audit entries by time bucket and outcome, in one grouped pass (the filter carries the range). */
+  histogramAudit(filter: AuditFilter, bucketMs: number, from: string): Promise<HistogramCount[]>;
+  /** Timestamp of the oldest matching audit entry; null when none match. */
+  oldestAudit(filter: AuditFilter): Promise<string | null>;
 
   /** Retention: removes entries older than the cut-offs, in small batches; never touches newer rows. */
   purgeAudit(olderThan: string, batchSize: number): Promise<number>;

@@ -1,3 +1,5 @@
+import { auditHistogramSql, oldestAuditSql, POSTGRES_TS_EPOCH_MS } from '../histogram-sql.js';
+import type { Outcome } from '../../contract/events.js';
 import pg from 'pg';
 import type { AccessEntry, AuditEntry } from '../../contract/entries.js';
 import { accessWhere, auditWhere, type Dialect } from '../log-sql.js';
@@ -181,6 +183,15 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
     async queryAccess(filter: AccessFilter, limit: number): Promise<AccessEntry[]> {
       const w = accessWhere(filter, dialect);
       return (await rows(`SELECT * FROM access_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, w.params)).map(accessFromRow);
+    },
+    async histogramAudit(filter, bucketMs, from) {
+      const st = auditHistogramSql(filter, dialect, POSTGRES_TS_EPOCH_MS, bucketMs, from);
+      return (await rows(st.sql, st.params)).map((x) => ({ bucket: Number(x.bucket), outcome: x.outcome as Outcome, count: Number(x.count) }));
+    },
+    async oldestAudit(filter) {
+      const st = oldestAuditSql(filter, dialect);
+      const x = await first(st.sql, st.params);
+      return x?.oldest ? new Date(x.oldest as string | Date).toISOString() : null;
     },
     purgeAudit: (olderThan, batchSize) => purgeLog(pool, 'audit_log', olderThan, batchSize),
     purgeAccess: (olderThan, batchSize) => purgeLog(pool, 'access_log', olderThan, batchSize),

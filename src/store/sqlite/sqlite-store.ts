@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import type { AccessEntry, AuditEntry } from '../../contract/entries.js';
 import { accessWhere, auditWhere, type Dialect } from '../log-sql.js';
+import { auditHistogramSql, oldestAuditSql, SQLITE_TS_EPOCH_MS } from '../histogram-sql.js';
+import type { Outcome } from '../../contract/events.js';
 import { ACCESS_COLUMNS, AUDIT_COLUMNS, accessFromRow, accessValues, auditFromRow, auditValues } from '../rows.js';
 import type {
   AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, MemberRow, ProjectRow, SecretRow, SessionRow, Store, Unit,
@@ -238,6 +240,14 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
     async queryAccess(filter: AccessFilter, limit: number): Promise<AccessEntry[]> {
       const w = accessWhere(filter, dialect);
       return all<Row>(`SELECT * FROM access_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, ...w.params).map(accessFromRow);
+    },
+    async histogramAudit(filter, bucketMs, from) {
+      const st = auditHistogramSql(filter, dialect, SQLITE_TS_EPOCH_MS, bucketMs, from);
+      return all<Row>(st.sql, ...st.params).map((x) => ({ bucket: Number(x.bucket), outcome: x.outcome as Outcome, count: Number(x.count) }));
+    },
+    async oldestAudit(filter) {
+      const st = oldestAuditSql(filter, dialect);
+      return (all<Row>(st.sql, ...st.params)[0]?.oldest as string | null | undefined) ?? null;
     },
     purgeAudit(olderThan, batchSize) {
       return purge('audit_log', olderThan, batchSize);
