@@ -11,6 +11,9 @@ import { open, seal } from './envelope.js';
 const envParams = z.object({ project: slugSchema, env: slugSchema });
 const keyParams = z.object({ project: slugSchema, env: slugSchema, key: secretKeySchema });
 const base = '/api/v1/projects/:project/environments/:env';
+const versionQuery = z
+  .object({ version: z.coerce.number({ message: 'must be a version number (1, 2, …)' }).int('must be a version number (1, 2, …)').min(1, 'must be a version number (1, 2, …)').max(2 ** 31, 'must be a version number (1, 2, …)').optional() })
+  .strict();
 
 /** AAD binds a ciphertext to its project, environment, key and version. */
 const aad = (s: Scope, key: string, version: number) => `${s.project.id}/${s.environment?.id}/${key}/v${version}`;
@@ -31,15 +34,31 @@ export function registerSecretRoutes(app: FastifyInstance, deps: AppDeps): void 
     return { secrets };
   });
 
-  r.get(`${base}/secrets/:key`, { schema: { params: keyParams }, config: { audit: { event: 'SecretRead', resourceParam: 'key' } } }, async (req) => {
+  r.get(
+    `${base}/secrets/:key`,
+    { schema: { params: keyParams, querystring: versionQuery }, config: { audit: { event: 'SecretRead', resourceParam: 'key' } } },
+    async (req) => {
     const s = await authorizeScope(deps, req, req.params.project, req.params.env, 'secret.read');
-    const row = await deps.store.getSecret((s.environment as { id: string }).id, req.params.key);
-    if (!row || row.deleted) throw notFound(`secret ${req.params.key} in ${s.project.slug}/${s.environment?.slug}`);
+    const wanted = req.query.version;
+    const row = await deps.store.getSecret((s.environment as { id: string }).id, req.params.key, wanted);
+    const where = `${s.project.slug}/${s.environment?.slug}`;
+    if (!row) throw notFound(wanted === undefined ? `secret ${req.params.key} in ${where}` : `version ${wanted} of secret ${req.params.key} in ${where}`);
+    if (row.deleted) {
+      throw new AppError('not_found', wanted === undefined ? `secret ${req.params.key} in ${where} was deleted (version ${row.version}); earlier versions stay readable with ?version=N` : `version ${wanted} of ${req.params.key} is the deletion; read an earlier version`);
+    }
     const value = decrypt(deps, s, row);
     // The read is recorded with the access row at onSend; if that commit fails the value never leaves.
     record(deps, req, { event: 'SecretRead', resource: row.key, details: { version: row.version } });
     const body: SecretView = { key: row.key, value, version: row.version, updatedAt: row.updatedAt };
     return body;
+    },
+  );
+
+  r.get(`${base}/secrets/:key/versions`, { schema: { params: keyParams } }, async (req) => {
+    const s = await authorizeScope(deps, req, req.params.project, req.params.env, 'secret.list');
+    const versions = await deps.store.listSecretVersions((s.environment as { id: string }).id, req.params.key);
+    if (versions.length === 0) throw notFound(`secret ${req.params.key} in ${s.project.slug}/${s.environment?.slug}`);
+    return { key: req.params.key, versions };
   });
 
   r.put(

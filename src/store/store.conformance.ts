@@ -271,5 +271,13 @@ function stateConformance(ctx: () => { store: Store }): void {
     expect(a).toMatchObject({ key: 'A', version: 4, deleted: false, updatedAt: T0, updatedBy: 'me' });
     expect(a?.ciphertext?.toString()).toBe('A-v4');
     expect(await store.getSecret(e.id, 'nope')).toBeNull();
+    // Every version stays readable by number; the deletion is a tombstone without ciphertext.
+    expect((await store.getSecret(e.id, 'A', 1))?.ciphertext?.toString()).toBe('A-v1');
+    expect(await store.getSecret(e.id, 'A', 3)).toMatchObject({ version: 3, deleted: true, ciphertext: null });
+    expect(await store.getSecret(e.id, 'A', 9)).toBeNull();
+    expect((await store.listSecretVersions(e.id, 'A')).map((v) => [v.version, v.deleted, v.createdBy, v.createdAt])).toEqual([
+      [4, false, 'me', T0], [3, true, 'me', T0], [2, false, 'me', T0], [1, false, 'me', T0],
+    ]);
+    expect(await store.listSecretVersions(e.id, 'nope')).toEqual([]);
   });
 }

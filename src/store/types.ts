@@ -52,6 +52,13 @@ export interface SecretRow {
   readonly updatedBy: string | null;
   readonly deleted: boolean;
 }
+export interface SecretVersionRow {
+  readonly version: number;
+  readonly createdAt: string;
+  readonly createdBy: string | null;
+  /** a tombstone written by a delete */
+  readonly deleted: boolean;
+}
 export interface ApiKeyRow {
   readonly id: string;
   readonly projectId: string;
@@ -197,7 +204,10 @@ export interface Store {
   listMembers(projectId: string): Promise<MemberRow[]>;
   /** All memberships of a user across projects */
   listMembershipsOfUser(userId: string): Promise<(MemberRow & { projectId: string })[]>;
-  getSecret(environmentId: string, key: string): Promise<SecretRow | null>;
+  /** The current version, or the given one (a deleted version has deleted=true and no ciphertext) */
+  getSecret(environmentId: string, key: string, version?: number): Promise<SecretRow | null>;
+  /** Every version of a secret, newest first (metadata only) */
+  listSecretVersions(environmentId: string, key: string): Promise<SecretVersionRow[]>;
   /** Live (not deleted) secrets, by key */
   listSecrets(environmentId: string): Promise<SecretRow[]>;
   getApiKey(id: string): Promise<ApiKeyRow | null>;

@@ -29,6 +29,7 @@ const COVERED: Readonly<Record<string, string>> = {
   'GET /api/v1/projects/:project/environments/:env/secrets/:key': 'test/http/secret-routes.test.ts',
   'PUT /api/v1/projects/:project/environments/:env/secrets/:key': 'test/http/secret-routes.test.ts',
   'DELETE /api/v1/projects/:project/environments/:env/secrets/:key': 'test/http/secret-routes.test.ts',
+  'GET /api/v1/projects/:project/environments/:env/secrets/:key/versions': 'test/http/secret-versions.test.ts',
   'POST /api/v1/projects/:project/environments/:env/pull': 'test/http/secret-routes.test.ts',
   'POST /api/v1/projects/:project/environments/:env/api-keys': 'test/http/api-key-routes.test.ts',
   'GET /api/v1/projects/:project/environments/:env/api-keys': 'test/http/api-key-routes.test.ts',

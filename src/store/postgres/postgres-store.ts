@@ -149,14 +149,26 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
       ).map(member),
     listMembershipsOfUser: async (userId) =>
       (await rows('SELECT m.*, u.email, u.name FROM members m JOIN users u ON u.id = m.user_id WHERE m.user_id = $1', [userId])).map(member),
-    getSecret: async (environmentId, key) =>
-      secret(
+    getSecret: async (environmentId, key, version) =>
+      version !== undefined
+        ? secret(await first(`SELECT s.id, s.environment_id, s.key, v.version, v.ciphertext, v.created_at AS updated_at, v.created_by AS updated_by, (v.ciphertext IS NULL) AS deleted
+           FROM secrets s JOIN secret_versions v ON v.secret_id = s.id
+           WHERE s.environment_id = $1 AND s.key = $2 AND v.version = $3`, [environmentId, key, version]))
+        : secret(
         await first(
           `SELECT s.*, v.ciphertext FROM secrets s LEFT JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
            WHERE s.environment_id = $1 AND s.key = $2`,
           [environmentId, key],
         ),
       ),
+    listSecretVersions: async (environmentId, key) =>
+      (
+        await rows(
+          `SELECT v.version, v.created_at, v.created_by, (v.ciphertext IS NULL) AS deleted FROM secrets s
+           JOIN secret_versions v ON v.secret_id = s.id WHERE s.environment_id = $1 AND s.key = $2 ORDER BY v.version DESC`,
+          [environmentId, key],
+        )
+      ).map((x) => ({ version: Number(x.version), createdAt: iso(x.created_at), createdBy: (x.created_by as string | null) ?? null, deleted: x.deleted === true })),
     listSecrets: async (environmentId) =>
       (
         await rows(

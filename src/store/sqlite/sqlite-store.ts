@@ -205,7 +205,15 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
         userId,
       ).map(member);
     },
-    async getSecret(environmentId, key) {
+    async getSecret(environmentId, key, version) {
+      if (version !== undefined) {
+        return secret(one(
+          `SELECT s.id, s.environment_id, s.key, v.version, v.ciphertext, v.created_at AS updated_at, v.created_by AS updated_by, (v.ciphertext IS NULL) AS deleted
+           FROM secrets s JOIN secret_versions v ON v.secret_id = s.id
+           WHERE s.environment_id = ? AND s.key = ? AND v.version = ?`,
+          environmentId, key, version,
+        ));
+      }
       return secret(
         one(
           `SELECT s.*, v.ciphertext FROM secrets s LEFT JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.version
@@ -213,6 +221,13 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
           environmentId, key,
         ),
       );
+    },
+    async listSecretVersions(environmentId, key) {
+      return all<Row>(
+        `SELECT v.version, v.created_at, v.created_by, (v.ciphertext IS NULL) AS deleted FROM secrets s
+         JOIN secret_versions v ON v.secret_id = s.id WHERE s.environment_id = ? AND s.key = ? ORDER BY v.version DESC`,
+        environmentId, key,
+      ).map((x) => ({ version: Number(x.version), createdAt: String(x.created_at), createdBy: (x.created_by as string | null) ?? null, deleted: x.deleted === 1 }));
     },
     async listSecrets(environmentId) {
       return all<Row>(
