@@ -72,6 +72,10 @@ describe('secrets and pull', () => {
     expect(admin.ok(['secrets', 'set', 'MULTI', '-p', 'my-api', '-e', 'production'], { input: "line 1\nit's \"two\" $HOME\n" })).toContain('Created MULTI');
     expect(admin.ok(['secrets', 'get', 'MULTI', '-p', 'my-api', '-e', 'production'])).toBe('line 1\nit\'s "two" $HOME\n');
     expect(admin.ok(['secrets', 'set', 'DATABASE_URL', 'postgres://db/y', '-p', 'my-api', '-e', 'production'])).toContain('Updated DATABASE_URL');
+    // Earlier versions stay readable; a bad version number is a usage error before any request.
+    expect(admin.ok(['secrets', 'get', 'DATABASE_URL', '--at-version', '1', '-p', 'my-api', '-e', 'production'])).toBe('postgres://db/x\n');
+    expect(admin.run(['secrets', 'get', 'DATABASE_URL', '--at-version', 'x', '-p', 'my-api', '-e', 'production']).code).toBe(2);
+    expect(admin.run(['secrets', 'get', 'DATABASE_URL', '--at-version', '9', '-p', 'my-api', '-e', 'production']).code).toBe(4);
     const list = admin.ok(['secrets', 'list', '-p', 'my-api', '-e', 'production']);
     expect(list).toMatch(/DATABASE_URL\s+2/);
     expect(list).not.toContain('postgres://');

@@ -58,14 +58,19 @@ export function registerSecretCommands(program: Command, context: ContextFactory
     .description('print a secret\'s value')
     .argument('<key>', 'secret name')
     .option('-o, --output <format>', 'value (default) or json')
-    .action(async (key: string, flags: ScopeFlags & { output?: string }) => {
+    .option('--at-version <n>', 'read an earlier version (versions are in the Audit Log details and in GET …/secrets/KEY/versions)')
+    .action(async (key: string, flags: ScopeFlags & { output?: string; atVersion?: string }) => {
       const ctx = context();
       checkSecretKey(key);
       const out = flags.output?.toLowerCase() ?? 'value';
       if (out !== 'value' && out !== 'json') throw usageError(`invalid --output ${JSON.stringify(flags.output)}`, 'Valid values: value, json.');
+      if (flags.atVersion !== undefined && !/^[1-9]\d{0,9}$/.test(flags.atVersion)) {
+        throw usageError(`invalid --at-version ${JSON.stringify(flags.atVersion)}`, 'Give a version number: 1, 2, 3, …');
+      }
       const session = openSession(ctx.env);
       const { project, environment } = await requireProjectEnv(session, flags);
-      const s = await session.client.get<SecretView>(secretsPath(project, environment, key));
+      const query = flags.atVersion === undefined ? '' : `?version=${flags.atVersion}`;
+      const s = await session.client.get<SecretView>(`${secretsPath(project, environment, key)}${query}`);
       print(ctx, out === 'json' ? JSON.stringify(s, null, 2) : s.value);
     });
 
