@@ -25,6 +25,6 @@ declare module 'autocannon' {
       timeouts: number;
     }
   }
-  function autocannon(opts: autocannon.Options, cb: (err: Error | null, res: autocannon.Result) => void): unknown;
+  function autocannon(opts: autocannon.Options, cb: (err: Error | null, res: autocannon.Result) => void): { stop(): void };
   export default autocannon;
 }

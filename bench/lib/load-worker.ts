@@ -12,11 +12,19 @@ interface Args {
   warmup: number;
 }
 
+/** duration 0 = until a line "stop" arrives on stdin (the parent's measured window). */
 function run(a: Args, duration: number): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    autocannon({ url: a.url, headers: a.headers, connections: a.connections, duration, pipelining: 1 }, (err, res) =>
+    const inst = autocannon({ url: a.url, headers: a.headers, connections: a.connections, duration: duration || 3600, pipelining: 1 }, (err, res) =>
       err ? reject(err) : resolve(res),
     );
+    if (duration === 0) {
+      // autocannon may never finish when stopped before its first request: keep at least 1 s.
+      const started = Date.now();
+      process.stdin.on('data', (d: Buffer) => {
+        if (d.toString().includes('stop')) setTimeout(() => inst.stop(), Math.max(0, 1000 - (Date.now() - started)));
+      });
+    }
   });
 }
 
@@ -38,3 +46,5 @@ process.stdout.write(
     timeouts: r.timeouts,
   })}\n`,
 );
+// stdin (the stop channel) would keep the process alive
+process.exit(0);

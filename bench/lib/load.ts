@@ -28,13 +28,17 @@ export function runLoad(opts: {
   duration: number;
   warmup?: number;
   onMeasureStart?: () => void;
+  /** with duration 0: the measured window ends when this settles */
+  until?: Promise<unknown>;
 }): Promise<LoadResult> {
   const args = JSON.stringify({
     url: opts.url, headers: opts.headers ?? {}, connections: opts.connections ?? 50, duration: opts.duration, warmup: opts.warmup ?? 0,
   });
   const [cmd, argv] = pinned(1, process.execPath, [WORKER, args]);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (opts.until) void opts.until.finally(() => child.stdin.end('stop\n'));
+    else child.stdin.end();
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -39,13 +39,19 @@ export interface Measured {
 }
 
 /** Runs the load against a running server while sampling its CPU time and memory. */
-export async function measure(server: Running, path: string, headers: Record<string, string>, duration: number, warmup: number): Promise<Measured> {
+export async function measure(
+  server: Running, path: string, headers: Record<string, string>, duration: number, warmup: number,
+  window?: { onStart: () => Promise<unknown> },
+): Promise<Measured> {
+  let release: (v?: unknown) => void = () => undefined;
+  const until = window ? new Promise((r) => (release = r)) : undefined;
   let cpu0 = 0;
   let t0 = 0;
   let mem: ReturnType<typeof sampleMemory> | null = null;
   const load = await runLoad({
-    url: server.url + path, headers, duration, warmup,
+    url: server.url + path, headers, duration: window ? 0 : duration, warmup, until,
     onMeasureStart: () => {
+      if (window) void window.onStart().finally(() => release());
       cpu0 = cpuSeconds(server.pid);
       t0 = performance.now();
       mem = sampleMemory(server.pid, 100);

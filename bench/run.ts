@@ -1,0 +1,92 @@
+import { execSync } from 'node:child_process';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { benchExport } from './export.js';
+import { benchHttpRead } from './http-read.js';
+import { benchIngest } from './ingest.js';
+import { HAVE_TASKSET } from './lib/proc.js';
+import { Report } from './lib/report.js';
+import { ROOT } from './lib/servers.js';
+import { benchPgIngest, benchPgQueries, pgAvailability } from './postgres.js';
+import { profileRead } from './profile.js';
+import { benchPurge } from './purge.js';
+import { benchQueries } from './queries.js';
+
+/**
+ * npm run bench [-- --quick] [-- --profile] [-- --only=read,ingest,queries,export,purge,pg]
+ * Prints the table (metric, value, baseline, ratio, target, met) and writes bench/results/latest.json.
+ * Benchmarks report; they never fail the process on a missed target (they are not tests).
+ */
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const profile = args.includes('--profile');
+const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const want = (name: string) => !only || only.includes(name);
+
+const P = quick
+  ? { readSecs: 4, warmup: 1, ingestUnits: 40_000, queryEntries: 500_000, queryReps: 15, exportEntries: 200_000, purgeEntries: 100_000, pgQueryEntries: 500_000 }
+  : { readSecs: 10, warmup: 2, ingestUnits: 200_000, queryEntries: 5_000_000, queryReps: 40, exportEntries: 1_000_000, purgeEntries: 1_000_000, pgQueryEntries: 5_000_000 };
+
+const report = new Report();
+const started = new Date();
+const t0 = performance.now();
+const step = async (name: string, fn: () => Promise<unknown>) => {
+  if (!want(name)) return;
+  const s = performance.now();
+  process.stderr.write(`\n== ${name} ==\n`);
+  try {
+    await fn();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`${name} failed: ${msg}\n`);
+    report.add({ group: name, metric: 'benchmark failed', unit: '', value: null, baseline: null, ratio: null, target: '-', met: false, note: `error: ${msg.split('\n')[0]}` });
+  }
+  process.stderr.write(`(${name}: ${((performance.now() - s) / 1000).toFixed(1)} s)\n`);
+};
+
+await step('read', () => benchHttpRead(report, { duration: P.readSecs, warmup: P.warmup }));
+await step('ingest', () => benchIngest(report, { units: P.ingestUnits, perTurn: 500, window: 4000 }));
+await step('queries', () => benchQueries(report, { entries: P.queryEntries, reps: P.queryReps, targetMs: 20 }));
+await step('export', () => benchExport(report, { entries: P.exportEntries }));
+await step('purge', () => benchPurge(report, { entries: P.purgeEntries, duration: P.readSecs, warmup: P.warmup }));
+await step('pg', async () => {
+  const why = await pgAvailability();
+  if (why) {
+    report.skip('2 ingest', 'PostgreSQL group committer vs COPY', 'ratio >= 0.80', why);
+    report.skip('3 queries', 'PostgreSQL queries', 'p95 <= 30 ms', why);
+    return;
+  }
+  await benchPgIngest(report, { units: P.ingestUnits });
+  await benchPgQueries(report, { entries: P.pgQueryEntries, reps: P.queryReps, targetMs: 30 });
+});
+if (profile) await step('profile', () => profileRead(report, P.readSecs));
+
+const sh = (cmd: string) => {
+  try {
+    return execSync(cmd, { encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+};
+const meta = {
+  date: started.toISOString(),
+  mode: quick ? 'quick' : 'full',
+  seconds: Math.round((performance.now() - t0) / 100) / 10,
+  machine: {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? null,
+    memTotalGiB: Math.round(totalmem() / 2 ** 30 * 10) / 10,
+    memFreeGiB: Math.round(freemem() / 2 ** 30 * 10) / 10,
+    loadavgAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
+    node: process.version,
+    sqlite: sh(`${JSON.stringify(process.execPath)} -e "const D=require('better-sqlite3');console.log(new D(':memory:').prepare('select sqlite_version() v').get().v)"`),
+    pinning: HAVE_TASKSET ? 'server on core 0, load generator on core 1 (taskset)' : 'unpinned (no taskset)',
+  },
+  params: P,
+};
+const out = join(ROOT, 'bench', 'results', 'latest.json');
+report.write(out, meta);
+process.stdout.write(`\nBella Baxter benchmarks (${meta.mode}, ${meta.date}, ${meta.seconds} s; ${meta.machine.nproc} cores, ${meta.machine.cpu}; node ${meta.machine.node})\n`);
+process.stdout.write(`${report.table()}\n`);
+const missed = report.rows.filter((r) => r.met === false).length;
+process.stdout.write(`\n${missed} target(s) missed. JSON: ${out}\n`);
