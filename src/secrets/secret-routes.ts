@@ -11,9 +11,9 @@ import { open, seal } from './envelope.js';
 const envParams = z.object({ project: slugSchema, env: slugSchema });
 const keyParams = z.object({ project: slugSchema, env: slugSchema, key: secretKeySchema });
 const base = '/api/v1/projects/:project/environments/:env';
+// Not strict: other query parameters on a secret read are ignored, as on every non-log route.
 const versionQuery = z
-  .object({ version: z.coerce.number({ message: 'must be a version number (1, 2, …)' }).int('must be a version number (1, 2, …)').min(1, 'must be a version number (1, 2, …)').max(2 ** 31, 'must be a version number (1, 2, …)').optional() })
-  .strict();
+  .object({ version: z.coerce.number({ message: 'must be a version number (1, 2, …)' }).int('must be a version number (1, 2, …)').min(1, 'must be a version number (1, 2, …)').max(2 ** 31, 'must be a version number (1, 2, …)').optional() });
 
 /** AAD binds a ciphertext to its project, environment, key and version. */
 const aad = (s: Scope, key: string, version: number) => `${s.project.id}/${s.environment?.id}/${key}/v${version}`;
