@@ -210,10 +210,13 @@ export async function benchPgQueries(report: Report, o: { entries: number; reps:
     const plans: Record<string, unknown> = {};
     for (const [name, f] of cases) {
       const times: number[] = [];
-      for (let i = 0; i < o.reps + 2; i++) {
+      let reps = o.reps;
+      for (let i = 0; i < reps + 2; i++) {
         const t = performance.now();
         await store.queryAudit(f, 101);
-        if (i >= 2) times.push(performance.now() - t);
+        const ms = performance.now() - t;
+        if (i >= 2) times.push(ms);
+        if (i === 0 && ms > 10 * o.targetMs) reps = Math.min(reps, 5);
       }
       const p95 = percentile(times, 95);
       const w = auditWhere(f, dialect);
