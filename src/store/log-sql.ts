@@ -64,3 +64,15 @@ export function accessWhere(f: AccessFilter, d: Dialect): WhereClause {
   if (f.path !== undefined) where.push(`path = ${p(f.path)}`);
   return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
+
+/** The whole page query of the Audit Log, newest first: adapters run it as is. */
+export function auditPageSql(f: AuditFilter, d: Dialect, limit: number): WhereClause {
+  const w = auditWhere(f, d);
+  return { sql: `SELECT * FROM audit_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, params: w.params };
+}
+
+/** The whole page query of the Access Log, newest first. */
+export function accessPageSql(f: AccessFilter, d: Dialect, limit: number): WhereClause {
+  const w = accessWhere(f, d);
+  return { sql: `SELECT * FROM access_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, params: w.params };
+}

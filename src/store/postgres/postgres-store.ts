@@ -2,7 +2,7 @@ import { auditHistogramSql, oldestAuditSql, POSTGRES_TS_EPOCH_MS } from '../hist
 import type { Outcome } from '../../contract/events.js';
 import pg from 'pg';
 import type { AccessEntry, AuditEntry } from '../../contract/entries.js';
-import { accessWhere, auditWhere, type Dialect } from '../log-sql.js';
+import { accessPageSql, auditPageSql, type Dialect } from '../log-sql.js';
 import { accessFromRow, auditFromRow } from '../rows.js';
 import type {
   AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, MemberRow, ProjectRow, SecretRow, SessionRow, Store, UserRow,
@@ -189,12 +189,12 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
       return x ? String(x.value) : null;
     },
     async queryAudit(filter: AuditFilter, limit: number): Promise<AuditEntry[]> {
-      const w = auditWhere(filter, dialect);
-      return (await rows(`SELECT * FROM audit_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, w.params)).map(auditFromRow);
+      const q = auditPageSql(filter, dialect, limit);
+      return (await rows(q.sql, q.params)).map(auditFromRow);
     },
     async queryAccess(filter: AccessFilter, limit: number): Promise<AccessEntry[]> {
-      const w = accessWhere(filter, dialect);
-      return (await rows(`SELECT * FROM access_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, w.params)).map(accessFromRow);
+      const q = accessPageSql(filter, dialect, limit);
+      return (await rows(q.sql, q.params)).map(accessFromRow);
     },
     async histogramAudit(filter, bucketMs, from) {
       const st = auditHistogramSql(filter, dialect, POSTGRES_TS_EPOCH_MS, bucketMs, from);

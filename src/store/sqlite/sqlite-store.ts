@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { AccessEntry, AuditEntry } from '../../contract/entries.js';
-import { accessWhere, auditWhere, type Dialect } from '../log-sql.js';
+import { accessPageSql, auditPageSql, type Dialect } from '../log-sql.js';
 import { auditHistogramSql, oldestAuditSql, SQLITE_TS_EPOCH_MS } from '../histogram-sql.js';
 import type { Outcome } from '../../contract/events.js';
 import { ACCESS_COLUMNS, AUDIT_COLUMNS, accessFromRow, accessValues, auditFromRow, auditValues } from '../rows.js';
@@ -249,12 +249,12 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
       return one<{ value: string }>('SELECT value FROM settings WHERE key = ?', key)?.value ?? null;
     },
     async queryAudit(filter: AuditFilter, limit: number): Promise<AuditEntry[]> {
-      const w = auditWhere(filter, dialect);
-      return all<Row>(`SELECT * FROM audit_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, ...w.params).map(auditFromRow);
+      const q = auditPageSql(filter, dialect, limit);
+      return all<Row>(q.sql, ...q.params).map(auditFromRow);
     },
     async queryAccess(filter: AccessFilter, limit: number): Promise<AccessEntry[]> {
-      const w = accessWhere(filter, dialect);
-      return all<Row>(`SELECT * FROM access_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, ...w.params).map(accessFromRow);
+      const q = accessPageSql(filter, dialect, limit);
+      return all<Row>(q.sql, ...q.params).map(accessFromRow);
     },
     async histogramAudit(filter, bucketMs, from) {
       const st = auditHistogramSql(filter, dialect, SQLITE_TS_EPOCH_MS, bucketMs, from);
