@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
       port: 8080, host: '127.0.0.1', dataDir: resolve('./data'), masterKey: null, adminEmail: null, adminPassword: null,
-      trustedProxies: [], databaseUrl: null, logLevel: 'info', purgeIntervalMinutes: 60,
+      trustedProxies: [], databaseUrl: null, logLevel: 'info', purgeIntervalMinutes: 60, sqliteSynchronous: 'FULL',
     });
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.trustedProxies)).toBe(true);
@@ -63,6 +63,7 @@ describe('loadConfig', () => {
     ['purge interval zero', { BELLA_PURGE_INTERVAL_MINUTES: '0' }, /BELLA_PURGE_INTERVAL_MINUTES must be a whole number of minutes, at least 1/],
     ['purge interval fractional', { BELLA_PURGE_INTERVAL_MINUTES: '1.5' }, /BELLA_PURGE_INTERVAL_MINUTES/],
     ['purge interval words', { BELLA_PURGE_INTERVAL_MINUTES: 'hourly' }, /BELLA_PURGE_INTERVAL_MINUTES/],
+    ['sqlite synchronous unknown', { BELLA_SQLITE_SYNCHRONOUS: 'OFF' }, /BELLA_SQLITE_SYNCHRONOUS must be FULL .* or NORMAL/],
   ];
   it.each(bad)('a bad value is a clear ConfigError: %s', (_name, env, message) => {
     let err: unknown;

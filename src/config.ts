@@ -17,6 +17,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** Minutes between retention purges */
   readonly purgeIntervalMinutes: number;
+  /** SQLite durability: FULL (default) fsyncs every commit; NORMAL may lose the last commits on power loss */
+  readonly sqliteSynchronous: 'FULL' | 'NORMAL';
 }
 
 export class ConfigError extends Error {
@@ -81,6 +83,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (!/^\d{1,6}$/.test(purge) || Number(purge) < 1) {
     throw new ConfigError('BELLA_PURGE_INTERVAL_MINUTES must be a whole number of minutes, at least 1');
   }
+  const sync = (env.BELLA_SQLITE_SYNCHRONOUS || 'FULL').toUpperCase();
+  if (sync !== 'FULL' && sync !== 'NORMAL') {
+    throw new ConfigError('BELLA_SQLITE_SYNCHRONOUS must be FULL (every commit fsynced, the default) or NORMAL');
+  }
   return Object.freeze({
     port: parsePort(env.BELLA_PORT),
     host,
@@ -92,5 +98,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     databaseUrl,
     logLevel,
     purgeIntervalMinutes: Number(purge),
+    sqliteSynchronous: sync,
   });
 }

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { uuidv7 } from './audit/ids.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +29,7 @@ export async function openStore(config: Config): Promise<Store> {
     return createPostgresStore({ url: config.databaseUrl });
   }
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  return createSqliteStore({ file: join(config.dataDir, 'bella.db') });
+  return createSqliteStore({ file: join(config.dataDir, 'bella.db'), synchronous: config.sqliteSynchronous });
 }
 
 /** Composition root: config → store → services → app (not yet listening). */
@@ -101,7 +102,7 @@ function createAdmin(deps: AppDeps, user: UserRow, now: string): Promise<unknown
     work: (tx) => tx.insertUser(user),
     audit: [
       {
-        id: randomUUID(), timestamp: now, event: 'UserCreated',
+        id: uuidv7(), timestamp: now, event: 'UserCreated',
         actor: { type: 'System', id: null, email: null, name: 'bella-server', ip: null },
         projectSlug: null, environmentSlug: null, resource: email, outcome: 'Success', requestId: null, userAgent: null,
         reason: null, details: { userId: user.id, admin: true, bootstrap: true },

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from './ids.js';
 import { SerialLock } from '../store/serial-lock.js';
 import type { Store } from '../store/types.js';
 import type { GroupCommitter } from './committer.js';
@@ -107,7 +107,7 @@ export function runPurge(deps: RetentionDeps): Promise<PurgeReport> {
       await deps.committer.submit({
         audit: [
           {
-            id: randomUUID(), timestamp: deps.clock().toISOString(), event: 'LogsPurged',
+            id: uuidv7(), timestamp: deps.clock().toISOString(), event: 'LogsPurged',
             actor: { type: 'System', id: null, email: null, name: 'bella-server', ip: null },
             projectSlug: null, environmentSlug: null, resource: 'retention', outcome: 'Success', requestId: null,
             userAgent: null, reason: null, details,

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../audit/ids.js';
 import type { GroupCommitter } from '../audit/committer.js';
 import { StoreUnavailableError } from '../audit/committer.js';
 import type { KeyRing } from '../secrets/envelope.js';
@@ -23,7 +23,7 @@ export interface AppDeps {
 
 /** Queues an audit row on the request; it is committed with the request's next unit or its access row. */
 export function record(deps: AppDeps, req: FastifyRequest, input: AuditInput): void {
-  req.ctx.pendingAudit.push(auditDraft(req, input, randomUUID(), deps.clock().toISOString()));
+  req.ctx.pendingAudit.push(auditDraft(req, input, uuidv7(), deps.clock().toISOString()));
 }
 
 /**

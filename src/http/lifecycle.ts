@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../audit/ids.js';
 import { StoreUnavailableError } from '../audit/committer.js';
 import { authenticate } from '../identity/authenticate.js';
 import type { AccessDraft } from '../store/types.js';
@@ -23,7 +23,7 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
 
   app.addHook('onRequest', async (req, reply) => {
     const header = req.headers['x-request-id'];
-    const requestId = typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : randomUUID();
+    const requestId = typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : uuidv7();
     const ua = req.headers['user-agent'];
     req.ctx = {
       requestId,
@@ -73,7 +73,7 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
     const c = req.ctx;
     if (!c) return payload;
     const access: AccessDraft = {
-      id: randomUUID(),
+      id: uuidv7(),
       timestamp: deps.clock().toISOString(),
       requestId: c.requestId,
       method: req.method,

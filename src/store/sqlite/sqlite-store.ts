@@ -13,6 +13,9 @@ import { SQLITE_MIGRATIONS } from './schema.js';
 import { createSqliteTx } from './sqlite-tx.js';
 import { SerialLock } from '../serial-lock.js';
 
+/** How long one purge slice may hold the writer (ms): short enough not to stall commits behind it. */
+const PURGE_SLICE_MS = 5;
+
 const dialect: Dialect = { ph: () => '?', ci: (col, p) => `${col} = ${p} COLLATE NOCASE` };
 
 export interface SqliteStoreOptions {
@@ -34,6 +37,8 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
   writer.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   writer.pragma('foreign_keys = ON');
   writer.pragma('busy_timeout = 5000');
+  // Savepoint journals and sort spills stay in memory instead of temp files.
+  writer.pragma('temp_store = MEMORY');
   let reader: Database.Database | null = null;
   let tx: ReturnType<typeof createSqliteTx> | null = null;
   const lock = new SerialLock();
@@ -120,24 +125,19 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
         const results: UnitOutcome[] = [];
         writer.exec('BEGIN IMMEDIATE');
         try {
-          for (const unit of units) {
-            writer.exec('SAVEPOINT unit');
-            try {
-              const value = unit.work ? await unit.work(tx) : undefined;
-              // seq: one past the highest ever used (sqlite_sequence survives purges), so it is gap-free.
-              let a = (seqAudit.get() as { s: number }).s;
-              for (const e of unit.audit) insAudit.run(...auditValues(++a, e, e.timestamp));
-              let c = (seqAccess.get() as { s: number }).s;
-              for (const e of unit.access) insAccess.run(...accessValues(++c, e, e.timestamp));
-              writer.exec('RELEASE unit');
-              results.push({ ok: true, value });
-            } catch (error) {
-              writer.exec('ROLLBACK TO unit');
-              writer.exec('RELEASE unit');
-              const code = (error as { code?: string }).code ?? '';
-              const unique = code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-              results.push({ ok: false, error: unique ? new UniqueViolationError((error as Error).message) : error });
+          // seq: one past the highest ever used (sqlite_sequence survives purges), so it is gap-free.
+          // Read once per batch and carried in memory; a unit that rolls back gives its numbers back.
+          const seq: Seqs = { audit: (seqAudit.get() as { s: number }).s, access: (seqAccess.get() as { s: number }).s };
+          for (let i = 0; i < units.length; ) {
+            let j = i;
+            while (j < units.length && !(units[j] as Unit).work) j++;
+            if (j - i > 1 && logOnlyGroup(units.slice(i, j), seq)) {
+              for (let k = i; k < j; k++) results.push({ ok: true, value: undefined });
+              i = j;
+              continue;
             }
+            results.push(await runUnit(units[i] as Unit, seq));
+            i++;
           }
           writer.exec('COMMIT');
         } catch (error) {
@@ -272,15 +272,69 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
     },
   };
 
-  /** Deletes in small batches, each its own short write transaction, yielding between them. */
+  type Seqs = { audit: number; access: number };
+
+  function insertRows(unit: Unit, seq: Seqs): void {
+    for (const e of unit.audit) insAudit.run(...auditValues(++seq.audit, e, e.timestamp));
+    for (const e of unit.access) insAccess.run(...accessValues(++seq.access, e, e.timestamp));
+  }
+
+  /**
+   * Units with no work (a read's audit row and access row) share one savepoint: a savepoint per unit
+   * costs SQLite a journal of every page it touches. If the group fails, its units run one by one so
+   * only the faulty one fails.
+   */
+  function logOnlyGroup(group: readonly Unit[], seq: Seqs): boolean {
+    const before = { ...seq };
+    writer.exec('SAVEPOINT grp');
+    try {
+      for (const u of group) insertRows(u, seq);
+      writer.exec('RELEASE grp');
+      return true;
+    } catch {
+      writer.exec('ROLLBACK TO grp');
+      writer.exec('RELEASE grp');
+      Object.assign(seq, before);
+      return false;
+    }
+  }
+
+  async function runUnit(unit: Unit, seq: Seqs): Promise<UnitOutcome> {
+    const before = { ...seq };
+    writer.exec('SAVEPOINT unit');
+    try {
+      const value = unit.work && tx ? await unit.work(tx) : undefined;
+      insertRows(unit, seq);
+      writer.exec('RELEASE unit');
+      return { ok: true, value };
+    } catch (error) {
+      writer.exec('ROLLBACK TO unit');
+      writer.exec('RELEASE unit');
+      Object.assign(seq, before);
+      const code = (error as { code?: string }).code ?? '';
+      const unique = code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+      return { ok: false, error: unique ? new UniqueViolationError((error as Error).message) : error };
+    }
+  }
+
+  /**
+   * Deletes expired rows in short write transactions, each holding the writer for about
+   * PURGE_SLICE_MS, then pauses at least as long as the slice took, so requests' commits interleave
+   * and reads never wait long behind a purge.
+   */
   async function purge(table: 'audit_log' | 'access_log', olderThan: string, batchSize: number): Promise<number> {
     const del = writer.prepare(`DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} WHERE ts < ? ORDER BY seq LIMIT ?)`);
     let total = 0;
+    let size = Math.max(1, Math.min(batchSize, 100));
     for (;;) {
-      const n = await lock.run(async () => del.run(olderThan, batchSize).changes);
+      const started = process.hrtime.bigint();
+      const n = await lock.run(async () => del.run(olderThan, size).changes);
+      const tookMs = Number(process.hrtime.bigint() - started) / 1e6;
       total += n;
-      if (n < batchSize) return total;
-      await new Promise((res) => setImmediate(res));
+      if (n < size) return total;
+      // Grow or shrink the slice toward the time budget, never above the caller's batch size.
+      size = Math.max(1, Math.min(batchSize, Math.round((size * PURGE_SLICE_MS) / Math.max(tookMs, 0.1))));
+      await new Promise((res) => setTimeout(res, Math.max(1, Math.ceil(tookMs))));
     }
   }
 
