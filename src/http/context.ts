@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../contract/entries.js';
 import type { EventType, Outcome } from '../contract/events.js';
-import type { ApiKeyRow, AuditDraft, UserRow } from '../store/types.js';
+import type { ApiKeyRow, AuditDraft, EnvironmentRow, ProjectRow, UserRow } from '../store/types.js';
 import type { AppError } from './errors.js';
 
 /** Who is calling. Anonymous until the auth hook resolves credentials. */
@@ -14,6 +14,9 @@ export type Principal =
       readonly apiKey: ApiKeyRow;
       readonly projectSlug: string;
       readonly environmentSlug: string;
+      /** The key's own project and environment, loaded while authenticating (reused by authorizeScope) */
+      readonly project: ProjectRow;
+      readonly environment: EnvironmentRow;
     };
 
 /** Per-request state: one request id ties the access row to its audit rows. */

@@ -93,7 +93,7 @@ async function keyPrincipal(deps: AppDeps, row: ApiKeyRow, ip: string): Promise<
   const project = await deps.store.getProjectById(row.projectId);
   const env = await deps.store.getEnvironmentById(row.environmentId);
   if (!project || !env) throw unauthenticated('the API key is not valid', 'invalid_api_key');
-  return { kind: 'apiKey', apiKey: row, projectSlug: project.slug, environmentSlug: env.slug, actor };
+  return { kind: 'apiKey', apiKey: row, projectSlug: project.slug, environmentSlug: env.slug, project, environment: env, actor };
 }
 
 /** The authenticated caller, or the refusal (recorded as Denied on auditable routes). */

@@ -15,6 +15,8 @@ const key = (role: 'MEMBER' | 'CONSUMER' | 'AUDITOR', projectSlug = 'p', environ
     apiKey: { id: 'k', projectId: 'pid', environmentId: 'eid', name: 'k', role, secretHash: '', wrappedSigningKey: Buffer.alloc(0), createdAt: '', createdBy: null, revokedAt: null },
     projectSlug,
     environmentSlug,
+    project: { id: 'pid', slug: projectSlug, name: 'P', wrappedKey: Buffer.alloc(0), createdAt: '' },
+    environment: { id: 'eid', projectId: 'pid', slug: environmentSlug, name: 'E', createdAt: '' },
     actor: { type: 'ApiKey', id: 'k', email: null, name: 'k', ip: null },
   }) satisfies Principal;
 

@@ -24,9 +24,16 @@ export async function authorizeScope(
   action: Action,
 ): Promise<Scope> {
   const principal = requireAuth(req);
-  const project = await deps.store.getProjectBySlug(projectSlug);
+  // An API key acting in its own project and environment already loaded both while authenticating.
+  const own = principal.kind === 'apiKey' && principal.projectSlug === projectSlug ? principal : null;
+  const project = own ? own.project : await deps.store.getProjectBySlug(projectSlug);
   if (!project) throw notFound(`project ${projectSlug}`);
-  const environment = environmentSlug === null ? null : await deps.store.getEnvironment(project.id, environmentSlug);
+  const environment =
+    environmentSlug === null
+      ? null
+      : own && own.environmentSlug === environmentSlug
+        ? own.environment
+        : await deps.store.getEnvironment(project.id, environmentSlug);
   if (environmentSlug !== null && !environment) throw notFound(`environment ${environmentSlug} in project ${projectSlug}`);
   let projectRole: ProjectRole | null = null;
   let environmentRole: EnvironmentRole | null = null;

@@ -55,7 +55,9 @@ function principal(c: CallerSpec): AccessFacts['principal'] {
     const apiKey = { id: actor.id, projectId: 'p', environmentId: 'e', name: 'k', role: c.apiKey.role, secretHash: '', wrappedSigningKey: Buffer.alloc(0), createdAt: '', createdBy: null, revokedAt: null };
     const projectSlug = c.apiKey.where === 'otherProject' ? 'elsewhere' : 'proj';
     const environmentSlug = c.apiKey.where === 'own' ? 'env' : 'other-env';
-    return { kind: 'apiKey', actor, apiKey, projectSlug, environmentSlug } satisfies Principal;
+    const project = { id: 'p', slug: projectSlug, name: 'P', wrappedKey: Buffer.alloc(0), createdAt: '' };
+    const environment = { id: 'e', projectId: 'p', slug: environmentSlug, name: 'E', createdAt: '' };
+    return { kind: 'apiKey', actor, apiKey, projectSlug, environmentSlug, project, environment } satisfies Principal;
   }
   const user = { id: 'u', email: 'u@example.com', name: 'U', passwordHash: '', admin: c.admin ?? false, createdAt: '' };
   return { kind: 'user', user, sessionHash: '', actor: { type: 'User', id: 'u', email: user.email, name: 'U', ip: null } };
