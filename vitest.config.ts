@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: end-to-end files start real servers; keep parallelism modest.
     maxWorkers: 2,
+    // The default console report, plus a JSON summary that .ci/run turns into one closing line.
+    reporters: ['default', ['json', { outputFile: 'test-output/vitest-results.json' }]],
   },
 });
