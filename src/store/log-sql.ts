@@ -14,65 +14,194 @@ export interface WhereClause {
   readonly params: unknown[];
 }
 
-function base(f: LogFilterBase, d: Dialect, where: string[], params: unknown[]): void {
-  const p = (v: unknown) => {
+/**
+ * How far (ms) a log row's timestamp may lag behind a row committed before it. Rows are stamped by
+ * the server's clock while the request runs and committed by the group committer moments later, so
+ * along seq the timestamps never go back by more than a request's duration plus the clock skew
+ * between nodes. The page query of an `until` filter uses it to turn the time bound into a seq bound
+ * (see untilSeqBound); the `ts < until` predicate itself is always kept, so the bound can only fail
+ * to include a row whose timestamp is older than a row committed before it by more than this margin.
+ */
+export const SEQ_BOUND_MARGIN_MS = 15 * 60_000;
+
+type Push = (v: unknown) => string;
+
+/**
+ * Which parts of the filter the caller renders itself (page queries split them into branches), and
+ * which columns must not drive the plan: SQLite (which plans without statistics: the server never runs
+ * ANALYZE) gets `+column`, which keeps the predicate but takes its indexes out of the planner's choice.
+ */
+interface Omit {
+  readonly actor?: boolean;
+  readonly projectIn?: boolean;
+  readonly noIndex?: ReadonlySet<string>;
+}
+const col = (name: string, o: Omit): string => (o.noIndex?.has(name) ? `+${name}` : name);
+
+/**
+ * The outcome as a literal for the known values: the partial indexes on Denied rows (migration 2) are
+ * only usable when the query states `outcome = 'Denied'` literally (a bound parameter does not prove it
+ * to SQLite's planner). Anything else stays a parameter.
+ */
+function outcomeSql(o: string, push: Push, c: string): string {
+  return o === 'Denied' || o === 'Success' ? `${c} = '${o}'` : `${c} = ${push(o)}`;
+}
+
+function projectInSql(f: LogFilterBase, push: Push, c: string): string {
+  const list = (f.projectIn as readonly string[]).map((s) => push(s));
+  const inList = list.length > 0 ? `${c} IN (${list.join(', ')})` : 'FALSE';
+  return f.includeInstance ? `(${inList} OR ${c} IS NULL)` : inList;
+}
+
+function actorSql(f: LogFilterBase, d: Dialect, push: Push): string {
+  // One placeholder per use: SQLite's positional ? cannot be referenced twice.
+  return `(${d.ci('actor_email', push(f.actor))} OR actor_name = ${push(f.actor)} OR actor_id = ${push(f.actor)})`;
+}
+
+function base(f: LogFilterBase, d: Dialect, where: string[], push: Push, omit: Omit = {}): void {
+  const c = (name: string) => col(name, omit);
+  if (f.projectIn !== undefined && !omit.projectIn) where.push(projectInSql(f, push, c('project_slug')));
+  if (f.project !== undefined) where.push(`${c('project_slug')} = ${push(f.project)}`);
+  if (f.environment !== undefined) where.push(`${c('environment_slug')} = ${push(f.environment)}`);
+  if (f.since !== undefined) where.push(`${c('ts')} >= ${push(f.since)}`);
+  if (f.until !== undefined) where.push(`${c('ts')} < ${push(f.until)}`);
+  if (f.actor !== undefined && !omit.actor) where.push(actorSql(f, d, push));
+  if (f.actorType !== undefined) where.push(`actor_type = ${push(f.actorType)}`);
+  if (f.requestId !== undefined) where.push(`request_id = ${push(f.requestId)}`);
+  if (f.beforeSeq !== undefined) where.push(`seq < ${push(f.beforeSeq)}`);
+}
+
+function auditConds(f: AuditFilter, d: Dialect, where: string[], push: Push, omit: Omit = {}): void {
+  base(f, d, where, push, omit);
+  if (f.events !== undefined && f.events.length > 0) where.push(`${col('event', omit)} IN (${f.events.map((e) => push(e)).join(', ')})`);
+  if (f.outcome !== undefined) where.push(outcomeSql(f.outcome, push, col('outcome', omit)));
+  if (f.resource !== undefined) where.push(`${col('resource', omit)} = ${push(f.resource)}`);
+}
+
+function accessConds(f: AccessFilter, d: Dialect, where: string[], push: Push, omit?: Omit): void {
+  base(f, d, where, push, omit);
+  if (f.method !== undefined) where.push(`method = ${push(f.method)}`);
+  if (f.status !== undefined) where.push(`status = ${push(f.status)}`);
+  if (f.path !== undefined) where.push(`path = ${push(f.path)}`);
+}
+
+function pusher(d: Dialect, params: unknown[]): Push {
+  return (v: unknown) => {
     params.push(v);
     return d.ph(params.length);
   };
-  if (f.projectIn !== undefined) {
-    const list = f.projectIn.map((s) => p(s));
-    const inList = list.length > 0 ? `project_slug IN (${list.join(', ')})` : 'FALSE';
-    where.push(f.includeInstance ? `(${inList} OR project_slug IS NULL)` : inList);
-  }
-  if (f.project !== undefined) where.push(`project_slug = ${p(f.project)}`);
-  if (f.environment !== undefined) where.push(`environment_slug = ${p(f.environment)}`);
-  if (f.since !== undefined) where.push(`ts >= ${p(f.since)}`);
-  if (f.until !== undefined) where.push(`ts < ${p(f.until)}`);
-  if (f.actor !== undefined) {
-    // One placeholder per use: SQLite's positional ? cannot be referenced twice.
-    where.push(`(${d.ci('actor_email', p(f.actor))} OR actor_name = ${p(f.actor)} OR actor_id = ${p(f.actor)})`);
-  }
-  if (f.actorType !== undefined) where.push(`actor_type = ${p(f.actorType)}`);
-  if (f.requestId !== undefined) where.push(`request_id = ${p(f.requestId)}`);
-  if (f.beforeSeq !== undefined) where.push(`seq < ${p(f.beforeSeq)}`);
 }
 
+const whereSql = (where: string[]) => (where.length ? `WHERE ${where.join(' AND ')}` : '');
+
+/** The exact filter as one WHERE clause (histogram, oldest timestamp, export, counts). */
 export function auditWhere(f: AuditFilter, d: Dialect): WhereClause {
   const where: string[] = [];
   const params: unknown[] = [];
-  base(f, d, where, params);
-  const p = (v: unknown) => {
-    params.push(v);
-    return d.ph(params.length);
-  };
-  if (f.events !== undefined && f.events.length > 0) where.push(`event IN (${f.events.map((e) => p(e)).join(', ')})`);
-  if (f.outcome !== undefined) where.push(`outcome = ${p(f.outcome)}`);
-  if (f.resource !== undefined) where.push(`resource = ${p(f.resource)}`);
-  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+  auditConds(f, d, where, pusher(d, params));
+  return { sql: whereSql(where), params };
 }
 
 export function accessWhere(f: AccessFilter, d: Dialect): WhereClause {
   const where: string[] = [];
   const params: unknown[] = [];
-  base(f, d, where, params);
-  const p = (v: unknown) => {
-    params.push(v);
-    return d.ph(params.length);
+  accessConds(f, d, where, pusher(d, params));
+  return { sql: whereSql(where), params };
+}
+
+/**
+ * `seq < (seq of the first row stamped at or after until + margin)`: an index seek on ts that lets a
+ * newest-first walk start where the `until` rows are instead of at the newest row. Only an extra
+ * predicate next to `ts < until`, so it never adds a row; it cannot drop one as long as timestamps go
+ * back along seq by less than SEQ_BOUND_MARGIN_MS (a row R with ts < until and seq above the anchor
+ * row A would have ts(A) - ts(R) > margin with A committed first). No row that late: no bound.
+ */
+function untilSeqBound(table: string, until: string, push: Push): string | null {
+  const ms = Date.parse(until);
+  if (!Number.isFinite(ms)) return null;
+  const anchor = new Date(ms + SEQ_BOUND_MARGIN_MS).toISOString();
+  return `seq < COALESCE((SELECT seq FROM ${table} WHERE ts >= ${push(anchor)} ORDER BY ts LIMIT 1), 9223372036854775807)`;
+}
+
+type Conds<F> = (f: F, d: Dialect, where: string[], push: Push, omit?: Omit) => void;
+
+/** SQLite renders placeholders as ?, PostgreSQL as $n. */
+const isSqlite = (d: Dialect) => d.ph(1) === '?';
+
+/**
+ * Columns kept out of SQLite's index choice, so that the index that returns the fewest rows in seq order
+ * drives the walk (without statistics SQLite prefers the index with the most equality columns, which
+ * is often the least selective one):
+ * - in an actor branch, the (actor_x, seq) index (one actor is about 1/1000 of a log);
+ * - with `until`, the seq range its bound gives (the ts range would have to be sorted);
+ * - Denied with events: the partial (event, seq) index of Denied rows, not (project, environment, seq).
+ */
+function sqliteNoIndex(f: AuditFilter, actorBranch: boolean): Set<string> {
+  if (actorBranch) return new Set(['project_slug', 'environment_slug', 'ts', 'event', 'outcome', 'resource']);
+  const s = new Set<string>();
+  if (f.until !== undefined) s.add('ts');
+  if (f.outcome === 'Denied' && f.events !== undefined && f.events.length > 0) {
+    s.add('project_slug');
+    s.add('environment_slug');
+  }
+  return s;
+}
+
+/**
+ * The page query: newest first, `limit` rows. Filters that one ordered index cannot serve are split
+ * into branches, each an ordered, limited walk of its own index (seq DESC LIMIT n), merged by a UNION
+ * (which also drops a row matched by two branches) and limited again:
+ * - actor (email case-insensitively, name or id): one branch per column when the table has the three
+ *   (column, seq) indexes (audit_log); an OR over them would walk the whole log newest first.
+ * - projectIn with more than one project: one branch per project (and one for instance rows) on
+ *   (project_slug, seq); an IN list over several index ranges has to sort them all.
+ */
+function pageSql<F extends LogFilterBase>(table: string, conds: Conds<F>, actorBranches: boolean, f: F, d: Dialect, limit: number): WhereClause {
+  const n = Math.trunc(limit);
+  const params: unknown[] = [];
+  const push = pusher(d, params);
+  const one = (branch: ((push: Push) => string) | null, omit: Omit): string => {
+    const where: string[] = [];
+    if (branch) where.push(branch(push));
+    conds(f, d, where, push, omit);
+    if (f.until !== undefined) {
+      const b = untilSeqBound(table, f.until, push);
+      if (b) where.push(b);
+    }
+    return `SELECT * FROM ${table} ${whereSql(where)} ORDER BY seq DESC LIMIT ${n}`;
   };
-  if (f.method !== undefined) where.push(`method = ${p(f.method)}`);
-  if (f.status !== undefined) where.push(`status = ${p(f.status)}`);
-  if (f.path !== undefined) where.push(`path = ${p(f.path)}`);
-  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+  const branches: ((push: Push) => string)[] = [];
+  let omit: Omit = {};
+  const actorBranch = f.actor !== undefined && actorBranches;
+  const noIndex = isSqlite(d) ? sqliteNoIndex(f, actorBranch) : undefined;
+  if (actorBranch) {
+    const a = f.actor;
+    branches.push((p) => d.ci('actor_email', p(a)), (p) => `actor_name = ${p(a)}`, (p) => `actor_id = ${p(a)}`);
+    omit = { actor: true, noIndex };
+  } else if (f.projectIn !== undefined) {
+    const slugs = [...new Set(f.projectIn)];
+    for (const s of slugs) branches.push((p) => `project_slug = ${p(s)}`);
+    if (f.includeInstance) branches.push(() => 'project_slug IS NULL');
+    if (branches.length === 0) branches.push(() => 'FALSE');
+    omit = { projectIn: true, noIndex };
+  } else {
+    omit = { noIndex };
+  }
+  if (branches.length <= 1) return { sql: one(branches[0] ?? null, omit), params };
+  const parts = branches.map((b, i) => `SELECT * FROM (${one(b, omit)}) AS b${i}`);
+  return { sql: `${parts.join(' UNION ')} ORDER BY seq DESC LIMIT ${n}`, params };
 }
 
 /** The whole page query of the Audit Log, newest first: adapters run it as is. */
 export function auditPageSql(f: AuditFilter, d: Dialect, limit: number): WhereClause {
-  const w = auditWhere(f, d);
-  return { sql: `SELECT * FROM audit_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, params: w.params };
+  return pageSql('audit_log', auditConds, true, f, d, limit);
 }
 
-/** The whole page query of the Access Log, newest first. */
+/**
+ * The whole page query of the Access Log, newest first. The actor filter stays one OR here: access_log
+ * has no (actor_name, seq) index (nor, on SQLite, (actor_id, seq)), and a branch without its index
+ * would walk the whole log when that column matches nothing.
+ */
 export function accessPageSql(f: AccessFilter, d: Dialect, limit: number): WhereClause {
-  const w = accessWhere(f, d);
-  return { sql: `SELECT * FROM access_log ${w.sql} ORDER BY seq DESC LIMIT ${Math.trunc(limit)}`, params: w.params };
+  return pageSql('access_log', accessConds, false, f, d, limit);
 }

@@ -148,6 +148,15 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX access_status ON access_log(status, seq);
   CREATE INDEX access_method ON access_log(method, seq);
   `,
+  // 2: as SQLite migration 2 (docs/BENCHMARKS.md, queries): (project_slug, seq) for a project alone and
+  // each branch of a projectIn list; partial indexes on the Denied rows replace (outcome, seq).
+  `
+  CREATE INDEX audit_project_seq ON audit_log(project_slug, seq);
+  DROP INDEX audit_outcome;
+  CREATE INDEX audit_denied ON audit_log(seq) WHERE outcome = 'Denied';
+  CREATE INDEX audit_denied_event ON audit_log(event, seq) WHERE outcome = 'Denied';
+  CREATE INDEX access_project_seq ON access_log(project_slug, seq);
+  `,
 ];
 
 /** Key of the session advisory lock that serialises migrations of several nodes starting at once. */
