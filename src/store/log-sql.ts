@@ -133,19 +133,23 @@ const isSqlite = (d: Dialect) => d.ph(1) === '?';
  * drives the walk (without statistics SQLite prefers the index with the most equality columns, which
  * is often the least selective one):
  * - in an actor branch, the (actor_x, seq) index (one actor is about 1/1000 of a log);
- * - with `until`, the seq range its bound gives (the ts range would have to be sorted);
- * - Denied with events: the partial (event, seq) index of Denied rows, not (project, environment, seq).
+ * - with `until`, the seq range its bound gives (the ts range would have to be sorted).
  */
 function sqliteNoIndex(f: AuditFilter, actorBranch: boolean): Set<string> {
   if (actorBranch) return new Set(['project_slug', 'environment_slug', 'ts', 'event', 'outcome', 'resource']);
   const s = new Set<string>();
   if (f.until !== undefined) s.add('ts');
-  if (f.outcome === 'Denied' && f.events !== undefined && f.events.length > 0) {
-    s.add('project_slug');
-    s.add('environment_slug');
-  }
   return s;
 }
+
+/**
+ * Denied with events: the partial index audit_denied_event (event, seq, project_slug,
+ * environment_slug) WHERE outcome = 'Denied' walks the Denied rows of those events newest first and
+ * checks project and environment from the index itself, so only the returned rows are read. SQLite
+ * (no statistics) rates the full (event, seq) index the same and would pick it, walking every row of
+ * the event; the page query names the partial index with INDEXED BY (SQLite only).
+ */
+const deniedWithEvents = (f: AuditFilter) => f.outcome === 'Denied' && f.events !== undefined && f.events.length > 0;
 
 /**
  * The page query: newest first, `limit` rows. Filters that one ordered index cannot serve are split
@@ -168,12 +172,13 @@ function pageSql<F extends LogFilterBase>(table: string, conds: Conds<F>, actorB
       const b = untilSeqBound(table, f.until, push);
       if (b) where.push(b);
     }
-    return `SELECT * FROM ${table} ${whereSql(where)} ORDER BY seq DESC LIMIT ${n}`;
+    return `SELECT * FROM ${table}${indexedBy} ${whereSql(where)} ORDER BY seq DESC LIMIT ${n}`;
   };
   const branches: ((push: Push) => string)[] = [];
   let omit: Omit = {};
   const actorBranch = f.actor !== undefined && actorBranches;
   const noIndex = isSqlite(d) ? sqliteNoIndex(f, actorBranch) : undefined;
+  const indexedBy = isSqlite(d) && !actorBranch && table === 'audit_log' && deniedWithEvents(f) && f.requestId === undefined ? ' INDEXED BY audit_denied_event' : '';
   if (actorBranch) {
     const a = f.actor;
     branches.push((p) => d.ci('actor_email', p(a)), (p) => `actor_name = ${p(a)}`, (p) => `actor_id = ${p(a)}`);

@@ -154,7 +154,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_project_seq ON audit_log(project_slug, seq);
   DROP INDEX audit_outcome;
   CREATE INDEX audit_denied ON audit_log(seq) WHERE outcome = 'Denied';
-  CREATE INDEX audit_denied_event ON audit_log(event, seq) WHERE outcome = 'Denied';
+  CREATE INDEX audit_denied_event ON audit_log(event, seq, project_slug, environment_slug) WHERE outcome = 'Denied';
   CREATE INDEX access_project_seq ON access_log(project_slug, seq);
   `,
 ];

@@ -127,13 +127,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // 2: indexes for the page queries that had to sort (docs/BENCHMARKS.md, queries). (project_slug, seq)
   // serves a project alone in seq order and each branch of a projectIn list; outcome is served by two
   // partial indexes on the Denied rows only (a few percent of the log, so nearly free on the write
-  // path) instead of (outcome, seq) on every row: Denied alone newest first, and Denied with events.
-  // Queries must state outcome = 'Denied' literally for SQLite to use them (log-sql.ts does).
+  // path) instead of (outcome, seq) on every row: Denied alone newest first, and Denied with events
+  // (project and environment in the index are checked without reading the row). Queries must state
+  // outcome = 'Denied' literally for SQLite to use them (log-sql.ts does, and names the second one).
   `
   CREATE INDEX audit_project_seq ON audit_log(project_slug, seq);
   DROP INDEX audit_outcome;
   CREATE INDEX audit_denied ON audit_log(seq) WHERE outcome = 'Denied';
-  CREATE INDEX audit_denied_event ON audit_log(event, seq) WHERE outcome = 'Denied';
+  CREATE INDEX audit_denied_event ON audit_log(event, seq, project_slug, environment_slug) WHERE outcome = 'Denied';
   CREATE INDEX access_project_seq ON access_log(project_slug, seq);
   `,
 ];
