@@ -119,3 +119,42 @@ describe('pageThrough', () => {
     expect(everything).toHaveLength(25);
   });
 });
+
+describe('stream', () => {
+  const collect = async (client: ApiClient, query = {}) => {
+    let text = '';
+    for await (const chunk of client.stream('/logs/export', query)) text += Buffer.from(chunk).toString('utf8');
+    return text;
+  };
+
+  it('yields the body as sent, with the query and a signature over it', async () => {
+    respond = () => ({ status: 200, body: ['a', 'b'] });
+    const client = new ApiClient(base, apiKeyAuth(`bax-${KEY_ID}-${SECRET}`), false);
+    expect(await collect(client, { format: 'json', event: ['X', 'Y'], limit: undefined })).toBe('["a","b"]');
+    const s = seen.at(-1) as Seen;
+    expect(s.url).toBe('/logs/export?format=json&event=X&event=Y');
+    expect(s.headers['x-bella-signature']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('maps an error status like any request, before yielding anything', async () => {
+    respond = () => ({ status: 403, body: { error: { code: 'forbidden', message: 'not allowed', requestId: 'rid-9' } } });
+    const client = new ApiClient(base, { kind: 'session', token: 't' }, false);
+    await expect(collect(client)).rejects.toMatchObject({ exitCode: 3, message: 'not allowed (request id rid-9)' });
+  });
+
+  it('raises exit 5 when the body breaks off', async () => {
+    const broken = createServer((_req, res) => {
+      res.writeHead(200);
+      res.write('partial');
+      setTimeout(() => res.destroy(), 20);
+    });
+    await new Promise<void>((ok) => broken.listen(0, '127.0.0.1', ok));
+    const client = new ApiClient(`http://127.0.0.1:${(broken.address() as AddressInfo).port}`, { kind: 'none' }, false);
+    try {
+      await expect(collect(client)).rejects.toMatchObject({ exitCode: 5, message: expect.stringContaining('broke off after 7 bytes') });
+    } finally {
+      broken.closeAllConnections();
+      await new Promise<void>((ok) => broken.close(() => ok()));
+    }
+  });
+});

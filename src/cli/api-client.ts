@@ -97,6 +97,65 @@ export class ApiClient {
   get<T>(path: string, query?: Query): Promise<T> {
     return this.request<T>('GET', path, { query });
   }
+
+  /**
+   * GETs a streamed response (the log export endpoints) and yields its body chunk by chunk.
+   *
+   * An error status is mapped like `request` does, before anything is yielded. Once the body flows,
+   * the timeout is per chunk (a long export is fine, a stalled one is not), and a body that ends
+   * early (the server failed or the connection dropped mid-stream) is raised as exit 5, so callers
+   * can discard what they wrote.
+   */
+  async *stream(path: string, query?: Query): AsyncGenerator<Uint8Array> {
+    const url = new URL(`${this.baseUrl}${path}${buildSearch(query)}`);
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...authHeaders(this.auth, 'GET', url, '', new Date()) };
+    const abort = new AbortController();
+    let timedOut = false;
+    let timer = setTimeout(() => ((timedOut = true), abort.abort()), TIMEOUT_MS);
+    const rearm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => ((timedOut = true), abort.abort()), TIMEOUT_MS);
+    };
+    let received = 0;
+    try {
+      let res: Response;
+      try {
+        res = await fetch(url, { headers, signal: abort.signal });
+      } catch (err) {
+        throw networkError(timedOut ? Object.assign(new Error('timed out'), { name: 'TimeoutError' }) : err, this.ctx);
+      }
+      if (!res.ok || res.body === null) {
+        let text = '';
+        try {
+          text = await res.text();
+        } catch {
+          // the status says enough
+        }
+        throw httpError(res.status, text, this.ctx);
+      }
+      rearm();
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          rearm();
+          received += chunk.byteLength;
+          yield chunk;
+        }
+      } catch (err) {
+        if (err instanceof CliError) throw err;
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        const reason = timedOut ? `no data for ${TIMEOUT_MS / 1000} s` : (cause?.code ?? cause?.message ?? (err as Error).message ?? 'connection lost');
+        throw new CliError(
+          EXIT.unavailable,
+          `the export from ${this.baseUrl} broke off after ${received.toLocaleString('en-US')} bytes (${reason})`,
+          'Nothing was written to stdout; try again, or narrow the export with --since/--until. The server log says why it stopped.',
+        );
+      }
+    } finally {
+      clearTimeout(timer);
+      // Leaving early (a write to stdout failed): stop the download rather than leave it dangling.
+      abort.abort();
+    }
+  }
 }
 
 /** Encodes one path segment (emails contain @, which must stay a single segment). */

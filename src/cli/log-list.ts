@@ -1,8 +1,10 @@
 import type { AccessEntry, Actor, AuditEntry } from '../contract/entries.js';
-import { csvWriter, jsonWriter, ndjsonWriter, pageThrough, type EntryWriter } from './log-stream.js';
+import type { ApiClient, Query } from './api-client.js';
+import { CliError, EXIT } from './errors.js';
+import { pageThrough } from './log-stream.js';
 import type { LogListing } from './log-flags.js';
 import { type CommandContext, print, terminalWidth } from './env.js';
-import { Spool, progressLine } from './output/spool.js';
+import { FileSink, SpoolSink, progressLine, recordCounter, regularFileFd, type ExportSink } from './output/spool.js';
 import { renderTable, type Column } from './output/table.js';
 import { colorEnabled, palette } from './output/text.js';
 import { openSession, resolveScope } from './session.js';
@@ -11,8 +13,8 @@ import { openSession, resolveScope } from './session.js';
 export interface LogKind<T> {
   /** "audit" or "access": used in messages */
   readonly name: string;
+  /** The listing endpoint; `<path>/export` streams json, csv and ndjson */
   readonly path: string;
-  readonly csvColumns: readonly string[];
   readonly columns: readonly Column<T>[];
 }
 
@@ -23,11 +25,6 @@ export function tableFooter(shown: number, more: boolean, limit: number): string
   if (!more) return `Showing ${rows}, newest first.`;
   const next = Math.min(Math.max(limit * 10, 1000), 100000);
   return `Showing the newest ${rows}; more match. Use --limit ${next} to see more, narrow with --since/--until, or export everything with --output csv|json|ndjson.`;
-}
-
-function writerFor(listing: LogListing, csvColumns: readonly string[]): EntryWriter {
-  if (listing.format === 'csv') return csvWriter(csvColumns, listing.neutralize);
-  return listing.format === 'json' ? jsonWriter() : ndjsonWriter();
 }
 
 /** Runs a validated listing: resolves the project, then prints a table or streams an export. */
@@ -51,25 +48,80 @@ export async function runLogList<T>(kind: LogKind<T>, listing: LogListing, ctx: 
     return;
   }
 
-  const writer = writerFor(listing, kind.csvColumns);
-  const spool = new Spool();
+  await streamExport(session.client, kind, listing, query, ctx);
+}
+
+/** The query string of `GET <path>/export`: the listing's filters, the row cap and the CSV neutralisation. */
+export function exportQuery(listing: LogListing, query: Query): Query {
+  return {
+    ...query,
+    format: listing.format,
+    limit: listing.limit ?? undefined,
+    // The server neutralises by default; only a --no-neutralize CSV export asks otherwise.
+    neutralize: listing.format === 'csv' && !listing.neutralize ? 'false' : undefined,
+  };
+}
+
+/**
+ * Streams `GET <path>/export` to stdout. The server applies the same filters, limit and CSV
+ * neutralisation and serialises exactly as the CLI used to (json `[\n{…},\n{…}\n]\n`, ndjson, CSV
+ * with CRLF), so the bytes are those of the WebApp's export too.
+ *
+ * Nothing of a failed export stays on stdout: a regular file is written in place and truncated back
+ * to where the export began; a pipe or terminal gets the export only once it is complete (spooled).
+ */
+async function streamExport<T>(client: ApiClient, kind: LogKind<T>, listing: LogListing, query: Query, ctx: CommandContext): Promise<void> {
+  const format = listing.format as 'csv' | 'json' | 'ndjson';
   const progress = progressLine(ctx.io.stderr, `${kind.name} entries`);
-  let count = 0;
+  const counting = ctx.io.stderr.isTTY === true;
+  const count = counting ? recordCounter(format) : null;
+  const fd = regularFileFd(ctx.io.stdout);
+  const sink: ExportSink = fd !== null ? new FileSink(fd) : new SpoolSink(ctx.io.stdout);
+  let rows = 0;
+  let shownAt = 0;
+  // The last two bytes seen, to check a JSON document's closing `]\n` even when it is split over chunks.
+  let tail = '';
   try {
-    spool.write(writer.begin());
-    for await (const page of pageThrough<T>(session.client, kind.path, query, listing.limit)) {
-      for (const e of page) spool.write(writer.entry(e));
-      count += page.length;
-      progress.update(count);
+    for await (const chunk of client.stream(`${kind.path}/export`, exportQuery(listing, query))) {
+      try {
+        sink.write(chunk);
+      } catch (err) {
+        throw stdoutError(err);
+      }
+      if (format === 'json') tail = (tail + latin1(chunk.subarray(Math.max(0, chunk.byteLength - 2)))).slice(-2);
+      if (count !== null) {
+        rows += count(chunk);
+        const now = Date.now();
+        if (now - shownAt >= 100) {
+          shownAt = now;
+          progress.update(rows);
+        }
+      }
     }
-    spool.write(writer.end());
+    // A JSON document is whole only with its closing bracket (the transport already vouches for the rest).
+    if (format === 'json' && tail !== ']\n') {
+      throw new CliError(EXIT.unavailable, `the export from ${client.baseUrl} ended without its closing bracket`, 'Nothing was written to stdout; try again.');
+    }
   } catch (err) {
     progress.done();
-    spool.discard();
+    sink.abort();
     throw err;
   }
   progress.done();
-  await spool.copyTo(ctx.io.stdout);
+  await sink.commit();
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
+function stdoutError(err: unknown): CliError {
+  const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  return new CliError(
+    EXIT.error,
+    `cannot write the export (${code})`,
+    'Check the free space where stdout is redirected (for a pipe or terminal: in the temporary directory, TMPDIR); nothing of this export was kept.',
+  );
 }
 
 /** `2026-03-01 12:00:00`: the header says UTC, so the zone and milliseconds are left out to save width. */

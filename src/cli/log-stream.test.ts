@@ -1,33 +1,42 @@
-import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { csvRecord, quoteCell } from './log-stream.js';
+import { exportQuery } from './log-list.js';
+import type { LogListing } from './log-flags.js';
+import { recordCounter } from './output/spool.js';
 
-const tricky = ['plain', 'a,b', 'say "hi"', 'two\nlines', 'cr\r\nlf', 'ünïcødé ✓ 日本', '=1+2', '+cmd', '-2', '@SUM(A1)', '\tTAB', '\rCR', ''];
+const enc = (s: string) => new TextEncoder().encode(s);
+/** Feeds `text` to a counter in chunks of `size` bytes, as a network stream would. */
+const countIn = (format: 'csv' | 'json' | 'ndjson', text: string, size: number) => {
+  const count = recordCounter(format);
+  const bytes = enc(text);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i += size) n += count(bytes.subarray(i, i + size));
+  return n;
+};
 
-describe('csvRecord', () => {
-  it('round-trips commas, quotes, newlines and unicode through an independent parser', () => {
-    const text = csvRecord(tricky, false) + csvRecord(['x', null, 3], false);
-    const parsed = parse(text, { relax_column_count: true }) as string[][];
-    expect(parsed[0]).toEqual(tricky);
-    expect(parsed[1]).toEqual(['x', '', '3']);
+describe('recordCounter (the progress line)', () => {
+  const csv = 'a,b\r\n1,"two\r\nlines"\r\n"say ""hi""",x\r\n3,"a,""b"""\r\n';
+  it.each([1, 2, 3, 7, 1000])('counts CSV records, not line breaks inside quotes (chunks of %i bytes)', (size) => {
+    expect(countIn('csv', csv, size)).toBe(3);
   });
 
-  it('neutralises cells a spreadsheet would run as a formula by default', () => {
-    const parsed = (parse(csvRecord(tricky, true)) as string[][])[0] as string[];
-    expect(parsed.slice(6)).toEqual(["'=1+2", "'+cmd", "'-2", "'@SUM(A1)", "'\tTAB", "'\rCR", '']);
-    expect(parsed.slice(0, 6)).toEqual(tricky.slice(0, 6));
+  it('counts one NDJSON entry per line', () => {
+    expect(countIn('ndjson', '{"a":"x\\ny"}\n{"a":2}\n', 5)).toBe(2);
+  });
+});
+
+describe('exportQuery', () => {
+  const listing = (over: Partial<LogListing>): LogListing => ({ query: {}, project: undefined, limit: null, format: 'csv', neutralize: true, ...over });
+
+  it('passes the filters, the format and the limit; the server neutralises CSV by default', () => {
+    expect(exportQuery(listing({ limit: 7 }), { project: 'p', event: ['SecretRead'] })).toEqual({ project: 'p', event: ['SecretRead'], format: 'csv', limit: 7, neutralize: undefined });
   });
 
-  it('leaves numbers alone even when neutralising', () => {
-    expect(csvRecord([-1, 200], true)).toBe('-1,200\r\n');
+  it('asks for neutralize=false only for a --no-neutralize CSV export', () => {
+    expect(exportQuery(listing({ neutralize: false }), {}).neutralize).toBe('false');
+    expect(exportQuery(listing({ format: 'json', neutralize: false }), {}).neutralize).toBeUndefined();
   });
 
-  it('ends every record with CRLF as RFC 4180 specifies', () => {
-    expect(csvRecord(['a', 'b'], true)).toBe('a,b\r\n');
-  });
-
-  it('quotes only when a cell needs it', () => {
-    expect(quoteCell('abc')).toBe('abc');
-    expect(quoteCell('a"b')).toBe('"a""b"');
+  it('leaves limit out when exporting everything', () => {
+    expect(exportQuery(listing({ format: 'ndjson' }), {}).limit).toBeUndefined();
   });
 });

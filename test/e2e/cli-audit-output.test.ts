@@ -1,12 +1,13 @@
-import { createServer, type Server } from 'node:http';
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCESS_CSV_COLUMNS, type AccessEntry, type AuditEntry } from '../../src/contract/entries.js';
 import { displayWidth } from '../../src/cli/output/text.js';
-import { CliUser, hasScript, runOnTty, startServer, type TestServer } from './cli-harness.js';
+import { CliUser, ROOT, hasScript, runOnTty, startServer, type TestServer } from './cli-harness.js';
 import { seedActivity, sessionToken, type Seeded } from './cli-seed.js';
 
 let server: TestServer;
@@ -109,29 +110,123 @@ describe('errors', () => {
     expect(r.stderr).toContain(hint);
   });
 
-  it('a failure on a later page leaves stdout empty, so a redirected file never looks complete', async () => {
-    const page = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ id: `e${from + i}`, seq: 5000 - from - i, timestamp: '2026-03-01T00:00:00.000Z', event: 'SecretRead', actor: { type: 'User', id: null, email: 'a@example.com', name: null, ip: null }, projectSlug: 'p', environmentSlug: 'e', resource: 'K', outcome: 'Success', requestId: 'r', userAgent: null, reason: null, details: {} }));
-    const stub: Server = createServer((req, res) => {
-      const cursor = new URL(req.url ?? '/', 'http://x').searchParams.get('cursor');
-      if (cursor === null) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ entries: page(1000, 0), nextCursor: 'c1' }));
-      } else {
-        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'unavailable', message: 'the audit store is unavailable', requestId: 'rid-503' } }));
+  it('a refused export leaves stdout empty and says why', async () => {
+    await withStub((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'unavailable', message: 'the audit store is unavailable', requestId: 'rid-503' } }));
+    }, async (u) => {
+      for (const format of ['json', 'csv', 'ndjson']) {
+        const r = await u.runAsync(['audit', 'list', '-p', 'p', '-o', format], { env: { BELLA_BAXTER_API_KEY: STUB_KEY } });
+        expect(r.code, format).toBe(5);
+        expect(r.stdout, format).toBe('');
+        expect(r.stderr).toContain('the audit store is unavailable (request id rid-503)');
       }
     });
-    await new Promise<void>((ok) => stub.listen(0, '127.0.0.1', ok));
-    const url = `http://127.0.0.1:${(stub.address() as AddressInfo).port}`;
-    const u = new CliUser(url);
-    const key = `bax-${'a'.repeat(16)}-${'b'.repeat(48)}`;
-    for (const format of ['json', 'csv', 'ndjson']) {
-      const r = await u.runAsync(['audit', 'list', '-p', 'p', '-o', format], { env: { BELLA_BAXTER_API_KEY: key } });
-      expect(r.code, format).toBe(5);
-      expect(r.stdout, format).toBe('');
-      expect(r.stderr).toContain('the audit store is unavailable (request id rid-503)');
-    }
-    await new Promise<void>((ok) => stub.close(() => ok()));
+  });
+
+  it('an export that breaks off part-way leaves a pipe empty, a `>` file empty and a `>>` file as it was', async () => {
+    await withStub((req, res) => {
+      const format = new URL(req.url ?? '/', 'http://x').searchParams.get('format');
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      // A thousand whole rows, then the connection drops: everything so far looks like a valid file.
+      res.write(format === 'csv' ? 'timestamp,event\r\n' : format === 'json' ? '[' : '');
+      for (let i = 0; i < 1000; i++) res.write(format === 'csv' ? `2026-03-01T00:00:00.000Z,SecretRead\r\n` : `${format === 'json' ? (i ? ',\n' : '\n') : ''}{"id":"e${i}"}${format === 'ndjson' ? '\n' : ''}`);
+      setTimeout(() => res.destroy(), 50);
+    }, async (u) => {
+      for (const format of ['json', 'csv', 'ndjson']) {
+        const piped = await u.runAsync(['audit', 'list', '-p', 'p', '-o', format], { env: { BELLA_BAXTER_API_KEY: STUB_KEY } });
+        expect(piped.code, format).toBe(5);
+        expect(piped.stdout, format).toBe('');
+        expect(piped.stderr, format).toMatch(/the export from http:\/\/127\.0\.0\.1:\d+ broke off after [\d,]+ bytes/);
+
+        const file = join(u.cwd, `broken.${format}`);
+        const fresh = await shell(u, `node "$BELLA_BIN" audit list -p p -o ${format} > "${file}"`);
+        expect(fresh.code, format).toBe(5);
+        expect(fresh.stderr, format).toContain('broke off');
+        expect(readFileSync(file, 'utf8'), format).toBe('');
+
+        writeFileSync(file, 'earlier export\n');
+        const appended = await shell(u, `node "$BELLA_BIN" audit list -p p -o ${format} >> "${file}"`);
+        expect(appended.code, format).toBe(5);
+        expect(readFileSync(file, 'utf8'), format).toBe('earlier export\n');
+      }
+    });
+  });
+
+  it('a JSON export that ends without its closing bracket is an error, not a document', async () => {
+    await withStub((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('[\n{"id":"e1"}');
+    }, async (u) => {
+      const r = await u.runAsync(['audit', 'list', '-p', 'p', '-o', 'json'], { env: { BELLA_BAXTER_API_KEY: STUB_KEY } });
+      expect(r.code).toBe(5);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('ended without its closing bracket');
+    });
   });
 });
+
+describe('exports stream the server export endpoint', () => {
+  const filters = ['--event', 'SecretRead', '-e', 'staging'];
+  const api = async (format: string, extra = '') => {
+    const res = await fetch(`${server.url}/api/v1/audit-logs/export?format=${format}&event=SecretRead&environment=staging${extra}`, { headers: { authorization: `Bearer ${sessionToken(s.admin)}` } });
+    expect(res.status).toBe(200);
+    return Buffer.from(await res.arrayBuffer());
+  };
+
+  it.each(['json', 'csv', 'ndjson'])('%s is byte for byte the endpoint, piped or redirected to a file', async (format) => {
+    const expected = await api(format);
+    expect(Buffer.from(s.admin.ok(['audit', 'list', '-o', format, ...filters]), 'utf8').equals(expected)).toBe(true);
+    const file = join(s.admin.cwd, `same.${format}`);
+    const r = await shell(s.admin, `node "$BELLA_BIN" audit list -o ${format} --event SecretRead -e staging > "${file}"`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(file).equals(expected)).toBe(true);
+  });
+
+  it('--limit and --no-neutralize reach the endpoint', async () => {
+    const expected = await api('csv', '&limit=5&neutralize=false');
+    expect(s.admin.ok(['audit', 'list', '-o', 'csv', '--limit', '5', '--no-neutralize', ...filters])).toBe(expected.toString('utf8'));
+    expect(expected.toString('utf8').trimEnd().split('\r\n')).toHaveLength(6);
+  });
+
+  it('>> appends a complete export after what the file held', async () => {
+    const file = join(s.admin.cwd, 'appended.ndjson');
+    writeFileSync(file, '{"earlier":true}\n');
+    const r = await shell(s.admin, `node "$BELLA_BIN" audit list -o ndjson --limit 3 --event SecretRead >> "${file}"`);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe('{"earlier":true}');
+  });
+
+  it('each export is recorded in the Audit Log as AuditLogExported with its format and filters', () => {
+    s.admin.ok(['audit', 'list', '-o', 'csv', '--resource', 'NO_SUCH_THING', '--limit', '2']);
+    const got = s.admin.json<AuditEntry[]>(['audit', 'list', '-o', 'json', '--event', 'AuditLogExported', '--limit', '1']);
+    expect(got[0]?.event).toBe('AuditLogExported');
+    expect(got[0]?.actor.email).toBe('admin@example.com');
+    expect(got[0]?.details).toMatchObject({ format: 'csv', filters: { resource: 'NO_SUCH_THING', limit: 2 } });
+  });
+});
+
+const STUB_KEY = `bax-${'a'.repeat(16)}-${'b'.repeat(48)}`;
+
+/** Runs `body` against a stub server answering every request with `handler`. */
+async function withStub(handler: (req: IncomingMessage, res: ServerResponse) => void, body: (u: CliUser) => Promise<void>): Promise<void> {
+  const stub: Server = createServer(handler);
+  await new Promise<void>((ok) => stub.listen(0, '127.0.0.1', ok));
+  try {
+    await body(new CliUser(`http://127.0.0.1:${(stub.address() as AddressInfo).port}`));
+  } finally {
+    stub.closeAllConnections();
+    await new Promise<void>((ok) => stub.close(() => ok()));
+  }
+}
+
+/** Runs a shell command line (for redirections) without blocking the event loop; $BELLA_BIN is the CLI. */
+function shell(u: CliUser, cmd: string): Promise<{ code: number; stderr: string }> {
+  const child = spawn('sh', ['-c', cmd], { cwd: u.cwd, env: { ...u.envFor({ BELLA_BAXTER_API_KEY: u.url === server.url ? '' : STUB_KEY }), BELLA_BIN: join(ROOT, 'bin/bella.js') }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((ok) => child.on('close', (code) => ok({ code: code ?? -1, stderr })));
+}
 
 describe('bella access list', () => {
   let all: AccessEntry[];

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { ACCESS_CSV_COLUMNS, AUDIT_CSV_COLUMNS, type AccessEntry, type AuditEntry } from '../../contract/entries.js';
+import type { AccessEntry, AuditEntry } from '../../contract/entries.js';
 import { ACTOR_TYPES, OUTCOMES } from '../../contract/events.js';
 import { HTTP_METHODS } from '../../contract/log-query.js';
 import { TIME_FORMS_HELP } from '../../contract/time.js';
@@ -7,8 +7,8 @@ import { parseAccessFlags, parseAuditFlags, type RawAccessFlags, type RawAuditFl
 import { ACCESS_COLUMNS, AUDIT_COLUMNS, runLogList, type LogKind } from '../log-list.js';
 import type { ContextFactory } from './shared.js';
 
-const AUDIT: LogKind<AuditEntry> = { name: 'audit', path: '/api/v1/audit-logs', csvColumns: AUDIT_CSV_COLUMNS, columns: AUDIT_COLUMNS };
-const ACCESS: LogKind<AccessEntry> = { name: 'access', path: '/api/v1/access-logs', csvColumns: ACCESS_CSV_COLUMNS, columns: ACCESS_COLUMNS };
+const AUDIT: LogKind<AuditEntry> = { name: 'audit', path: '/api/v1/audit-logs', columns: AUDIT_COLUMNS };
+const ACCESS: LogKind<AccessEntry> = { name: 'access', path: '/api/v1/access-logs', columns: ACCESS_COLUMNS };
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
