@@ -73,16 +73,22 @@ async function buildFilter<Q extends LogQueryBase, F extends LogFilterBase, E ex
 
 function serialise(format: ExportFormat, columns: readonly string[], neutralize: boolean) {
   let first = true;
+  const cells = (e: unknown) => columns.map((c) => (neutralize ? neutralizeCell(cellOf(e, c)) : cellOf(e, c)));
   return {
     head: format === 'json' ? '[' : format === 'csv' ? stringify([columns as string[]], CSV_OPTS) : '',
-    row(e: unknown): string {
-      if (format === 'ndjson') return `${JSON.stringify(e)}\n`;
-      if (format === 'json') {
-        const s = `${first ? '\n' : ',\n'}${JSON.stringify(e)}`;
-        first = false;
-        return s;
+    /** One page of entries as text; CSV pages go through the stringifier in one call, not one per row. */
+    rows(page: readonly unknown[]): string {
+      if (page.length === 0) return '';
+      if (format === 'csv') return stringify(page.map(cells), CSV_OPTS);
+      let s = '';
+      for (const e of page) {
+        if (format === 'ndjson') s += `${JSON.stringify(e)}\n`;
+        else {
+          s += `${first ? '\n' : ',\n'}${JSON.stringify(e)}`;
+          first = false;
+        }
       }
-      return stringify([columns.map((c) => (neutralize ? neutralizeCell(cellOf(e, c)) : cellOf(e, c)))], CSV_OPTS);
+      return s;
     },
     tail: () => (format === 'json' ? (first ? ']\n' : '\n]\n') : ''),
   };
@@ -126,8 +132,7 @@ export function registerLogRoutes<Q extends LogQueryBase, F extends LogFilterBas
       let left = limit ?? Number.POSITIVE_INFINITY;
       for (;;) {
         const page = await kind.query(deps, { ...filter, beforeSeq: before }, Math.min(EXPORT_PAGE, left));
-        let chunk = '';
-        for (const e of page) chunk += out.row(e);
+        const chunk = out.rows(page);
         if (chunk) yield chunk;
         left -= page.length;
         const last = page[page.length - 1];
