@@ -157,8 +157,10 @@ const deniedWithEvents = (f: AuditFilter) => f.outcome === 'Denied' && f.events 
  * (which also drops a row matched by two branches) and limited again:
  * - actor (email case-insensitively, name or id): one branch per column when the table has the three
  *   (column, seq) indexes (audit_log); an OR over them would walk the whole log newest first.
- * - projectIn with more than one project: one branch per project (and one for instance rows) on
- *   (project_slug, seq); an IN list over several index ranges has to sort them all.
+ * - projectIn with more than one project, on SQLite: one branch per project (and one for instance
+ *   rows) on (project_slug, seq); an IN list OR'ed with IS NULL has to sort every matching row.
+ *   PostgreSQL keeps the IN list: its Merge Append over the partitions already reads it in seq order,
+ *   and there the UNION's deduplication cost more than it saved (measured at 5 M: 2.9 vs 7.5 ms p50).
  */
 function pageSql<F extends LogFilterBase>(table: string, conds: Conds<F>, actorBranches: boolean, f: F, d: Dialect, limit: number): WhereClause {
   const n = Math.trunc(limit);
@@ -183,7 +185,7 @@ function pageSql<F extends LogFilterBase>(table: string, conds: Conds<F>, actorB
     const a = f.actor;
     branches.push((p) => d.ci('actor_email', p(a)), (p) => `actor_name = ${p(a)}`, (p) => `actor_id = ${p(a)}`);
     omit = { actor: true, noIndex };
-  } else if (f.projectIn !== undefined) {
+  } else if (f.projectIn !== undefined && isSqlite(d)) {
     const slugs = [...new Set(f.projectIn)];
     for (const s of slugs) branches.push((p) => `project_slug = ${p(s)}`);
     if (f.includeInstance) branches.push(() => 'project_slug IS NULL');
