@@ -1,8 +1,9 @@
 import pg from 'pg';
-import { ACCESS_COLUMNS, AUDIT_COLUMNS, accessValues, auditValues } from '../rows.js';
+import { accessValues, auditValues } from '../rows.js';
 import { SerialLock } from '../serial-lock.js';
 import type { StoreTx, Unit, UnitOutcome } from '../types.js';
 import { UniqueViolationError } from '../types.js';
+import { insertLogRows as insertRows } from './log-insert.js';
 import { createPostgresTx } from './postgres-tx.js';
 
 export interface WriterOptions {
@@ -19,15 +20,6 @@ const WRITER_SETTINGS = [
   // A node that dies mid-batch must not hold the log_seq rows (and so every other node) for long.
   "SET idle_in_transaction_session_timeout = '15s'",
 ];
-
-/** 1000 rows × 17 columns stays well under PostgreSQL's 65,535 bind parameters. */
-const ROWS_PER_INSERT = 1000;
-
-const insertSql = (table: string, columns: readonly string[], rows: number) => {
-  const tuples: string[] = [];
-  for (let r = 0; r < rows; r++) tuples.push(`(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`);
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}`;
-};
 
 /**
  * The committer's one dedicated connection (never a pool client that a read could borrow). It is
@@ -85,15 +77,6 @@ export function createPostgresWriter(opts: WriterOptions) {
     if (c) c.end().catch(() => undefined);
   }
 
-  /** Inserts log rows with as few round trips as the parameter limit allows. */
-  async function insertRows(c: pg.Client, table: 'audit_log' | 'access_log', rows: unknown[][]): Promise<void> {
-    const columns = table === 'audit_log' ? AUDIT_COLUMNS : ACCESS_COLUMNS;
-    for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-      const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-      await c.query(insertSql(table, columns, chunk.length), chunk.flat());
-    }
-  }
-
   /** Numbers the units' rows in order; unit.audit is read only now (work may have appended rows). */
   function number(units: readonly Unit[], seq: { audit: number; access: number }) {
     const audit: unknown[][] = [];
@@ -127,8 +110,9 @@ export function createPostgresWriter(opts: WriterOptions) {
 
   /**
    * Consecutive units without work (a read's rows, every access row) only insert log rows: they share
-   * one savepoint and one INSERT per log. Should that fail, the group is replayed unit by unit so
-   * that only the faulty unit fails, exactly as if each had had its own savepoint.
+   * one savepoint and one INSERT per log (the fixed unnest statement of log-insert.ts). Should that
+   * fail, the group is replayed unit by unit so that only the faulty unit fails, exactly as if each
+   * had had its own savepoint.
    */
   async function runGroup(c: pg.Client, units: readonly Unit[], seq: { audit: number; access: number }): Promise<UnitOutcome[]> {
     if (units.length === 1) return [await runUnit(c, units[0] as Unit, seq)];
