@@ -1,34 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { auditQuerySchema } from '../contract/log-query.js';
-import { parseTimeBound, TIME_FORMS_HELP } from '../contract/time.js';
+import type { HistogramBucket, HistogramResponse } from '../contract/api.js';
 import type { AppDeps } from '../http/deps.js';
-import { badRequest } from '../http/errors.js';
 import type { AuditFilter, HistogramCount, Store } from '../store/types.js';
-import { logReadScope } from './log-scope.js';
+import { AUDIT_LOG } from './audit-routes.js';
+import { buildLogFilter } from './log-routes.js';
 
 /**
  * GET /api/v1/audit-logs/histogram: Success and Denied counts over time for the Audit Logs page's
  * chart, with the list's filters. The store answers one grouped query (see store/histogram-sql.ts),
  * so the cost is one index range scan, never a row transfer, however many rows match.
  */
-export type { HistogramCount };
+export type { HistogramBucket, HistogramCount, HistogramResponse };
 
 /** The Store methods the histogram needs. */
 export type AuditHistogramSource = Pick<Store, 'histogramAudit' | 'oldestAudit'>;
-
-export interface HistogramBucket {
-  /** UTC ISO start of the bucket */
-  readonly start: string;
-  readonly success: number;
-  readonly denied: number;
-}
-export interface HistogramResponse {
-  readonly bucketMs: number;
-  readonly from: string;
-  readonly to: string;
-  readonly buckets: HistogramBucket[];
-}
 
 export const DEFAULT_BUCKETS = 60;
 export const MAX_BUCKETS = 500;
@@ -89,35 +76,11 @@ export const histogramQuerySchema = auditQuerySchema
   .strict();
 type HistogramQuery = z.infer<typeof histogramQuerySchema>;
 
-function bound(name: string, v: string | undefined, now: Date): string | undefined {
-  if (v === undefined) return undefined;
-  const d = parseTimeBound(v, now);
-  if (!d) throw badRequest(`querystring.${name}: ${JSON.stringify(v.slice(0, 64))} is not ${TIME_FORMS_HELP}`);
-  return d.toISOString();
-}
-
-/** Registers the route with the list route's authorization: the same read scope, the same filters. */
+/** Registers the route with the list route's filters and authorization (buildLogFilter). */
 export function registerHistogramRoute(app: FastifyInstance, deps: AppDeps, source: AuditHistogramSource = deps.store): void {
   app.get('/api/v1/audit-logs/histogram', { schema: { querystring: histogramQuerySchema } }, async (req) => {
     const q = req.query as HistogramQuery;
-    const now = deps.clock();
-    const since = bound('since', q.since, now);
-    const until = bound('until', q.until, now);
-    if (since && until && since >= until) throw badRequest('querystring: since must be earlier than until');
-    const scope = await logReadScope(deps, req, q.project);
-    const filter: AuditFilter = {
-      ...scope,
-      project: q.project,
-      environment: q.environment,
-      since,
-      until,
-      actor: q.actor,
-      actorType: q.actorType,
-      requestId: q.requestId,
-      events: q.event as AuditFilter['events'],
-      outcome: q.outcome,
-      resource: q.resource,
-    };
-    return computeHistogram(source, filter, { buckets: q.buckets, now });
+    const filter = await buildLogFilter(deps, req, AUDIT_LOG, q);
+    return computeHistogram(source, filter, { buckets: q.buckets, now: deps.clock() });
   });
 }

@@ -46,7 +46,11 @@ function timeBound(name: string, v: string | undefined, now: Date): string | und
   return d.toISOString();
 }
 
-async function buildFilter<Q extends LogQueryBase, F extends LogFilterBase, E extends { seq: number }>(
+/**
+ * The store filter for a log read: validated time bounds, the caller's read scope, the cursor. Shared by
+ * the list, the export and the histogram, so all three see exactly the same entries.
+ */
+export async function buildLogFilter<Q extends LogQueryBase, F extends LogFilterBase, E extends { seq: number }>(
   deps: AppDeps, req: FastifyRequest, kind: LogKind<Q, F, E>, q: Q,
 ): Promise<F> {
   const now = deps.clock();
@@ -99,7 +103,7 @@ export function registerLogRoutes<Q extends LogQueryBase, F extends LogFilterBas
 ): void {
   app.get(kind.path, { schema: { querystring: kind.querySchema } }, async (req) => {
     const q = req.query as Q;
-    const filter = await buildFilter(deps, req, kind, q);
+    const filter = await buildLogFilter(deps, req, kind, q);
     const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
     const rows = await kind.query(deps, filter, limit + 1);
     const entries = rows.slice(0, limit);
@@ -117,7 +121,7 @@ export function registerLogRoutes<Q extends LogQueryBase, F extends LogFilterBas
     .strict();
   app.get(`${kind.path}/export`, { schema: { querystring: exportSchema }, config: { audit: { event: kind.exportEvent } } }, async (req, reply) => {
     const q = req.query as Q & { format: ExportFormat; limit?: number; neutralize: 'true' | 'false' };
-    const filter = await buildFilter(deps, req, kind, q);
+    const filter = await buildLogFilter(deps, req, kind, q);
     const { format, limit } = q;
     // Snapshot: the export covers what was committed before it was asked for (not its own entry,
     // nor rows committed while it streams), so it equals the list the caller saw.

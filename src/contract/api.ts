@@ -125,6 +125,19 @@ export interface CreatedApiKey extends ApiKeyView {
   /** bax-{keyId}-{secret}: shown once, never stored in clear */
   readonly key: string;
 }
+/** GET /api/v1/audit-logs/histogram: Success and Denied counts per time bucket. */
+export interface HistogramBucket {
+  /** UTC ISO start of the bucket */
+  readonly start: string;
+  readonly success: number;
+  readonly denied: number;
+}
+export interface HistogramResponse {
+  readonly bucketMs: number;
+  readonly from: string;
+  readonly to: string;
+  readonly buckets: HistogramBucket[];
+}
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly requestId: string; readonly details?: unknown };
 }

@@ -1,14 +1,7 @@
 /** Pure geometry of the stacked Success/Denied histogram, kept out of the component to be testable. */
-export interface HistogramBucket {
-  readonly start: string;
-  readonly success: number;
-  readonly denied: number;
-}
+import type { HistogramBucket, HistogramResponse } from '../../../src/contract/api.js';
 
-export interface HistogramResponse {
-  readonly bucketMs: number;
-  readonly buckets: readonly HistogramBucket[];
-}
+export type { HistogramBucket, HistogramResponse };
 
 export interface BarGeometry {
   readonly x: number;
