@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { uuidv7 } from './audit/ids.js';
+import { systemAuditDraft } from './audit/system-entry.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,17 +97,9 @@ async function bootstrapAdmin(deps: AppDeps, config: Config): Promise<string[]> 
 }
 
 function createAdmin(deps: AppDeps, user: UserRow, now: string): Promise<unknown> {
-  const email = user.email;
   return deps.committer.submit({
     work: (tx) => tx.insertUser(user),
-    audit: [
-      {
-        id: uuidv7(), timestamp: now, event: 'UserCreated',
-        actor: { type: 'System', id: null, email: null, name: 'bella-server', ip: null },
-        projectSlug: null, environmentSlug: null, resource: email, outcome: 'Success', requestId: null, userAgent: null,
-        reason: null, details: { userId: user.id, admin: true, bootstrap: true },
-      },
-    ],
+    audit: [systemAuditDraft({ event: 'UserCreated', resource: user.email, timestamp: now, details: { userId: user.id, admin: true, bootstrap: true } })],
     access: [],
   });
 }

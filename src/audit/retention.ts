@@ -1,4 +1,4 @@
-import { uuidv7 } from './ids.js';
+import { systemAuditDraft } from './system-entry.js';
 import { SerialLock } from '../store/serial-lock.js';
 import type { Store } from '../store/types.js';
 import type { GroupCommitter } from './committer.js';
@@ -105,14 +105,7 @@ export function runPurge(deps: RetentionDeps): Promise<PurgeReport> {
       const details: Record<string, unknown> = { ...report, auditDays: w.auditDays, accessDays: w.accessDays };
       if (earlier.audit + earlier.access > 0) details.unrecordedEarlier = { auditDeleted: earlier.audit, accessDeleted: earlier.access };
       await deps.committer.submit({
-        audit: [
-          {
-            id: uuidv7(), timestamp: deps.clock().toISOString(), event: 'LogsPurged',
-            actor: { type: 'System', id: null, email: null, name: 'bella-server', ip: null },
-            projectSlug: null, environmentSlug: null, resource: 'retention', outcome: 'Success', requestId: null,
-            userAgent: null, reason: null, details,
-          },
-        ],
+        audit: [systemAuditDraft({ event: 'LogsPurged', resource: 'retention', timestamp: deps.clock().toISOString(), details })],
         access: [],
       });
     }

@@ -58,5 +58,5 @@ export async function commit<T>(deps: AppDeps, req: FastifyRequest, work?: (tx: 
   }
 }
 
-export const unavailable = () =>
-  new AppError('audit_unavailable', 'the audit log cannot be written right now, so the operation was not performed; retry later');
+export const NOT_PERFORMED_MESSAGE = 'the audit log cannot be written right now, so the operation was not performed; retry later';
+export const unavailable = () => new AppError('audit_unavailable', NOT_PERFORMED_MESSAGE);

@@ -4,7 +4,7 @@ import { StoreUnavailableError } from '../audit/committer.js';
 import { authenticate } from '../identity/authenticate.js';
 import type { AccessDraft } from '../store/types.js';
 import type { AuditRouteConfig } from './context.js';
-import type { AppDeps } from './deps.js';
+import { NOT_PERFORMED_MESSAGE, type AppDeps } from './deps.js';
 import { AppError } from './errors.js';
 import { redactUrl } from './redact.js';
 import { SLUG_RE } from '../contract/log-query.js';
@@ -109,7 +109,7 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
           }
         : {
             code: 'audit_unavailable',
-            message: 'the audit log cannot be written right now, so the operation was not performed; retry later',
+            message: NOT_PERFORMED_MESSAGE,
             requestId: c.requestId,
           };
       return JSON.stringify({ error });
