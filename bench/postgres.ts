@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createGroupCommitter } from '../src/audit/committer.js';
 import { PRODUCT_EVENTS } from '../src/contract/events.js';
-import { auditWhere, type Dialect } from '../src/store/log-sql.js';
+import { auditPageSql, auditWhere } from '../src/store/log-sql.js';
+import { POSTGRES_DIALECT } from '../src/store/postgres/postgres-store.js';
 import { ACCESS_COLUMNS, AUDIT_COLUMNS, accessValues, auditValues } from '../src/store/rows.js';
 import type { AuditFilter, Store, Unit } from '../src/store/types.js';
 import { readUnitRows } from './lib/drafts.js';
@@ -17,7 +18,7 @@ const HOST = '127.0.0.1';
 const PORT = 5432;
 const ADMIN_URL = `postgres://postgres@${HOST}:${PORT}/postgres`;
 const DAY = 86_400_000;
-const dialect: Dialect = { ph: (i) => `$${i}`, ci: (col, p) => `lower(${col}) = lower(${p})` };
+const dialect = POSTGRES_DIALECT;
 
 /** null when the PostgreSQL rows can run; otherwise why not (printed as "skipped: …"). */
 export async function pgAvailability(): Promise<string | null> {
@@ -219,8 +220,8 @@ export async function benchPgQueries(report: Report, o: { entries: number; reps:
         if (i === 0 && ms > 10 * o.targetMs) reps = Math.min(reps, 5);
       }
       const p95 = percentile(times, 95);
-      const w = auditWhere(f, dialect);
-      const plan = (await c.query(`EXPLAIN SELECT * FROM audit_log ${w.sql} ORDER BY seq DESC LIMIT 101`, w.params)).rows.map((r: Record<string, string>) => r['QUERY PLAN']);
+      const w = auditPageSql(f, dialect, 101);
+      const plan = (await c.query(`EXPLAIN ${w.sql}`, w.params)).rows.map((r: Record<string, string>) => r['QUERY PLAN']);
       plans[name] = { p50: percentile(times, 50), p95, plan: plan.slice(0, 6) };
       report.add({ group: '3 queries pg', metric: name, unit: 'ms', value: p95, baseline: null, ratio: null, target: `p95 <= ${o.targetMs} ms`, met: p95 <= o.targetMs });
     }

@@ -10,7 +10,6 @@ import { startTestServer, type TestServer } from '../../test/helpers/harness.js'
 import { chooseBucketMs, computeHistogram, registerHistogramRoute, type AuditHistogramSource, type HistogramCount } from './audit-histogram.js';
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
-const sqlite = { ph: () => '?', ci: (c: string, p: string) => `${c} = ${p} COLLATE NOCASE` };
 function draft(minute: number, event: EventType, outcome: Outcome, project = 'alpha'): AuditDraft {
   return {
     id: randomUUID(),

@@ -7,6 +7,11 @@ import type { AccessFilter, AuditFilter, LogFilterBase } from './types.js';
 export interface Dialect {
   readonly ph: (index: number) => string;
   readonly ci: (column: string, placeholder: string) => string;
+  /**
+   * The engine plans without table statistics (SQLite here), so page queries guide it: one branch per
+   * project of projectIn, columns kept out of index choice, and INDEXED BY for Denied + events.
+   */
+  readonly guidePlanner: boolean;
 }
 
 export interface WhereClause {
@@ -125,9 +130,6 @@ function untilSeqBound(table: string, until: string, push: Push): string | null 
 
 type Conds<F> = (f: F, d: Dialect, where: string[], push: Push, omit?: Omit) => void;
 
-/** SQLite renders placeholders as ?, PostgreSQL as $n. */
-const isSqlite = (d: Dialect) => d.ph(1) === '?';
-
 /**
  * Columns kept out of SQLite's index choice, so that the index that returns the fewest rows in seq order
  * drives the walk (without statistics SQLite prefers the index with the most equality columns, which
@@ -179,13 +181,13 @@ function pageSql<F extends LogFilterBase>(table: string, conds: Conds<F>, actorB
   const branches: ((push: Push) => string)[] = [];
   let omit: Omit = {};
   const actorBranch = f.actor !== undefined && actorBranches;
-  const noIndex = isSqlite(d) ? sqliteNoIndex(f, actorBranch) : undefined;
-  const indexedBy = isSqlite(d) && !actorBranch && table === 'audit_log' && deniedWithEvents(f) && f.requestId === undefined ? ' INDEXED BY audit_denied_event' : '';
+  const noIndex = d.guidePlanner ? sqliteNoIndex(f, actorBranch) : undefined;
+  const indexedBy = d.guidePlanner && !actorBranch && table === 'audit_log' && deniedWithEvents(f) && f.requestId === undefined ? ' INDEXED BY audit_denied_event' : '';
   if (actorBranch) {
     const a = f.actor;
     branches.push((p) => d.ci('actor_email', p(a)), (p) => `actor_name = ${p(a)}`, (p) => `actor_id = ${p(a)}`);
     omit = { actor: true, noIndex };
-  } else if (f.projectIn !== undefined && isSqlite(d)) {
+  } else if (f.projectIn !== undefined && d.guidePlanner) {
     const slugs = [...new Set(f.projectIn)];
     for (const s of slugs) branches.push((p) => `project_slug = ${p(s)}`);
     if (f.includeInstance) branches.push(() => 'project_slug IS NULL');

@@ -11,7 +11,7 @@ import { ensurePartitions, purgeLog } from './partitions.js';
 import { createPostgresWriter } from './postgres-writer.js';
 import { runMigrations } from './schema.js';
 
-const dialect: Dialect = { ph: (i) => `$${i}`, ci: (col, p) => `lower(${col}) = lower(${p})` };
+export const POSTGRES_DIALECT: Dialect = { ph: (i) => `$${i}`, ci: (col, p) => `lower(${col}) = lower(${p})`, guidePlanner: false };
 
 export interface PostgresStoreOptions {
   readonly url: string;
@@ -189,19 +189,19 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
       return x ? String(x.value) : null;
     },
     async queryAudit(filter: AuditFilter, limit: number): Promise<AuditEntry[]> {
-      const q = auditPageSql(filter, dialect, limit);
+      const q = auditPageSql(filter, POSTGRES_DIALECT, limit);
       return (await rows(q.sql, q.params)).map(auditFromRow);
     },
     async queryAccess(filter: AccessFilter, limit: number): Promise<AccessEntry[]> {
-      const q = accessPageSql(filter, dialect, limit);
+      const q = accessPageSql(filter, POSTGRES_DIALECT, limit);
       return (await rows(q.sql, q.params)).map(accessFromRow);
     },
     async histogramAudit(filter, bucketMs, from) {
-      const st = auditHistogramSql(filter, dialect, POSTGRES_TS_EPOCH_MS, bucketMs, from);
+      const st = auditHistogramSql(filter, POSTGRES_DIALECT, POSTGRES_TS_EPOCH_MS, bucketMs, from);
       return (await rows(st.sql, st.params)).map((x) => ({ bucket: Number(x.bucket), outcome: x.outcome as Outcome, count: Number(x.count) }));
     },
     async oldestAudit(filter) {
-      const st = oldestAuditSql(filter, dialect);
+      const st = oldestAuditSql(filter, POSTGRES_DIALECT);
       const x = await first(st.sql, st.params);
       return x?.oldest ? new Date(x.oldest as string | Date).toISOString() : null;
     },

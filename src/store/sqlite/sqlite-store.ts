@@ -16,7 +16,7 @@ import { SerialLock } from '../serial-lock.js';
 /** How long one purge slice may hold the writer (ms): short enough not to stall commits behind it. */
 const PURGE_SLICE_MS = 5;
 
-const dialect: Dialect = { ph: () => '?', ci: (col, p) => `${col} = ${p} COLLATE NOCASE` };
+export const SQLITE_DIALECT: Dialect = { ph: () => '?', ci: (col, p) => `${col} = ${p} COLLATE NOCASE`, guidePlanner: true };
 
 export interface SqliteStoreOptions {
   /** Path of the database file */
@@ -249,19 +249,19 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
       return one<{ value: string }>('SELECT value FROM settings WHERE key = ?', key)?.value ?? null;
     },
     async queryAudit(filter: AuditFilter, limit: number): Promise<AuditEntry[]> {
-      const q = auditPageSql(filter, dialect, limit);
+      const q = auditPageSql(filter, SQLITE_DIALECT, limit);
       return all<Row>(q.sql, ...q.params).map(auditFromRow);
     },
     async queryAccess(filter: AccessFilter, limit: number): Promise<AccessEntry[]> {
-      const q = accessPageSql(filter, dialect, limit);
+      const q = accessPageSql(filter, SQLITE_DIALECT, limit);
       return all<Row>(q.sql, ...q.params).map(accessFromRow);
     },
     async histogramAudit(filter, bucketMs, from) {
-      const st = auditHistogramSql(filter, dialect, SQLITE_TS_EPOCH_MS, bucketMs, from);
+      const st = auditHistogramSql(filter, SQLITE_DIALECT, SQLITE_TS_EPOCH_MS, bucketMs, from);
       return all<Row>(st.sql, ...st.params).map((x) => ({ bucket: Number(x.bucket), outcome: x.outcome as Outcome, count: Number(x.count) }));
     },
     async oldestAudit(filter) {
-      const st = oldestAuditSql(filter, dialect);
+      const st = oldestAuditSql(filter, SQLITE_DIALECT);
       return (all<Row>(st.sql, ...st.params)[0]?.oldest as string | null | undefined) ?? null;
     },
     purgeAudit(olderThan, batchSize) {
