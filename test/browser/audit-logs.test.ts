@@ -64,6 +64,14 @@ describe.skipIf(SKIP_BROWSER)('the Audit Logs page in a browser', () => {
     expect((await rowData(f.page)).every((r) => r.Environment === 'staging')).toBe(true);
   });
 
+  it('on both log pages, an environment named in a shared link stays selected even when it is not in the list', async () => {
+    for (const page of ['audit-logs', 'access-log']) {
+      await f.page.goto(`${f.origin.url}/projects/${PROJECT}/${page}?environment=retired-env`);
+      await expect.poll(() => f.page.getByLabel('Environment').inputValue()).toBe('retired-env');
+      expect(new URL(f.page.url()).searchParams.get('environment')).toBe('retired-env');
+    }
+  });
+
   it('filters by outcome and the histogram follows the filter', async () => {
     await f.page.goto(auditUrl());
     await settledRows(f.page);

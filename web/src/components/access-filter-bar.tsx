@@ -2,6 +2,7 @@ import type { EnvironmentView } from '../../../src/contract/api.js';
 import { HTTP_METHODS } from '../../../src/contract/log-query.js';
 import type { AccessFilters } from '../lib/log-filters';
 import { ActorInput } from './actor-input';
+import { EnvironmentSelect } from './environment-select';
 import { TimeRangePicker } from './time-range-picker';
 
 const STATUS_CHOICES = [200, 201, 204, 400, 401, 403, 404, 409, 429, 500, 503] as const;
@@ -22,17 +23,7 @@ export function AccessFilterBar({
   const active = Object.values(filters).filter((v) => v !== undefined).length;
   return (
     <div className="filter-bar" role="search" aria-label="Access log filters">
-      <label className="field">
-        <span>Environment</span>
-        <select value={filters.environment ?? ''} onChange={(e) => set({ environment: e.target.value || undefined })}>
-          <option value="">All environments</option>
-          {environments.map((e) => (
-            <option key={e.slug} value={e.slug}>
-              {e.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <EnvironmentSelect value={filters.environment} environments={environments} onChange={(environment) => set({ environment })} />
       <TimeRangePicker value={{ since: filters.since, until: filters.until }} onChange={(r) => set({ since: r.since, until: r.until })} />
       <ActorInput value={filters.actor} suggestions={actorSuggestions} onChange={(actor) => set({ actor })} />
       <label className="field">

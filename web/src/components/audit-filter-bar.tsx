@@ -4,6 +4,7 @@ import type { ActorType, Outcome } from '../../../src/contract/events.js';
 import type { AuditFilters } from '../lib/log-filters';
 import { countAuditFilters } from '../lib/log-filters';
 import { ActorInput } from './actor-input';
+import { EnvironmentSelect } from './environment-select';
 import { EventPicker } from './event-picker';
 import { TimeRangePicker } from './time-range-picker';
 
@@ -23,20 +24,7 @@ export function AuditFilterBar({
   const n = countAuditFilters(filters);
   return (
     <div className="filter-bar" role="search" aria-label="Audit log filters">
-      <label className="field">
-        <span>Environment</span>
-        <select value={filters.environment ?? ''} onChange={(e) => set({ environment: e.target.value || undefined })}>
-          <option value="">All environments</option>
-          {environments.map((e) => (
-            <option key={e.slug} value={e.slug}>
-              {e.name}
-            </option>
-          ))}
-          {filters.environment && !environments.some((e) => e.slug === filters.environment) ? (
-            <option value={filters.environment}>{filters.environment}</option>
-          ) : null}
-        </select>
-      </label>
+      <EnvironmentSelect value={filters.environment} environments={environments} onChange={(environment) => set({ environment })} />
       <TimeRangePicker value={{ since: filters.since, until: filters.until }} onChange={(r) => set({ since: r.since, until: r.until })} />
       <ActorInput value={filters.actor} suggestions={actorSuggestions} onChange={(actor) => set({ actor })} />
       <label className="field">

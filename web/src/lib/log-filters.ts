@@ -87,13 +87,22 @@ export function parseAccessFilters(search: string): AccessFilters {
 }
 
 /** Canonical query string (fixed key order, events comma-joined in catalog order), without "?". */
-export function auditFiltersToSearch(f: AuditFilters): string {
-  const q = new URLSearchParams();
-  const put = (k: string, v: string | undefined) => v !== undefined && v !== '' && q.set(k, v);
+/** Writes the filters both logs share, in the canonical key order; returns the setter for the rest. */
+function commonToSearch(f: AccessFilters | AuditFilters, q: URLSearchParams) {
+  const put = (k: string, v: string | undefined) => {
+    if (v !== undefined && v !== '') q.set(k, v);
+  };
   put('environment', f.environment);
   put('since', f.since);
   put('until', f.until);
   put('actor', f.actor);
+  return put;
+}
+
+/** Canonical query string (fixed key order, events comma-joined in catalog order), without "?". */
+export function auditFiltersToSearch(f: AuditFilters): string {
+  const q = new URLSearchParams();
+  const put = commonToSearch(f, q);
   put('actorType', f.actorType);
   if (f.events.length > 0) q.set('event', sortByCatalog(f.events).join(','));
   put('outcome', f.outcome);
@@ -104,11 +113,7 @@ export function auditFiltersToSearch(f: AuditFilters): string {
 
 export function accessFiltersToSearch(f: AccessFilters): string {
   const q = new URLSearchParams();
-  const put = (k: string, v: string | undefined) => v !== undefined && v !== '' && q.set(k, v);
-  put('environment', f.environment);
-  put('since', f.since);
-  put('until', f.until);
-  put('actor', f.actor);
+  const put = commonToSearch(f, q);
   put('method', f.method);
   put('status', f.status === undefined ? undefined : String(f.status));
   put('requestId', f.requestId);
