@@ -21,7 +21,7 @@ export async function startBenchServer(synchronous: 'FULL' | 'NORMAL'): Promise<
     // What the retention job (src/audit/retention.ts runPurge) does for the Audit Log, with a
     // cut-off chosen by the benchmark instead of the retention window.
     const t0 = performance.now();
-    store.purgeAudit(m.purge.olderThan, m.purge.batchSize).then(
+    store.auditLog.purge(m.purge.olderThan, m.purge.batchSize).then(
       (deleted) => process.send?.({ purged: deleted, ms: performance.now() - t0 }),
       (e: unknown) => process.send?.({ error: String(e) }),
     );

@@ -214,7 +214,7 @@ export async function benchPgQueries(report: Report, o: { entries: number; reps:
       let reps = o.reps;
       for (let i = 0; i < reps + 2; i++) {
         const t = performance.now();
-        await store.queryAudit(f, 101);
+        await store.auditLog.query(f, 101);
         const ms = performance.now() - t;
         if (i >= 2) times.push(ms);
         if (i === 0 && ms > 10 * o.targetMs) reps = Math.min(reps, 5);

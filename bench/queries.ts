@@ -94,7 +94,7 @@ export async function benchQueries(report: Report, o: QueryOpts): Promise<void> 
     let reps = o.reps;
     for (let i = 0; i < reps + 2; i++) {
       const t0 = performance.now();
-      rows = (await store.queryAudit(f, API_LIMIT)).length;
+      rows = (await store.auditLog.query(f, API_LIMIT)).length;
       const ms = performance.now() - t0;
       if (i >= 2) times.push(ms);
       if (i === 0 && ms > 10 * o.targetMs) reps = Math.min(reps, 5);

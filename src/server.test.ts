@@ -18,7 +18,7 @@ describe('createServer', () => {
     });
     const [a, b] = await Promise.all([createServer(config), createServer(config)]);
     try {
-      const created = await a.store.queryAudit({ events: ['UserCreated'] }, 10);
+      const created = await a.store.auditLog.query({ events: ['UserCreated'] }, 10);
       expect(created).toHaveLength(1);
       expect(created[0]).toMatchObject({ resource: 'root@example.com', actor: { type: 'System' } });
       expect([...a.notices, ...b.notices].filter((n) => n.startsWith('Created the instance admin'))).toHaveLength(1);

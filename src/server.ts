@@ -79,7 +79,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
 /** Creates the first instance admin; the creation is itself an audit entry by the System actor. */
 async function bootstrapAdmin(deps: AppDeps, config: Config): Promise<string[]> {
   const email = config.adminEmail ?? 'admin@bella.local';
-  if (config.adminEmail ? await deps.store.getUserByEmail(email) : (await deps.store.countUsers()) > 0) return [];
+  if (config.adminEmail ? await deps.store.users.getByEmail(email) : (await deps.store.users.count()) > 0) return [];
   const generated = config.adminPassword === null;
   const password = config.adminPassword ?? randomBytes(18).toString('base64url');
   const now = deps.clock().toISOString();
@@ -98,7 +98,7 @@ async function bootstrapAdmin(deps: AppDeps, config: Config): Promise<string[]> 
 
 function createAdmin(deps: AppDeps, user: UserRow, now: string): Promise<unknown> {
   return deps.committer.submit({
-    work: (tx) => tx.insertUser(user),
+    work: (tx) => tx.users.insert(user),
     audit: [systemAuditDraft({ event: 'UserCreated', resource: user.email, timestamp: now, details: { userId: user.id, admin: true, bootstrap: true } })],
     access: [],
   });

@@ -14,6 +14,6 @@ export function registerAccessRoutes(app: FastifyInstance, deps: AppDeps): void 
     csvColumns: ACCESS_CSV_COLUMNS,
     exportEvent: 'AccessLogExported',
     toFilter: (q, common) => ({ ...common, method: q.method, status: q.status, path: q.path }),
-    query: (d, filter, limit) => d.store.queryAccess(filter, limit),
+    query: (d, filter, limit) => d.store.accessLog.query(filter, limit),
   });
 }

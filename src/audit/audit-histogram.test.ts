@@ -37,12 +37,12 @@ describe('histogram bucket sizing', () => {
 
   it('fills quiet buckets with zeros and stacks outcomes per bucket', async () => {
     const source: AuditHistogramSource = {
-      histogramAudit: async (): Promise<HistogramCount[]> => [
+      histogram: async (): Promise<HistogramCount[]> => [
         { bucket: 0, outcome: 'Success', count: 3 },
         { bucket: 0, outcome: 'Denied', count: 1 },
         { bucket: 59, outcome: 'Denied', count: 2 },
       ],
-      oldestAudit: async () => null,
+      oldest: async () => null,
     };
     const filter: AuditFilter = { since: new Date(T0).toISOString() };
     const h = await computeHistogram(source, filter, { buckets: 60, now: new Date(T0 + 3600e3) });
@@ -54,7 +54,7 @@ describe('histogram bucket sizing', () => {
   });
 
   it('starts an open-ended range at the oldest matching entry', async () => {
-    const source: AuditHistogramSource = { histogramAudit: async () => [], oldestAudit: async () => '2026-03-01T00:00:00.000Z' };
+    const source: AuditHistogramSource = { histogram: async () => [], oldest: async () => '2026-03-01T00:00:00.000Z' };
     const h = await computeHistogram(source, {}, { buckets: 24, now: new Date(T0 + 86400e3) });
     expect(h.from).toBe('2026-03-01T00:00:00.000Z');
     expect(h.bucketMs).toBe(3600e3);
@@ -82,21 +82,21 @@ describe('histogram on a real store', () => {
   it("the store's grouped query counts the same as fetching and counting every matching row", async () => {
     // The oracle: every matching row fetched and counted in memory, independent of the grouped SQL.
     const scan: AuditHistogramSource = {
-      async histogramAudit(filter, bucketMs, from) {
+      async histogram(filter, bucketMs, from) {
         const counts = new Map<string, HistogramCount>();
-        for (const e of await t.server.store.queryAudit(filter, 100_000)) {
+        for (const e of await t.server.store.auditLog.query(filter, 100_000)) {
           const bucket = Math.floor((Date.parse(e.timestamp) - Date.parse(from)) / bucketMs);
           const c = counts.get(`${bucket}/${e.outcome}`);
           counts.set(`${bucket}/${e.outcome}`, { bucket, outcome: e.outcome, count: (c?.count ?? 0) + 1 });
         }
         return [...counts.values()];
       },
-      async oldestAudit(filter) {
-        const all = await t.server.store.queryAudit(filter, 100_000);
+      async oldest(filter) {
+        const all = await t.server.store.auditLog.query(filter, 100_000);
         return all.length ? (all[all.length - 1] as { timestamp: string }).timestamp : null;
       },
     };
-    const sqlSource = t.server.store;
+    const sqlSource = t.server.store.auditLog;
     const now = new Date(T0 + 3600e3);
     const filters: AuditFilter[] = [
       { project: 'alpha', since: new Date(T0).toISOString() },

@@ -15,7 +15,7 @@ import { buildLogFilter } from './log-routes.js';
 export type { HistogramBucket, HistogramCount, HistogramResponse };
 
 /** The Store methods the histogram needs. */
-export type AuditHistogramSource = Pick<Store, 'histogramAudit' | 'oldestAudit'>;
+export type AuditHistogramSource = Pick<Store['auditLog'], 'histogram' | 'oldest'>;
 
 export const DEFAULT_BUCKETS = 60;
 export const MAX_BUCKETS = 500;
@@ -41,7 +41,7 @@ export async function computeHistogram(
   let fromMs: number;
   if (filter.since) fromMs = Date.parse(filter.since);
   else {
-    const oldest = await source.oldestAudit(filter);
+    const oldest = await source.oldest(filter);
     fromMs = oldest ? Date.parse(oldest) : toMs - 3600e3;
   }
   if (fromMs >= toMs) fromMs = toMs - 1;
@@ -52,7 +52,7 @@ export async function computeHistogram(
   const n = Math.max(1, Math.ceil((toMs - start) / bucketMs));
   const from = new Date(start).toISOString();
   const to = new Date(toMs).toISOString();
-  const rows = await source.histogramAudit({ ...filter, since: filter.since ?? from, until: to }, bucketMs, from);
+  const rows = await source.histogram({ ...filter, since: filter.since ?? from, until: to }, bucketMs, from);
   const buckets: HistogramBucket[] = Array.from({ length: n }, (_, i) => ({ start: new Date(start + i * bucketMs).toISOString(), success: 0, denied: 0 }));
   for (const r of rows) {
     const b = buckets[r.bucket] as { success: number; denied: number } | undefined;
@@ -77,7 +77,7 @@ export const histogramQuerySchema = auditQuerySchema
 type HistogramQuery = z.infer<typeof histogramQuerySchema>;
 
 /** Registers the route with the list route's filters and authorization (buildLogFilter). */
-export function registerHistogramRoute(app: FastifyInstance, deps: AppDeps, source: AuditHistogramSource = deps.store): void {
+export function registerHistogramRoute(app: FastifyInstance, deps: AppDeps, source: AuditHistogramSource = deps.store.auditLog): void {
   app.get('/api/v1/audit-logs/histogram', { schema: { querystring: histogramQuerySchema } }, async (req) => {
     const q = req.query as HistogramQuery;
     const filter = await buildLogFilter(deps, req, AUDIT_LOG, q);

@@ -13,7 +13,7 @@ export const AUDIT_LOG: LogKind<AuditQueryParams, AuditFilter, AuditEntry> = {
   csvColumns: AUDIT_CSV_COLUMNS,
   exportEvent: 'AuditLogExported',
   toFilter: (q, common) => ({ ...common, events: q.event as AuditFilter['events'], outcome: q.outcome, resource: q.resource }),
-  query: (d, filter, limit) => d.store.queryAudit(filter, limit),
+  query: (d, filter, limit) => d.store.auditLog.query(filter, limit),
 };
 
 /** GET /api/v1/audit-logs and /api/v1/audit-logs/export. */

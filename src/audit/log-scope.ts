@@ -25,8 +25,8 @@ export async function logReadScope(deps: AppDeps, req: FastifyRequest, project: 
     );
     return { projectIn: d.allowed ? [p.projectSlug] : [] };
   }
-  const mine = await deps.store.listMembershipsOfUser(p.user.id);
+  const mine = await deps.store.members.listOfUser(p.user.id);
   const ids = new Set(mine.filter((m) => m.environmentId === null && LOG_ROLES.has(m.role)).map((m) => m.projectId));
-  const projects = await deps.store.listProjects();
+  const projects = await deps.store.projects.list();
   return { projectIn: projects.filter((x) => ids.has(x.id)).map((x) => x.slug) };
 }

@@ -44,7 +44,7 @@ export function registerRetentionRoutes(app: FastifyInstance, deps: AppDeps): vo
     const next: RetentionWindows = { auditDays: req.body.auditDays ?? old.auditDays, accessDays: req.body.accessDays ?? old.accessDays };
     record(deps, req, { event: 'RetentionChanged', resource: 'retention', details: { old, new: next } });
     await commit(deps, req, async (tx) => {
-      for (const [k, v] of retentionSettings(next)) await tx.setSetting(k, v);
+      for (const [k, v] of retentionSettings(next)) await tx.settings.set(k, v);
     });
     return view(next);
   });

@@ -133,7 +133,7 @@ for (const kind of STORES) {
       await t.server.store.commitBatch([{ audit: [], access: [accessDraft({ timestamp: '2026-01-01T00:00:00.000Z' })] }]);
       const second = await runPurge(t.server.deps);
       expect(second.accessDeleted).toBe(1);
-      const [entry] = await t.server.store.queryAudit({ events: ['LogsPurged'] }, 10);
+      const [entry] = await t.server.store.auditLog.query({ events: ['LogsPurged'] }, 10);
       expect(entry?.details).toMatchObject({ accessDeleted: 1, unrecordedEarlier: { auditDeleted: 0 } });
       expect((entry?.details.unrecordedEarlier as { accessDeleted: number }).accessDeleted).toBeGreaterThanOrEqual(3);
     });

@@ -33,7 +33,7 @@ export interface RetentionDeps {
 /** The windows in force: the stored settings, or the defaults for any not yet set. */
 export async function readRetention(store: Store): Promise<RetentionWindows> {
   const read = async (k: keyof RetentionWindows) => {
-    const v = await store.getSetting(SETTING[k]);
+    const v = await store.settings.get(SETTING[k]);
     return v !== null && /^\d+$/.test(v) ? Number(v) : RETENTION_DEFAULTS[k];
   };
   return { auditDays: await read('auditDays'), accessDays: await read('accessDays') };
@@ -93,10 +93,10 @@ export function runPurge(deps: RetentionDeps): Promise<PurgeReport> {
     const auditCutoff = new Date(now.getTime() - w.auditDays * DAY_MS).toISOString();
     const accessCutoff = new Date(now.getTime() - w.accessDays * DAY_MS).toISOString();
     const earlier = unrecorded.get(store) ?? { audit: 0, access: 0 };
-    const auditDeleted = await store.purgeAudit(auditCutoff, PURGE_BATCH);
+    const auditDeleted = await store.auditLog.purge(auditCutoff, PURGE_BATCH);
     // Counted before the next step can fail, so the removal is reported by a later run at the latest.
     unrecorded.set(store, { audit: earlier.audit + auditDeleted, access: earlier.access });
-    const accessDeleted = await store.purgeAccess(accessCutoff, PURGE_BATCH);
+    const accessDeleted = await store.accessLog.purge(accessCutoff, PURGE_BATCH);
     const owed = { audit: earlier.audit + auditDeleted, access: earlier.access + accessDeleted };
     unrecorded.set(store, owed);
     const report = { auditDeleted, accessDeleted, auditCutoff, accessCutoff };

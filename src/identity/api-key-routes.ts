@@ -39,7 +39,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: AppDeps): void 
       revokedAt: null,
     };
     record(deps, req, { event: 'ApiKeyCreated', resource: id, details: { name: row.name, role: row.role } });
-    await commit(deps, req, (tx) => tx.insertApiKey(row));
+    await commit(deps, req, (tx) => tx.apiKeys.insert(row));
     const body: CreatedApiKey = { ...view(row, s.project.slug, env.slug), key: `bax-${id}-${secret}` };
     return reply.code(201).send(body);
   });
@@ -47,7 +47,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: AppDeps): void 
   r.get(base, { schema: { params: envParams } }, async (req) => {
     const s = await authorizeScope(deps, req, req.params.project, req.params.env, 'apikey.manage');
     const env = s.environment as NonNullable<typeof s.environment>;
-    return { apiKeys: (await deps.store.listApiKeys(s.project.id, env.id)).map((k) => view(k, s.project.slug, env.slug)) };
+    return { apiKeys: (await deps.store.apiKeys.list(s.project.id, env.id)).map((k) => view(k, s.project.slug, env.slug)) };
   });
 
   r.delete(
@@ -55,17 +55,17 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: AppDeps): void 
     { schema: { params: z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'must be an API key id: 16 hex characters') }) }, config: { audit: { event: 'ApiKeyRevoked', resourceParam: 'id' } } },
     async (req, reply) => {
       requireAuth(req); // before the lookup, so an anonymous caller cannot probe which key ids exist
-      const key = await deps.store.getApiKey(req.params.id);
+      const key = await deps.store.apiKeys.get(req.params.id);
       if (!key) throw notFound(`API key ${req.params.id}`);
-      const project = await deps.store.getProjectById(key.projectId);
-      const env = await deps.store.getEnvironmentById(key.environmentId);
+      const project = await deps.store.projects.getById(key.projectId);
+      const env = await deps.store.projects.getEnvironmentById(key.environmentId);
       if (!project || !env) throw notFound(`API key ${req.params.id}`);
       req.ctx.projectSlug = project.slug;
       req.ctx.environmentSlug = env.slug;
       await authorizeScope(deps, req, project.slug, env.slug, 'apikey.manage');
       if (key.revokedAt) return reply.code(204).send(); // idempotent: already revoked, nothing new to record
       record(deps, req, { event: 'ApiKeyRevoked', resource: key.id, details: { name: key.name, role: key.role } });
-      await commit(deps, req, (tx) => tx.revokeApiKey(key.id, deps.clock().toISOString()));
+      await commit(deps, req, (tx) => tx.apiKeys.revoke(key.id, deps.clock().toISOString()));
       return reply.code(204).send();
     },
   );

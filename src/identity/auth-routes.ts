@@ -17,7 +17,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AppDeps): void {
     const { email, password } = req.body;
     const ip = req.ctx.ip;
     const wait = throttle.retryAfter(email, ip);
-    const user = await deps.store.getUserByEmail(email);
+    const user = await deps.store.users.getByEmail(email);
     const actor = { type: 'User' as const, id: user?.id ?? null, email, name: user?.name ?? null, ip };
     if (wait > 0) {
       record(deps, req, { event: 'UserLoginFailed', outcome: 'Denied', actor, resource: email, reason: 'throttled', details: { retryAfterSeconds: wait } });
@@ -36,7 +36,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AppDeps): void {
     req.ctx.principal = { kind: 'user', user, sessionHash: sha256hex(token), actor: { ...actor, id: user.id, name: user.name } };
     record(deps, req, { event: 'UserLogin', resource: user.email, details: { method: 'password', sessionExpiresAt: expiresAt } });
     await commit(deps, req, (tx) =>
-      tx.insertSession({ tokenHash: sha256hex(token), userId: user.id, createdAt: now.toISOString(), expiresAt, revokedAt: null }),
+      tx.users.insertSession({ tokenHash: sha256hex(token), userId: user.id, createdAt: now.toISOString(), expiresAt, revokedAt: null }),
     );
     const body: LoginResponse = { token, expiresAt, user: userView(user) };
     return reply.code(200).send(body);
@@ -45,7 +45,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: AppDeps): void {
   r.post('/api/v1/auth/logout', async (req, reply) => {
     const p = requireUser(req);
     record(deps, req, { event: 'UserLogout', resource: p.user.email });
-    await commit(deps, req, (tx) => tx.revokeSession(p.sessionHash, deps.clock().toISOString()));
+    await commit(deps, req, (tx) => tx.users.revokeSession(p.sessionHash, deps.clock().toISOString()));
     return reply.code(204).send();
   });
 

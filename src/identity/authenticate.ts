@@ -38,16 +38,16 @@ async function resolve(deps: AppDeps, req: FastifyRequest): Promise<Principal | 
   const token = m[1] as string;
   const key = parseApiKey(token);
   if (key) {
-    const row = await deps.store.getApiKey(key.id);
+    const row = await deps.store.apiKeys.get(key.id);
     if (!row || !safeEqualHex(row.secretHash, sha256hex(key.secret))) throw unauthenticated('the API key is not valid', 'invalid_api_key');
     return keyPrincipal(deps, row, ip);
   }
   if (!SESSION_TOKEN_RE.test(token)) throw unauthenticated('the bearer token is neither a session token nor a bax- API key', 'malformed_token');
-  const session = await deps.store.getSession(sha256hex(token));
+  const session = await deps.store.users.getSession(sha256hex(token));
   if (!session) throw unauthenticated('the session is not valid; log in again', 'invalid_session');
   if (session.revokedAt) throw unauthenticated('the session was logged out; log in again', 'session_revoked');
   if (session.expiresAt <= deps.clock().toISOString()) throw unauthenticated('the session has expired; log in again', 'session_expired');
-  const user = await deps.store.getUserById(session.userId);
+  const user = await deps.store.users.getById(session.userId);
   if (!user) throw unauthenticated('the session user no longer exists', 'invalid_session');
   return {
     kind: 'user',
@@ -70,7 +70,7 @@ async function signed(deps: AppDeps, req: FastifyRequest, keyId: string): Promis
   if (skew > SIGNATURE_MAX_SKEW_SECONDS) {
     throw unauthenticated(`the request timestamp is ${Math.round(skew)} s away from the server clock (at most ${SIGNATURE_MAX_SKEW_SECONDS} s allowed)`, 'signature_expired');
   }
-  const row = await deps.store.getApiKey(keyId);
+  const row = await deps.store.apiKeys.get(keyId);
   if (!row) throw unauthenticated('the API key is not valid', 'invalid_api_key');
   const signingKey = deps.keyring.openInstance(row.wrappedSigningKey, `api-key-signing:${row.id}`);
   const q = req.url.indexOf('?');
@@ -90,8 +90,8 @@ async function keyPrincipal(deps: AppDeps, row: ApiKeyRow, ip: string): Promise<
     const e = unauthenticated('the API key has been revoked', 'api_key_revoked');
     throw Object.assign(e, { actor });
   }
-  const project = await deps.store.getProjectById(row.projectId);
-  const env = await deps.store.getEnvironmentById(row.environmentId);
+  const project = await deps.store.projects.getById(row.projectId);
+  const env = await deps.store.projects.getEnvironmentById(row.environmentId);
   if (!project || !env) throw unauthenticated('the API key is not valid', 'invalid_api_key');
   return { kind: 'apiKey', apiKey: row, projectSlug: project.slug, environmentSlug: env.slug, project, environment: env, actor };
 }

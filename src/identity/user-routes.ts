@@ -17,7 +17,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: AppDeps): void {
     req.ctx.resource = req.body.email;
     const p = requireUser(req);
     if (!p.user.admin) throw forbidden('only an instance admin can create users', 'admin_required');
-    if (await deps.store.getUserByEmail(req.body.email)) throw conflict(`a user with email ${req.body.email} already exists`);
+    if (await deps.store.users.getByEmail(req.body.email)) throw conflict(`a user with email ${req.body.email} already exists`);
     const user: UserRow = {
       id: randomUUID(),
       email: req.body.email,
@@ -27,13 +27,13 @@ export function registerUserRoutes(app: FastifyInstance, deps: AppDeps): void {
       createdAt: deps.clock().toISOString(),
     };
     record(deps, req, { event: 'UserCreated', resource: user.email, details: { userId: user.id, admin: user.admin } });
-    await commit(deps, req, (tx) => tx.insertUser(user));
+    await commit(deps, req, (tx) => tx.users.insert(user));
     return reply.code(201).send(userView(user));
   });
 
   r.get('/api/v1/users', async (req) => {
     const p = requireUser(req);
     if (!p.user.admin) throw forbidden('only an instance admin can list users', 'admin_required');
-    return { users: (await deps.store.listUsers()).map(userView) };
+    return { users: (await deps.store.users.list()).map(userView) };
   });
 }

@@ -12,7 +12,7 @@ const envParams = z.object({ project: slugSchema, env: slugSchema, email: emailS
 const audited = (event: 'MemberAdded' | 'MemberRemoved') => ({ audit: { event, resourceParam: 'email' } });
 
 async function targetUser(deps: AppDeps, email: string) {
-  const u = await deps.store.getUserByEmail(email);
+  const u = await deps.store.users.getByEmail(email);
   if (!u) throw notFound(`user ${email} (an instance admin creates users with POST /api/v1/users)`);
   return u;
 }
@@ -28,7 +28,7 @@ function guardOwner(s: Scope, roles: (string | null)[]): void {
 
 async function put(deps: AppDeps, req: FastifyRequest, s: Scope, env: EnvironmentRow | null, email: string, role: string) {
   const user = await targetUser(deps, email);
-  const members = await deps.store.listMembers(s.project.id);
+  const members = await deps.store.members.listOfProject(s.project.id);
   const prev = members.find((m) => m.userId === user.id && m.environmentId === (env?.id ?? null))?.role ?? null;
   if (env === null) guardOwner(s, [role, prev]);
   if (prev === role) return { email: user.email, name: user.name, role, environmentSlug: env?.slug ?? null, changed: false };
@@ -37,13 +37,13 @@ async function put(deps: AppDeps, req: FastifyRequest, s: Scope, env: Environmen
   }
   if (prev === null) record(deps, req, { event: 'MemberAdded', resource: user.email, details: { role, scope: env ? 'environment' : 'project' } });
   else record(deps, req, { event: 'MemberRoleChanged', resource: user.email, details: { from: prev, to: role, scope: env ? 'environment' : 'project' } });
-  await commit(deps, req, (tx) => tx.upsertMember(s.project.id, env?.id ?? null, user.id, role));
+  await commit(deps, req, (tx) => tx.members.upsert(s.project.id, env?.id ?? null, user.id, role));
   return { email: user.email, name: user.name, role, environmentSlug: env?.slug ?? null, changed: true };
 }
 
 async function remove(deps: AppDeps, req: FastifyRequest, s: Scope, env: EnvironmentRow | null, email: string) {
   const user = await targetUser(deps, email);
-  const members = await deps.store.listMembers(s.project.id);
+  const members = await deps.store.members.listOfProject(s.project.id);
   const prev = members.find((m) => m.userId === user.id && m.environmentId === (env?.id ?? null))?.role ?? null;
   if (prev === null) throw new AppError('not_found', `${email} is not a member of ${s.project.slug}${env ? `/${env.slug}` : ''}`);
   if (env === null) guardOwner(s, [prev]);
@@ -51,7 +51,7 @@ async function remove(deps: AppDeps, req: FastifyRequest, s: Scope, env: Environ
     throw new AppError('conflict', `${email} is the last OWNER of ${s.project.slug}; add another OWNER first`);
   }
   record(deps, req, { event: 'MemberRemoved', resource: user.email, details: { role: prev, scope: env ? 'environment' : 'project' } });
-  await commit(deps, req, (tx) => tx.deleteMember(s.project.id, env?.id ?? null, user.id));
+  await commit(deps, req, (tx) => tx.members.delete(s.project.id, env?.id ?? null, user.id));
 }
 
 export function registerMemberRoutes(app: FastifyInstance, deps: AppDeps): void {
@@ -59,8 +59,8 @@ export function registerMemberRoutes(app: FastifyInstance, deps: AppDeps): void 
 
   r.get('/api/v1/projects/:project/members', { schema: { params: z.object({ project: slugSchema }) } }, async (req) => {
     const s = await authorizeScope(deps, req, req.params.project, null, 'project.read');
-    const envs = new Map((await deps.store.listEnvironments(s.project.id)).map((e) => [e.id, e.slug]));
-    const members: MemberView[] = (await deps.store.listMembers(s.project.id)).map((m) => ({
+    const envs = new Map((await deps.store.projects.listEnvironments(s.project.id)).map((e) => [e.id, e.slug]));
+    const members: MemberView[] = (await deps.store.members.listOfProject(s.project.id)).map((m) => ({
       email: m.email, name: m.name, role: m.role, environmentSlug: m.environmentId ? (envs.get(m.environmentId) ?? null) : null,
     }));
     return { members };

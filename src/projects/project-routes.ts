@@ -22,23 +22,23 @@ export function registerProjectRoutes(app: FastifyInstance, deps: AppDeps): void
     req.ctx.projectSlug = slug;
     req.ctx.resource = slug;
     const p = requireUser(req);
-    if (await deps.store.getProjectBySlug(slug)) throw conflict(`project ${slug} already exists`);
+    if (await deps.store.projects.getBySlug(slug)) throw conflict(`project ${slug} already exists`);
     const id = randomUUID();
     const row: ProjectRow = { id, slug, name, wrappedKey: deps.keyring.wrap(newDataKey(), id), createdAt: deps.clock().toISOString() };
     // The creator becomes the project's OWNER in the same unit as the project itself.
     record(deps, req, { event: 'ProjectCreated', resource: slug, details: { name } });
     record(deps, req, { event: 'MemberAdded', resource: p.user.email, details: { role: 'OWNER', reason: 'project creator' } });
     await commit(deps, req, async (tx) => {
-      await tx.insertProject(row);
-      await tx.upsertMember(id, null, p.user.id, 'OWNER');
+      await tx.projects.insert(row);
+      await tx.members.upsert(id, null, p.user.id, 'OWNER');
     });
     return reply.code(201).send(projectView(row, 'OWNER'));
   });
 
   r.get('/api/v1/projects', async (req) => {
     const p = requireUser(req);
-    const all = await deps.store.listProjects();
-    const mine = await deps.store.listMembershipsOfUser(p.user.id);
+    const all = await deps.store.projects.list();
+    const mine = await deps.store.members.listOfUser(p.user.id);
     const visible = all.filter((x) => p.user.admin || mine.some((m) => m.projectId === x.id));
     return {
       projects: visible.map((x) =>
@@ -58,20 +58,20 @@ export function registerProjectRoutes(app: FastifyInstance, deps: AppDeps): void
     async (req, reply) => {
       req.ctx.resource = req.body.slug;
       const s = await authorizeScope(deps, req, req.params.project, null, 'environment.create');
-      if (await deps.store.getEnvironment(s.project.id, req.body.slug)) {
+      if (await deps.store.projects.getEnvironment(s.project.id, req.body.slug)) {
         throw conflict(`environment ${req.body.slug} already exists in project ${s.project.slug}`);
       }
       const row: EnvironmentRow = {
         id: randomUUID(), projectId: s.project.id, slug: req.body.slug, name: req.body.name, createdAt: deps.clock().toISOString(),
       };
       record(deps, req, { event: 'EnvironmentCreated', environmentSlug: row.slug, resource: row.slug, details: { name: row.name } });
-      await commit(deps, req, (tx) => tx.insertEnvironment(row));
+      await commit(deps, req, (tx) => tx.projects.insertEnvironment(row));
       return reply.code(201).send(envView(row));
     },
   );
 
   r.get('/api/v1/projects/:project/environments', { schema: { params: projectParams } }, async (req) => {
     const s = await authorizeScope(deps, req, req.params.project, null, 'project.read');
-    return { environments: (await deps.store.listEnvironments(s.project.id)).map(envView) };
+    return { environments: (await deps.store.projects.listEnvironments(s.project.id)).map(envView) };
   });
 }

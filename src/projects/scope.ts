@@ -26,27 +26,27 @@ export async function authorizeScope(
   const principal = requireAuth(req);
   // An API key acting in its own project and environment already loaded both while authenticating.
   const own = principal.kind === 'apiKey' && principal.projectSlug === projectSlug ? principal : null;
-  const project = own ? own.project : await deps.store.getProjectBySlug(projectSlug);
+  const project = own ? own.project : await deps.store.projects.getBySlug(projectSlug);
   if (!project) throw notFound(`project ${projectSlug}`);
   const environment =
     environmentSlug === null
       ? null
       : own && own.environmentSlug === environmentSlug
         ? own.environment
-        : await deps.store.getEnvironment(project.id, environmentSlug);
+        : await deps.store.projects.getEnvironment(project.id, environmentSlug);
   if (environmentSlug !== null && !environment) throw notFound(`environment ${environmentSlug} in project ${projectSlug}`);
   let projectRole: ProjectRole | null = null;
   let environmentRole: EnvironmentRole | null = null;
   let environmentRestricted = false;
   let hasAnyEnvironmentRole = false;
   if (principal.kind === 'user') {
-    const mine = (await deps.store.listMembershipsOfUser(principal.user.id)).filter((m) => m.projectId === project.id);
+    const mine = (await deps.store.members.listOfUser(principal.user.id)).filter((m) => m.projectId === project.id);
     projectRole = (mine.find((m) => m.environmentId === null)?.role as ProjectRole | undefined) ?? null;
     hasAnyEnvironmentRole = mine.some((m) => m.environmentId !== null);
     if (environment) {
       environmentRole = (mine.find((m) => m.environmentId === environment.id)?.role as EnvironmentRole | undefined) ?? null;
       if (!environmentRole) {
-        environmentRestricted = (await deps.store.listMembers(project.id)).some((m) => m.environmentId === environment.id);
+        environmentRestricted = (await deps.store.members.listOfProject(project.id)).some((m) => m.environmentId === environment.id);
       }
     }
   }

@@ -28,7 +28,7 @@ export function registerSecretRoutes(app: FastifyInstance, deps: AppDeps): void 
 
   r.get(`${base}/secrets`, { schema: { params: envParams } }, async (req) => {
     const s = await authorizeScope(deps, req, req.params.project, req.params.env, 'secret.list');
-    const secrets: SecretKeyView[] = (await deps.store.listSecrets((s.environment as { id: string }).id)).map((x) => ({
+    const secrets: SecretKeyView[] = (await deps.store.secrets.list((s.environment as { id: string }).id)).map((x) => ({
       key: x.key, version: x.version, updatedAt: x.updatedAt, updatedBy: x.updatedBy,
     }));
     return { secrets };
@@ -40,7 +40,7 @@ export function registerSecretRoutes(app: FastifyInstance, deps: AppDeps): void 
     async (req) => {
     const s = await authorizeScope(deps, req, req.params.project, req.params.env, 'secret.read');
     const wanted = req.query.version;
-    const row = await deps.store.getSecret((s.environment as { id: string }).id, req.params.key, wanted);
+    const row = await deps.store.secrets.get((s.environment as { id: string }).id, req.params.key, wanted);
     const where = `${s.project.slug}/${s.environment?.slug}`;
     if (!row) throw notFound(wanted === undefined ? `secret ${req.params.key} in ${where}` : `version ${wanted} of secret ${req.params.key} in ${where}`);
     if (row.deleted) {
@@ -56,7 +56,7 @@ export function registerSecretRoutes(app: FastifyInstance, deps: AppDeps): void 
 
   r.get(`${base}/secrets/:key/versions`, { schema: { params: keyParams } }, async (req) => {
     const s = await authorizeScope(deps, req, req.params.project, req.params.env, 'secret.list');
-    const versions = await deps.store.listSecretVersions((s.environment as { id: string }).id, req.params.key);
+    const versions = await deps.store.secrets.listVersions((s.environment as { id: string }).id, req.params.key);
     if (versions.length === 0) throw notFound(`secret ${req.params.key} in ${s.project.slug}/${s.environment?.slug}`);
     return { key: req.params.key, versions };
   });
@@ -74,7 +74,7 @@ export function registerSecretRoutes(app: FastifyInstance, deps: AppDeps): void 
       const key = req.params.key;
       const by = s.facts.principal.actor.email ?? s.facts.principal.actor.id;
       const result = await commit(deps, req, async (tx) => {
-        const out = await tx.putSecret((s.environment as { id: string }).id, key, (v) => seal(dk, plain, aad(s, key, v)), deps.clock().toISOString(), by);
+        const out = await tx.secrets.put((s.environment as { id: string }).id, key, (v) => seal(dk, plain, aad(s, key, v)), deps.clock().toISOString(), by);
         record(deps, req, { event: out.created ? 'SecretCreated' : 'SecretUpdated', resource: key, details: { version: out.version, bytes: plain.length } });
         return out;
       });
@@ -87,7 +87,7 @@ export function registerSecretRoutes(app: FastifyInstance, deps: AppDeps): void 
     const key = req.params.key;
     const by = s.facts.principal.actor.email ?? s.facts.principal.actor.id;
     const version = await commit(deps, req, async (tx) => {
-      const v = await tx.deleteSecret((s.environment as { id: string }).id, key, deps.clock().toISOString(), by);
+      const v = await tx.secrets.delete((s.environment as { id: string }).id, key, deps.clock().toISOString(), by);
       if (v === null) throw notFound(`secret ${key} in ${s.project.slug}/${s.environment?.slug}`);
       record(deps, req, { event: 'SecretDeleted', resource: key, details: { version: v } });
       return v;
@@ -98,7 +98,7 @@ export function registerSecretRoutes(app: FastifyInstance, deps: AppDeps): void 
 
   r.post(`${base}/pull`, { schema: { params: envParams }, config: { audit: { event: 'SecretsBulkPulled' } } }, async (req) => {
     const s = await authorizeScope(deps, req, req.params.project, req.params.env, 'secret.read');
-    const rows = await deps.store.listSecrets((s.environment as { id: string }).id);
+    const rows = await deps.store.secrets.list((s.environment as { id: string }).id);
     const secrets: Record<string, string> = {};
     for (const row of rows) secrets[row.key] = decrypt(deps, s, row);
     record(deps, req, {

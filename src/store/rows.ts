@@ -1,6 +1,6 @@
 import type { AccessEntry, AuditEntry } from '../contract/entries.js';
 import type { ActorType, EventType, Outcome } from '../contract/events.js';
-import type { AccessDraft, AuditDraft } from './types.js';
+import type { AccessDraft, ApiKeyRow, AuditDraft, EnvironmentRow, MemberRow, ProjectRow, SecretRow, SecretVersionRow, SessionRow, UserRow } from './types.js';
 
 /** Column order shared by both adapters for inserting log rows. */
 export const AUDIT_COLUMNS = [
@@ -28,7 +28,44 @@ export function accessValues(seq: number, e: AccessDraft, ts: string): unknown[]
 
 type Row = Record<string, unknown>;
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+/** PostgreSQL returns timestamptz as a Date, SQLite the ISO text it stored. */
 const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : String(v));
+const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : iso(v));
+/** PostgreSQL returns booleans, SQLite 1/0. */
+const bool = (v: unknown): boolean => v === true || v === 1 || v === 1n;
+
+/*
+ * Row mappers of both adapters: one per table, tolerant of each engine's column types.
+ */
+export const userFromRow = (x: Row): UserRow => ({
+  id: String(x.id), email: String(x.email), name: String(x.name), passwordHash: String(x.password_hash), admin: bool(x.admin), createdAt: iso(x.created_at),
+});
+export const sessionFromRow = (x: Row): SessionRow => ({
+  tokenHash: String(x.token_hash), userId: String(x.user_id), createdAt: iso(x.created_at), expiresAt: iso(x.expires_at), revokedAt: isoOrNull(x.revoked_at),
+});
+export const projectFromRow = (x: Row): ProjectRow => ({
+  id: String(x.id), slug: String(x.slug), name: String(x.name), wrappedKey: x.wrapped_key as Buffer, createdAt: iso(x.created_at),
+});
+export const environmentFromRow = (x: Row): EnvironmentRow => ({
+  id: String(x.id), projectId: String(x.project_id), slug: String(x.slug), name: String(x.name), createdAt: iso(x.created_at),
+});
+/** environment_id '' is a project membership (a NULL could not take part in the primary key). */
+export const memberFromRow = (x: Row): MemberRow & { projectId: string } => ({
+  projectId: String(x.project_id), userId: String(x.user_id), email: String(x.email), name: String(x.name),
+  role: x.role as MemberRow['role'], environmentId: x.environment_id === '' ? null : String(x.environment_id),
+});
+export const secretFromRow = (x: Row): SecretRow => ({
+  id: String(x.id), environmentId: String(x.environment_id), key: String(x.key), version: Number(x.version),
+  ciphertext: (x.ciphertext as Buffer | null) ?? null, updatedAt: iso(x.updated_at), updatedBy: str(x.updated_by), deleted: bool(x.deleted),
+});
+export const secretVersionFromRow = (x: Row): SecretVersionRow => ({
+  version: Number(x.version), createdAt: iso(x.created_at), createdBy: str(x.created_by), deleted: bool(x.deleted),
+});
+export const apiKeyFromRow = (x: Row): ApiKeyRow => ({
+  id: String(x.id), projectId: String(x.project_id), environmentId: String(x.environment_id), name: String(x.name),
+  role: x.role as ApiKeyRow['role'], secretHash: String(x.secret_hash), wrappedSigningKey: x.wrapped_signing_key as Buffer,
+  createdAt: iso(x.created_at), createdBy: str(x.created_by), revokedAt: isoOrNull(x.revoked_at),
+});
 
 export function auditFromRow(r: Row): AuditEntry {
   const details = typeof r.details === 'string' ? (JSON.parse(r.details) as Record<string, unknown>) : ((r.details ?? {}) as Record<string, unknown>);

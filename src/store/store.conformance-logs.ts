@@ -63,7 +63,7 @@ async function seed(store: Store): Promise<{ audit: AuditEntry[]; access: Access
     });
     await store.commitBatch(units);
   }
-  return { audit: await store.queryAudit({}, 1000), access: await store.queryAccess({}, 1000) };
+  return { audit: await store.auditLog.query({}, 1000), access: await store.accessLog.query({}, 1000) };
 }
 
 function randomBase(r: () => number): LogFilterBase {
@@ -97,7 +97,7 @@ export function logConformance(ctx: () => { store: Store }): void {
       };
       const limit = 1 + Math.floor(r() * 70);
       const expected = audit.filter((e) => matchAudit(f, e)).slice(0, limit);
-      expect(await store.queryAudit(f, limit), JSON.stringify(f)).toEqual(expected);
+      expect(await store.auditLog.query(f, limit), JSON.stringify(f)).toEqual(expected);
     }
   });
 
@@ -115,10 +115,10 @@ export function logConformance(ctx: () => { store: Store }): void {
         const key = `${Math.floor((Date.parse(e.timestamp) - Date.parse(from)) / bucketMs)}/${e.outcome}`;
         expected.set(key, (expected.get(key) ?? 0) + 1);
       }
-      const got = new Map((await store.histogramAudit(f, bucketMs, from)).map((c) => [`${c.bucket}/${c.outcome}`, c.count]));
+      const got = new Map((await store.auditLog.histogram(f, bucketMs, from)).map((c) => [`${c.bucket}/${c.outcome}`, c.count]));
       expect(got, JSON.stringify(f)).toEqual(expected);
       const oldest = matching.length ? matching.map((e) => e.timestamp).sort()[0] : null;
-      expect(await store.oldestAudit(f), JSON.stringify(f)).toBe(oldest);
+      expect(await store.auditLog.oldest(f), JSON.stringify(f)).toBe(oldest);
     }
   });
 
@@ -134,7 +134,7 @@ export function logConformance(ctx: () => { store: Store }): void {
         ...(r() < 0.3 ? { path: pick(r, ['/a', '/b']) } : {}),
       };
       const limit = 1 + Math.floor(r() * 70);
-      expect(await store.queryAccess(f, limit), JSON.stringify(f)).toEqual(access.filter((e) => matchAccess(f, e)).slice(0, limit));
+      expect(await store.accessLog.query(f, limit), JSON.stringify(f)).toEqual(access.filter((e) => matchAccess(f, e)).slice(0, limit));
     }
   });
 
@@ -145,7 +145,7 @@ export function logConformance(ctx: () => { store: Store }): void {
     const seen: number[] = [];
     let before: number | undefined;
     for (;;) {
-      const page = await store.queryAudit({ ...f, beforeSeq: before }, 7);
+      const page = await store.auditLog.query({ ...f, beforeSeq: before }, 7);
       if (page.length === 0) break;
       seen.push(...page.map((e) => e.seq));
       before = page[page.length - 1]?.seq;
@@ -158,14 +158,14 @@ export function logConformance(ctx: () => { store: Store }): void {
     const { audit, access } = await seed(store);
     const cutoff = day(25);
     const oldAudit = audit.filter((e) => e.timestamp < cutoff).length;
-    expect(await store.purgeAudit(cutoff, 4)).toBe(oldAudit);
-    expect(await store.purgeAccess(cutoff, 1000)).toBe(access.filter((e) => e.timestamp < cutoff).length);
-    expect(await store.queryAudit({}, 1000)).toEqual(audit.filter((e) => e.timestamp >= cutoff));
-    expect(await store.queryAccess({}, 1000)).toEqual(access.filter((e) => e.timestamp >= cutoff));
-    expect(await store.purgeAudit(cutoff, 4)).toBe(0);
-    expect(await store.purgeAudit('2100-01-01T00:00:00.000Z', 10)).toBe(audit.length - oldAudit);
+    expect(await store.auditLog.purge(cutoff, 4)).toBe(oldAudit);
+    expect(await store.accessLog.purge(cutoff, 1000)).toBe(access.filter((e) => e.timestamp < cutoff).length);
+    expect(await store.auditLog.query({}, 1000)).toEqual(audit.filter((e) => e.timestamp >= cutoff));
+    expect(await store.accessLog.query({}, 1000)).toEqual(access.filter((e) => e.timestamp >= cutoff));
+    expect(await store.auditLog.purge(cutoff, 4)).toBe(0);
+    expect(await store.auditLog.purge('2100-01-01T00:00:00.000Z', 10)).toBe(audit.length - oldAudit);
     await store.commitBatch([{ audit: [auditDraft()], access: [] }]);
-    expect((await store.queryAudit({}, 10)).map((e) => e.seq)).toEqual([61]);
+    expect((await store.auditLog.query({}, 10)).map((e) => e.seq)).toEqual([61]);
   });
 
   it('rows with timestamps far outside the prepared months still commit, and preparing partitions again keeps them', async () => {
@@ -176,7 +176,7 @@ export function logConformance(ctx: () => { store: Store }): void {
     expect(out[0]?.ok).toBe(true);
     await store.ensurePartitions('2099-05-20T00:00:00.000Z');
     await store.ensurePartitions('2099-05-20T00:00:00.000Z');
-    expect((await store.queryAudit({}, 10)).map((e) => e.timestamp).sort()).toEqual([...far].sort());
-    expect(await store.queryAudit({ since: '2099-01-01T00:00:00.000Z' }, 10)).toHaveLength(1);
+    expect((await store.auditLog.query({}, 10)).map((e) => e.timestamp).sort()).toEqual([...far].sort());
+    expect(await store.auditLog.query({ since: '2099-01-01T00:00:00.000Z' }, 10)).toHaveLength(1);
   });
 }

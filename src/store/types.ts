@@ -1,6 +1,7 @@
 import type { Actor, AccessEntry, AuditEntry, Page } from '../contract/entries.js';
 import type { EventType, Outcome, ActorType } from '../contract/events.js';
 import type { ApiKeyRole, EnvironmentRole, ProjectRole } from '../contract/roles.js';
+import type { StoreTx } from './ports.js';
 
 /** Rows as the domain services see them (the adapters map columns to these). */
 export interface UserRow {
@@ -119,30 +120,6 @@ export interface AccessFilter extends LogFilterBase {
 }
 
 /**
- * What runs inside the committer's transaction. Every method is a write or a read-for-write on the
- * writer connection, so it sees the batch's own uncommitted changes.
- */
-export interface StoreTx {
-  insertUser(row: UserRow): Promise<void>;
-  insertSession(row: SessionRow): Promise<void>;
-  revokeSession(tokenHash: string, at: string): Promise<void>;
-  insertProject(row: ProjectRow): Promise<void>;
-  insertEnvironment(row: EnvironmentRow): Promise<void>;
-  /** Returns the previous role, or null when the user was not a member */
-  upsertMember(projectId: string, environmentId: string | null, userId: string, role: string): Promise<string | null>;
-  /** Returns the removed role, or null when the user was not a member */
-  deleteMember(projectId: string, environmentId: string | null, userId: string): Promise<string | null>;
-  /** Writes a new version; returns it (1 for a new key, previous+1 otherwise, also after a delete) */
-  putSecret(environmentId: string, key: string, ciphertextFor: (version: number) => Buffer, at: string, by: string | null): Promise<{ version: number; created: boolean }>;
-  /** Returns the deleted version, or null when there was no live secret */
-  deleteSecret(environmentId: string, key: string, at: string, by: string | null): Promise<number | null>;
-  insertApiKey(row: ApiKeyRow): Promise<void>;
-  /** Returns false when the key was already revoked or does not exist */
-  revokeApiKey(id: string, at: string): Promise<boolean>;
-  setSetting(key: string, value: string): Promise<void>;
-}
-
-/**
  * A unit of work: state changes and the rows that record them, committed together or not at all.
  * Adapters read `audit` only after `work` has resolved, so work may append rows that depend on it.
  */
@@ -161,72 +138,7 @@ export interface HistogramCount {
   readonly count: number;
 }
 
-/** Counts removed by one retention purge. */
-export interface PurgeResult {
-  readonly auditDeleted: number;
-  readonly accessDeleted: number;
-}
-
-/**
- * The one storage interface. Adapters: sqlite/ (embedded default) and postgres/.
- * Reads see only committed data. Writes happen only through commitBatch.
- */
-export interface Store {
-  readonly kind: 'sqlite' | 'postgres';
-  migrate(): Promise<void>;
-  /**
-   * Prepares log storage for the months starting at `now` (ISO): PostgreSQL creates the monthly
-   * partitions ahead of time; SQLite has nothing to prepare. Idempotent; retention calls it each run.
-   */
-  ensurePartitions(now: string): Promise<void>;
-  close(): Promise<void>;
-  /**
-   * Runs the units in one transaction, each inside its own savepoint (a failing unit rolls back alone
-   * and gets { ok: false }), assigns gap-free seq in commit order to their rows, and commits durably
-   * once. Rejects (all units lost, nothing applied) when the transaction itself cannot commit.
-   */
-  commitBatch(units: readonly Unit[]): Promise<UnitOutcome[]>;
-  /** A cheap write probe for /readyz: begins a write transaction and rolls it back. */
-  probeWritable(): Promise<void>;
-
-  getUserByEmail(email: string): Promise<UserRow | null>;
-  getUserById(id: string): Promise<UserRow | null>;
-  listUsers(): Promise<UserRow[]>;
-  countUsers(): Promise<number>;
-  getSession(tokenHash: string): Promise<SessionRow | null>;
-  getProjectBySlug(slug: string): Promise<ProjectRow | null>;
-  getProjectById(id: string): Promise<ProjectRow | null>;
-  listProjects(): Promise<ProjectRow[]>;
-  getEnvironment(projectId: string, slug: string): Promise<EnvironmentRow | null>;
-  getEnvironmentById(id: string): Promise<EnvironmentRow | null>;
-  listEnvironments(projectId: string): Promise<EnvironmentRow[]>;
-  /** Project memberships (environmentId null) and environment memberships of a project */
-  listMembers(projectId: string): Promise<MemberRow[]>;
-  /** All memberships of a user across projects */
-  listMembershipsOfUser(userId: string): Promise<(MemberRow & { projectId: string })[]>;
-  /** The current version, or the given one (a deleted version has deleted=true and no ciphertext) */
-  getSecret(environmentId: string, key: string, version?: number): Promise<SecretRow | null>;
-  /** Every version of a secret, newest first (metadata only) */
-  listSecretVersions(environmentId: string, key: string): Promise<SecretVersionRow[]>;
-  /** Live (not deleted) secrets, by key */
-  listSecrets(environmentId: string): Promise<SecretRow[]>;
-  getApiKey(id: string): Promise<ApiKeyRow | null>;
-  listApiKeys(projectId: string, environmentId?: string): Promise<ApiKeyRow[]>;
-  getSetting(key: string): Promise<string | null>;
-
-  /** Newest first (seq descending), at most `limit` entries. */
-  queryAudit(filter: AuditFilter, limit: number): Promise<AuditEntry[]>;
-  queryAccess(filter: AccessFilter, limit: number): Promise<AccessEntry[]>;
-  /** Counts of matching audit entries by time bucket and outcome, in one grouped pass (the filter carries the range). */
-  histogramAudit(filter: AuditFilter, bucketMs: number, from: string): Promise<HistogramCount[]>;
-  /** Timestamp of the oldest matching audit entry; null when none match. */
-  oldestAudit(filter: AuditFilter): Promise<string | null>;
-
-  /** Retention: removes entries older than the cut-offs, in small batches; never touches newer rows. */
-  purgeAudit(olderThan: string, batchSize: number): Promise<number>;
-  purgeAccess(olderThan: string, batchSize: number): Promise<number>;
-}
-
+export type { Store, StoreTx } from './ports.js';
 export type { Page };
 
 /** Adapters raise this when a write hits a unique constraint (two requests created the same thing). */

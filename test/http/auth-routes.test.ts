@@ -112,7 +112,7 @@ describe('authentication and user routes', () => {
     const r = await t.req('POST', '/api/v1/users', { token, body: { email: 'eve@example.com', name: 'Eve', password: 'eve-password-12' }, headers: { 'x-request-id': id } });
     expect(r.statusCode).toBe(403);
     expect(await oneAudit(t, id)).toMatchObject({ event: 'UserCreated', outcome: 'Denied', reason: 'admin_required', resource: 'eve@example.com' });
-    expect(await t.server.store.getUserByEmail('eve@example.com')).toBeNull();
+    expect(await t.server.store.users.getByEmail('eve@example.com')).toBeNull();
   });
 
   it('listing users is for the admin only', async () => {

@@ -13,15 +13,15 @@ export const rid = (tag: string): string => `${tag.replace(/[^A-Za-z0-9._:-]/g, 
 
 /** Audit rows of one request, oldest first, read straight from the store (reading through HTTP would add rows). */
 export async function auditFor(t: TestServer, requestId: string): Promise<AuditEntry[]> {
-  return (await t.server.store.queryAudit({ requestId }, 1000)).reverse();
+  return (await t.server.store.auditLog.query({ requestId }, 1000)).reverse();
 }
 
 export async function accessFor(t: TestServer, requestId: string): Promise<AccessEntry[]> {
-  return (await t.server.store.queryAccess({ requestId }, 1000)).reverse();
+  return (await t.server.store.accessLog.query({ requestId }, 1000)).reverse();
 }
 
 export async function auditCount(t: TestServer): Promise<number> {
-  return (await t.server.store.queryAudit({}, 1_000_000)).length;
+  return (await t.server.store.auditLog.query({}, 1_000_000)).length;
 }
 
 /** The seed page's fields, under their JSON names, plus id, seq, userAgent, reason and details. */
@@ -51,12 +51,12 @@ export async function oneAudit(t: TestServer, requestId: string): Promise<AuditE
 export async function stateSnapshot(t: TestServer): Promise<string> {
   const s = t.server.store;
   const projects = [];
-  for (const p of await s.listProjects()) {
+  for (const p of await s.projects.list()) {
     const envs = [];
-    for (const e of await s.listEnvironments(p.id)) envs.push({ e, secrets: await s.listSecrets(e.id) });
-    projects.push({ p: { ...p, wrappedKey: p.wrappedKey.toString('hex') }, envs, members: await s.listMembers(p.id), keys: (await s.listApiKeys(p.id)).map((k) => ({ ...k, wrappedSigningKey: null })) });
+    for (const e of await s.projects.listEnvironments(p.id)) envs.push({ e, secrets: await s.secrets.list(e.id) });
+    projects.push({ p: { ...p, wrappedKey: p.wrappedKey.toString('hex') }, envs, members: await s.members.listOfProject(p.id), keys: (await s.apiKeys.list(p.id)).map((k) => ({ ...k, wrappedSigningKey: null })) });
   }
-  return JSON.stringify({ users: await s.listUsers(), projects });
+  return JSON.stringify({ users: await s.users.list(), projects });
 }
 
 /** Creates a project and its environments as `token`'s user (who becomes OWNER). */

@@ -73,10 +73,10 @@ describe('fail-closed when the audit store refuses writes', () => {
     expect((await during('DELETE', `${base}/secrets/K`)).statusCode).toBe(503);
     expect((await during('POST', '/api/v1/projects', { slug: 'ghost', name: 'Ghost' })).statusCode).toBe(503);
     // Straight from the store (reads still work): nothing changed.
-    const env = await t.server.store.getEnvironment((await t.server.store.getProjectBySlug('fc'))!.id, 'prod');
-    expect(await t.server.store.getSecret(env!.id, 'K')).toMatchObject({ version: 1, deleted: false });
-    expect(await t.server.store.getSecret(env!.id, 'NEW')).toBeNull();
-    expect(await t.server.store.getProjectBySlug('ghost')).toBeNull();
+    const env = await t.server.store.projects.getEnvironment((await t.server.store.projects.getBySlug('fc'))!.id, 'prod');
+    expect(await t.server.store.secrets.get(env!.id, 'K')).toMatchObject({ version: 1, deleted: false });
+    expect(await t.server.store.secrets.get(env!.id, 'NEW')).toBeNull();
+    expect(await t.server.store.projects.getBySlug('ghost')).toBeNull();
   });
 
   it('/readyz also reports the last failed commit and since when', async () => {

@@ -22,9 +22,12 @@ describe('group commit through the HTTP app', () => {
       return outcomes;
     },
     // A read that throws a plain Error is how a 500 arises without adding a route to the server.
-    async getSecret(envId, key) {
-      if (readFault) throw new Error('injected read failure');
-      return s.getSecret(envId, key);
+    secrets: {
+      ...s.secrets,
+      async get(envId, key, version) {
+        if (readFault) throw new Error('injected read failure');
+        return s.secrets.get(envId, key, version);
+      },
     },
   });
 

@@ -115,7 +115,7 @@ describe.skipIf(!PG)('PostgreSQL that stops answering without closing connection
       const out = await until(() => store.commitBatch([{ audit: [auditDraft()], access: [] }]).catch(() => null), (r) => r !== null);
       expect(out?.[0]?.ok).toBe(true);
       // The stalled batch never committed: seq continues at 2, without a gap.
-      expect((await store.queryAudit({}, 10)).map((e) => e.seq)).toEqual([2, 1]);
+      expect((await store.auditLog.query({}, 10)).map((e) => e.seq)).toEqual([2, 1]);
     } finally {
       await store.close();
       await proxy.close();

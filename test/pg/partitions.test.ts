@@ -40,14 +40,14 @@ describe.skipIf(!PG)('PostgreSQL log partitions', () => {
     await store.ensurePartitions('2025-10-15T00:00:00.000Z');
     const times = ['2025-10-10T00:00:00.000Z', '2025-11-10T00:00:00.000Z', '2025-11-11T00:00:00.000Z', '2025-12-05T00:00:00.000Z', '2025-12-20T00:00:00.000Z', '2026-01-05T00:00:00.000Z', '1999-01-01T00:00:00.000Z'];
     await store.commitBatch([{ audit: times.map((timestamp) => auditDraft({ timestamp })), access: [accessDraft({ timestamp: times[0] })] }]);
-    expect(await store.purgeAudit('2025-12-15T00:00:00.000Z', 100)).toBe(5);
+    expect(await store.auditLog.purge('2025-12-15T00:00:00.000Z', 100)).toBe(5);
     const left = await partitions('audit_log');
     expect(left).not.toContain('audit_log_p202510');
     expect(left).not.toContain('audit_log_p202511');
     expect(left).toContain('audit_log_p202512');
-    expect((await store.queryAudit({}, 10)).map((e) => e.timestamp)).toEqual(['2026-01-05T00:00:00.000Z', '2025-12-20T00:00:00.000Z']);
+    expect((await store.auditLog.query({}, 10)).map((e) => e.timestamp)).toEqual(['2026-01-05T00:00:00.000Z', '2025-12-20T00:00:00.000Z']);
     // The Access Log has its own window: untouched by the audit purge.
-    expect(await store.queryAccess({}, 10)).toHaveLength(1);
+    expect(await store.accessLog.query({}, 10)).toHaveLength(1);
     expect(await partitions('access_log')).toContain('access_log_p202510');
   });
 
@@ -57,7 +57,7 @@ describe.skipIf(!PG)('PostgreSQL log partitions', () => {
     await store.ensurePartitions('2027-06-01T00:00:00.000Z');
     expect(await queryDatabase(db.url, 'SELECT count(*)::int AS n FROM audit_log_default')).toEqual([{ n: 0 }]);
     expect(await queryDatabase(db.url, 'SELECT count(*)::int AS n FROM audit_log_p202706')).toEqual([{ n: 1 }]);
-    expect((await store.queryAudit({}, 10)).map((e) => e.seq)).toEqual([1]);
+    expect((await store.auditLog.query({}, 10)).map((e) => e.seq)).toEqual([1]);
   });
 
   it('two nodes purging at once neither fail nor count a row twice', async () => {
@@ -66,9 +66,9 @@ describe.skipIf(!PG)('PostgreSQL log partitions', () => {
     await store.commitBatch([{ audit: times.flatMap((timestamp) => Array.from({ length: 50 }, () => auditDraft({ timestamp }))), access: [] }]);
     const other = createPostgresStore({ url: db.url });
     try {
-      const counts = await Promise.all([store.purgeAudit('2026-01-01T00:00:00.000Z', 7), other.purgeAudit('2026-01-01T00:00:00.000Z', 7)]);
+      const counts = await Promise.all([store.auditLog.purge('2026-01-01T00:00:00.000Z', 7), other.auditLog.purge('2026-01-01T00:00:00.000Z', 7)]);
       expect(counts[0] + counts[1]).toBe(200);
-      expect(await store.queryAudit({}, 10)).toEqual([]);
+      expect(await store.auditLog.query({}, 10)).toEqual([]);
     } finally {
       await other.close();
     }

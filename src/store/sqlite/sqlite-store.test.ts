@@ -45,8 +45,8 @@ describe('the SQLite store', () => {
   });
 
   const seqsOf = async (requestId: string) => ({
-    audit: (await store.queryAudit({ requestId }, 10)).map((e) => e.seq),
-    access: (await store.queryAccess({ requestId }, 10)).map((e) => e.seq),
+    audit: (await store.auditLog.query({ requestId }, 10)).map((e) => e.seq),
+    access: (await store.accessLog.query({ requestId }, 10)).map((e) => e.seq),
   });
 
   it('opens the database in WAL mode with synchronous=FULL, and migrates once', async () => {
@@ -70,24 +70,24 @@ describe('the SQLite store', () => {
     expect(await seqsOf('r1')).toEqual({ audit: [1], access: [1] });
     expect(await seqsOf('r2')).toEqual({ audit: [2], access: [2] });
     expect(await seqsOf('r3')).toEqual({ audit: [3], access: [3] });
-    const [e] = await store.queryAudit({ requestId: 'r1' }, 1);
+    const [e] = await store.auditLog.query({ requestId: 'r1' }, 1);
     expect(e).toMatchObject({ event: 'SecretRead', actor, details: { version: 1, nested: { ok: true } }, timestamp: '2026-03-01T00:00:00.000Z' });
   });
 
   it('a unit whose work throws rolls back alone: its change and its rows are gone, the rest commit without a seq gap', async () => {
     const boom = new Error('work failed');
     const out = await store.commitBatch([
-      unit('ok1', (tx) => tx.insertUser(user('one@example.com'))),
+      unit('ok1', (tx) => tx.users.insert(user('one@example.com'))),
       unit('bad', async (tx) => {
-        await tx.insertUser(user('two@example.com'));
+        await tx.users.insert(user('two@example.com'));
         throw boom;
       }),
-      unit('ok2', (tx) => tx.insertUser(user('three@example.com'))),
+      unit('ok2', (tx) => tx.users.insert(user('three@example.com'))),
     ]);
     expect(out).toEqual([{ ok: true, value: undefined }, { ok: false, error: boom }, { ok: true, value: undefined }]);
-    expect(await store.getUserByEmail('two@example.com')).toBeNull();
-    expect(await store.getUserByEmail('one@example.com')).not.toBeNull();
-    expect(await store.getUserByEmail('three@example.com')).not.toBeNull();
+    expect(await store.users.getByEmail('two@example.com')).toBeNull();
+    expect(await store.users.getByEmail('one@example.com')).not.toBeNull();
+    expect(await store.users.getByEmail('three@example.com')).not.toBeNull();
     expect(await seqsOf('bad')).toEqual({ audit: [], access: [] });
     expect(await seqsOf('ok1')).toEqual({ audit: [1], access: [1] });
     expect(await seqsOf('ok2')).toEqual({ audit: [2], access: [2] });
@@ -96,16 +96,16 @@ describe('the SQLite store', () => {
   it('a unit whose log row cannot be inserted rolls back its work too', async () => {
     const dupe = audit('first');
     await store.commitBatch([{ audit: [dupe], access: [] }]);
-    const out = await store.commitBatch([{ work: (tx) => tx.insertUser(user('x@example.com')), audit: [dupe], access: [] }, unit('after')]);
+    const out = await store.commitBatch([{ work: (tx) => tx.users.insert(user('x@example.com')), audit: [dupe], access: [] }, unit('after')]);
     expect(out[0]?.ok).toBe(false);
     expect(out[1]?.ok).toBe(true);
-    expect(await store.getUserByEmail('x@example.com')).toBeNull();
+    expect(await store.users.getByEmail('x@example.com')).toBeNull();
     expect(await seqsOf('after')).toEqual({ audit: [2], access: [1] });
   });
 
   it('a unique violation inside a unit is reported as UniqueViolationError', async () => {
     const u = user('same@example.com');
-    const out = await store.commitBatch([unit('a', (tx) => tx.insertUser(u)), unit('b', (tx) => tx.insertUser({ ...u, id: randomUUID() }))]);
+    const out = await store.commitBatch([unit('a', (tx) => tx.users.insert(u)), unit('b', (tx) => tx.users.insert({ ...u, id: randomUUID() }))]);
     expect(out[0]?.ok).toBe(true);
     expect(out[1]?.ok === false && out[1].error).toBeInstanceOf(UniqueViolationError);
   });
@@ -114,42 +114,42 @@ describe('the SQLite store', () => {
     const u = user('pending@example.com');
     let seenDuringWork: unknown = 'not run';
     await store.commitBatch([unit('w', async (tx) => {
-      await tx.insertUser(u);
-      seenDuringWork = await store.getUserById(u.id);
+      await tx.users.insert(u);
+      seenDuringWork = await store.users.getById(u.id);
     })]);
     expect(seenDuringWork).toBeNull();
-    expect(await store.getUserById(u.id)).toMatchObject({ email: 'pending@example.com' });
+    expect(await store.users.getById(u.id)).toMatchObject({ email: 'pending@example.com' });
   });
 
   it('seq never reuses numbers after retention purged the newest rows', async () => {
     await store.commitBatch([{ audit: [audit('old1', '2020-01-01T00:00:00.000Z'), audit('old2', '2020-01-02T00:00:00.000Z')], access: [] }]);
-    expect(await store.purgeAudit('2021-01-01T00:00:00.000Z', 1)).toBe(2);
+    expect(await store.auditLog.purge('2021-01-01T00:00:00.000Z', 1)).toBe(2);
     await store.commitBatch([unit('new')]);
     expect((await seqsOf('new')).audit).toEqual([3]);
-    expect(await store.purgeAudit('2021-01-01T00:00:00.000Z', 10)).toBe(0);
+    expect(await store.auditLog.purge('2021-01-01T00:00:00.000Z', 10)).toBe(0);
   });
 
   it('committed rows survive closing and reopening the file', async () => {
-    await store.commitBatch([unit('durable', (tx) => tx.insertUser(user('d@example.com')))]);
+    await store.commitBatch([unit('durable', (tx) => tx.users.insert(user('d@example.com')))]);
     expect(existsSync(`${file}-wal`)).toBe(true);
     await store.close();
     store = createSqliteStore({ file });
     await store.migrate();
     expect(await seqsOf('durable')).toEqual({ audit: [1], access: [1] });
-    expect(await store.getUserByEmail('d@example.com')).not.toBeNull();
+    expect(await store.users.getByEmail('d@example.com')).not.toBeNull();
   });
 
   it('when another connection holds the write lock, the batch rejects, nothing is applied, and the store recovers', { timeout: 30_000 }, async () => {
     const other = new Database(file);
     other.exec('BEGIN IMMEDIATE');
     try {
-      await expect(store.commitBatch([unit('locked', (tx) => tx.insertUser(user('l@example.com')))])).rejects.toThrow(/locked|busy/i);
+      await expect(store.commitBatch([unit('locked', (tx) => tx.users.insert(user('l@example.com')))])).rejects.toThrow(/locked|busy/i);
       await expect(store.probeWritable()).rejects.toThrow(/locked|busy/i);
     } finally {
       other.exec('ROLLBACK');
       other.close();
     }
-    expect(await store.getUserByEmail('l@example.com')).toBeNull();
+    expect(await store.users.getByEmail('l@example.com')).toBeNull();
     expect(await seqsOf('locked')).toEqual({ audit: [], access: [] });
     await store.probeWritable();
     await store.commitBatch([unit('next')]);

@@ -1,0 +1,156 @@
+import type { AccessEntry, AuditEntry } from '../contract/entries.js';
+import type {
+  AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, HistogramCount, MemberRow, ProjectRow, SecretRow, SecretVersionRow,
+  SessionRow, Unit, UnitOutcome, UserRow,
+} from './types.js';
+
+/*
+ * The Store as narrow ports. A service's deps name only the ports it uses (`Pick<Store, 'secrets'>`).
+ * Read ports see only committed data; the `*Tx` ports run inside the unit of work's transaction and
+ * see the batch's own uncommitted changes (reads-for-write included).
+ */
+
+export interface UserPort {
+  getByEmail(email: string): Promise<UserRow | null>;
+  getById(id: string): Promise<UserRow | null>;
+  list(): Promise<UserRow[]>;
+  count(): Promise<number>;
+  getSession(tokenHash: string): Promise<SessionRow | null>;
+}
+export interface UsersTx {
+  insert(row: UserRow): Promise<void>;
+  /** Read-for-write: the user as this transaction sees it */
+  getByEmail(email: string): Promise<UserRow | null>;
+  insertSession(row: SessionRow): Promise<void>;
+  revokeSession(tokenHash: string, at: string): Promise<void>;
+}
+
+export interface ProjectPort {
+  getBySlug(slug: string): Promise<ProjectRow | null>;
+  getById(id: string): Promise<ProjectRow | null>;
+  list(): Promise<ProjectRow[]>;
+  getEnvironment(projectId: string, slug: string): Promise<EnvironmentRow | null>;
+  getEnvironmentById(id: string): Promise<EnvironmentRow | null>;
+  listEnvironments(projectId: string): Promise<EnvironmentRow[]>;
+}
+export interface ProjectsTx {
+  insert(row: ProjectRow): Promise<void>;
+  insertEnvironment(row: EnvironmentRow): Promise<void>;
+}
+
+export interface MemberPort {
+  /** Project memberships (environmentId null) and environment memberships of a project */
+  listOfProject(projectId: string): Promise<MemberRow[]>;
+  /** All memberships of a user across projects */
+  listOfUser(userId: string): Promise<(MemberRow & { projectId: string })[]>;
+}
+export interface MembersTx {
+  /**
+   * Read-for-write: every membership of the project, after locking the project against concurrent
+   * membership changes (PostgreSQL: the project row FOR UPDATE; SQLite: the write transaction is
+   * already exclusive). Rules such as "the last OWNER stays" are checked on what this returns.
+   */
+  lockProject(projectId: string): Promise<MemberRow[]>;
+  /** Returns the previous role, or null when the user was not a member */
+  upsert(projectId: string, environmentId: string | null, userId: string, role: string): Promise<string | null>;
+  /** Returns the removed role, or null when the user was not a member */
+  delete(projectId: string, environmentId: string | null, userId: string): Promise<string | null>;
+}
+
+export interface SecretPort {
+  /** The current version, or the given one (a deleted version has deleted=true and no ciphertext) */
+  get(environmentId: string, key: string, version?: number): Promise<SecretRow | null>;
+  /** Every version of a secret, newest first (metadata only) */
+  listVersions(environmentId: string, key: string): Promise<SecretVersionRow[]>;
+  /** Live (not deleted) secrets, by key */
+  list(environmentId: string): Promise<SecretRow[]>;
+}
+export interface SecretsTx {
+  /** Writes a new version; returns it (1 for a new key, previous+1 otherwise, also after a delete) */
+  put(environmentId: string, key: string, ciphertextFor: (version: number) => Buffer, at: string, by: string | null): Promise<{ version: number; created: boolean }>;
+  /** Returns the deleted version, or null when there was no live secret */
+  delete(environmentId: string, key: string, at: string, by: string | null): Promise<number | null>;
+}
+
+export interface ApiKeyPort {
+  get(id: string): Promise<ApiKeyRow | null>;
+  list(projectId: string, environmentId?: string): Promise<ApiKeyRow[]>;
+}
+export interface ApiKeysTx {
+  insert(row: ApiKeyRow): Promise<void>;
+  /** Returns false when the key was already revoked or does not exist */
+  revoke(id: string, at: string): Promise<boolean>;
+}
+
+export interface SettingsPort {
+  get(key: string): Promise<string | null>;
+}
+export interface SettingsTx {
+  set(key: string, value: string): Promise<void>;
+}
+
+/** Reading one log: newest-first pages for people, commit (seq) order for workers. */
+export interface LogPort<F, E extends { readonly seq: number }> {
+  /** Newest first (seq descending), at most `limit` entries. */
+  query(filter: F, limit: number): Promise<E[]>;
+  /** Commit order: entries with seq > afterSeq, ascending, at most `limit`. */
+  readAfter(afterSeq: number, limit: number): Promise<E[]>;
+  /**
+   * Commit order over (afterSeq, throughSeq] (open end: up to what is committed when each page is
+   * read), paged so memory stays constant however long the range.
+   */
+  range(afterSeq: number, throughSeq?: number, pageSize?: number): AsyncIterable<E>;
+  /** The highest committed seq (0 for an empty log). */
+  lastSeq(): Promise<number>;
+  /** Retention: removes entries older than the cut-off in small batches; never touches newer rows. */
+  purge(olderThan: string, batchSize: number): Promise<number>;
+}
+export interface AuditLogPort extends LogPort<AuditFilter, AuditEntry> {
+  /** Counts of matching entries by time bucket and outcome, in one grouped pass (the filter carries the range). */
+  histogram(filter: AuditFilter, bucketMs: number, from: string): Promise<HistogramCount[]>;
+  /** Timestamp of the oldest matching entry; null when none match. */
+  oldest(filter: AuditFilter): Promise<string | null>;
+}
+export type AccessLogPort = LogPort<AccessFilter, AccessEntry>;
+
+/** What a unit of work's `work` may touch: the write side of each port, on the batch's transaction. */
+export interface StoreTx {
+  readonly users: UsersTx;
+  readonly projects: ProjectsTx;
+  readonly members: MembersTx;
+  readonly secrets: SecretsTx;
+  readonly apiKeys: ApiKeysTx;
+  readonly settings: SettingsTx;
+}
+
+/**
+ * The one storage interface, composed of the ports. Adapters: sqlite/ (embedded default) and
+ * postgres/. Writes happen only through commitBatch (the unit-of-work runner, store/unit-of-work.ts).
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  /**
+   * Prepares log storage for the months starting at `now` (ISO): PostgreSQL creates the monthly
+   * partitions ahead of time; SQLite has nothing to prepare. Idempotent; retention calls it each run.
+   */
+  ensurePartitions(now: string): Promise<void>;
+  close(): Promise<void>;
+  /**
+   * Runs the units in one transaction, each inside its own savepoint (a failing unit rolls back alone
+   * and gets { ok: false }), assigns gap-free seq in commit order to their rows, and commits durably
+   * once. Rejects (all units lost, nothing applied) when the transaction itself cannot commit.
+   */
+  commitBatch(units: readonly Unit[]): Promise<UnitOutcome[]>;
+  /** A cheap write probe for /readyz: begins a write transaction and rolls it back. */
+  probeWritable(): Promise<void>;
+
+  readonly users: UserPort;
+  readonly projects: ProjectPort;
+  readonly members: MemberPort;
+  readonly secrets: SecretPort;
+  readonly apiKeys: ApiKeyPort;
+  readonly settings: SettingsPort;
+  readonly auditLog: AuditLogPort;
+  readonly accessLog: AccessLogPort;
+}

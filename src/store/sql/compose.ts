@@ -1,0 +1,32 @@
+import type { Store, StoreTx } from '../ports.js';
+import { apiKeysPort, apiKeysTx } from './api-keys.js';
+import type { SqlDb, SqlDialect } from './db.js';
+import { membersPort, membersTx } from './members.js';
+import { projectsPort, projectsTx } from './projects.js';
+import { secretsPort, secretsTx } from './secrets.js';
+import { settingsPort, settingsTx } from './settings.js';
+import { usersPort, usersTx } from './users.js';
+
+/** The read ports of the entity tables over a reader (committed data only). */
+export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings'> {
+  return {
+    users: usersPort(db, d),
+    projects: projectsPort(db, d),
+    members: membersPort(db, d),
+    secrets: secretsPort(db, d),
+    apiKeys: apiKeysPort(db),
+    settings: settingsPort(db),
+  };
+}
+
+/** The write side of every port over the unit of work's transaction connection. */
+export function storeTx(db: SqlDb, d: SqlDialect): StoreTx {
+  return {
+    users: usersTx(db),
+    projects: projectsTx(db),
+    members: membersTx(db, d),
+    secrets: secretsTx(db, d),
+    apiKeys: apiKeysTx(db),
+    settings: settingsTx(db),
+  };
+}
