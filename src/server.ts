@@ -1,21 +1,29 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { systemAuditDraft } from './audit/system-entry.js';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGroupCommitter } from './audit/committer.js';
-import { startPurgeScheduler } from './audit/retention.js';
+import { systemOp } from './audit/recorder.js';
+import { createRetentionWorker } from './audit/retention-worker.js';
+import { createUnitOfWork, type UnitOfWork } from './audit/unit-of-work.js';
 import type { Config } from './config.js';
 import { buildApp, type App } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
-import { hashPassword } from './identity/passwords.js';
+import { createAuthenticator } from './identity/authenticator.js';
+import type { Clock } from './kernel/clock.js';
+import { DomainError } from './kernel/errors.js';
 import { KeyRing, loadOrCreateMasterKey } from './secrets/envelope.js';
+import { createServices, type Services } from './services.js';
+import type { Store } from './store/ports.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
-import { UniqueViolationError, type Store, type UserRow } from './store/types.js';
+import { createSupervisor, type Supervisor } from './workers/supervisor.js';
 
 export interface Server {
   readonly app: App;
   readonly store: Store;
+  readonly services: Services;
+  readonly uow: UnitOfWork;
+  readonly supervisor: Supervisor;
   readonly deps: AppDeps;
   /** Lines for the operator (admin bootstrap, key file creation); printed once by main.ts */
   readonly notices: readonly string[];
@@ -32,8 +40,8 @@ export async function openStore(config: Config): Promise<Store> {
   return createSqliteStore({ file: join(config.dataDir, 'bella.db'), synchronous: config.sqliteSynchronous });
 }
 
-/** Composition root: config → store → services → app (not yet listening). */
-export async function createServer(config: Config, opts: { store?: Store; clock?: () => Date } = {}): Promise<Server> {
+/** Composition root: config → store → unit of work → services → workers → app (not yet listening). */
+export async function createServer(config: Config, opts: { store?: Store; clock?: Clock } = {}): Promise<Server> {
   const notices: string[] = [];
   const clock = opts.clock ?? (() => new Date());
   let master = config.masterKey;
@@ -44,62 +52,66 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   }
   const store = opts.store ?? (await openStore(config));
   await store.migrate();
-  const committer = createGroupCommitter({ store, now: clock });
+  const keyring = new KeyRing(master);
+  const uow = createUnitOfWork({ committer: createGroupCommitter({ store, now: clock }) });
+  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest() });
+  notices.push(...(await bootstrapAdmin(services, store, clock, config)));
+  let log: App['log'] | null = null;
+  const supervisor = createSupervisor([
+    // Retention: a purge now, then every purgeIntervalMinutes; a failed run is logged and retried next time.
+    createRetentionWorker({
+      retention: services.retention,
+      clock,
+      intervalMs: config.purgeIntervalMinutes * 60_000,
+      onError: (e) => log?.error({ err: e instanceof Error ? e.message : String(e) }, 'retention purge failed; retrying at the next interval'),
+    }),
+  ]);
   const deps: AppDeps = {
+    services,
+    authenticator: createAuthenticator({ store, keyring, clock }),
+    uow,
     store,
-    committer,
-    keyring: new KeyRing(master),
+    workers: () => supervisor.health(),
     clock,
-    cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(),
     trustedProxies: config.trustedProxies,
     logLevel: config.logLevel,
     // dist/src/server.js → the repository's web/dist (built by npm run build)
     webRoot: fileURLToPath(new URL('../../web/dist', import.meta.url)),
   };
-  notices.push(...(await bootstrapAdmin(deps, config)));
   const app = await buildApp(deps);
-  // Retention: a purge now, then every purgeIntervalMinutes; a failed run is logged and retried next time.
-  const purger = startPurgeScheduler(deps, config.purgeIntervalMinutes * 60_000, (e) =>
-    app.log.error({ err: e instanceof Error ? e.message : String(e) }, 'retention purge failed; retrying at the next interval'),
-  );
+  log = app.log;
+  await supervisor.start();
   return {
     app,
     store,
+    services,
+    uow,
+    supervisor,
     deps,
     notices,
     async close() {
-      await purger.stop();
+      await supervisor.stop();
       await app.close();
-      await committer.drain();
+      await uow.drain();
       await store.close();
     },
   };
 }
 
 /** Creates the first instance admin; the creation is itself an audit entry by the System actor. */
-async function bootstrapAdmin(deps: AppDeps, config: Config): Promise<string[]> {
+async function bootstrapAdmin(services: Services, store: Store, clock: Clock, config: Config): Promise<string[]> {
   const email = config.adminEmail ?? 'admin@bella.local';
-  if (config.adminEmail ? await deps.store.users.getByEmail(email) : (await deps.store.users.count()) > 0) return [];
+  if (config.adminEmail ? await store.users.getByEmail(email) : (await store.users.count()) > 0) return [];
   const generated = config.adminPassword === null;
   const password = config.adminPassword ?? randomBytes(18).toString('base64url');
-  const now = deps.clock().toISOString();
-  const user = { id: randomUUID(), email, name: 'Instance Admin', passwordHash: await hashPassword(password), admin: true, createdAt: now };
   try {
-    await createAdmin(deps, user, now);
+    await services.users.create(systemOp({ clock }), { email, name: 'Instance Admin', password, admin: true }, { bootstrap: true });
   } catch (e) {
     // Another node starting at the same moment on the same database created it first.
-    if (e instanceof UniqueViolationError) return [];
+    if (e instanceof DomainError && e.code === 'conflict') return [];
     throw e;
   }
   return generated
     ? [`Created the instance admin ${email} with the one-time password: ${password}`, 'It is shown only now. Set BELLA_ADMIN_EMAIL and BELLA_ADMIN_PASSWORD to choose your own.']
     : [`Created the instance admin ${email} (password from BELLA_ADMIN_PASSWORD).`];
-}
-
-function createAdmin(deps: AppDeps, user: UserRow, now: string): Promise<unknown> {
-  return deps.committer.submit({
-    work: (tx) => tx.users.insert(user),
-    audit: [systemAuditDraft({ event: 'UserCreated', resource: user.email, timestamp: now, details: { userId: user.id, admin: true, bootstrap: true } })],
-    access: [],
-  });
 }

@@ -1,13 +1,9 @@
-import Fastify from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventType, Outcome } from '../contract/events.js';
-import { registerErrorHandling } from '../http/error-handler.js';
-import { registerRequestLifecycle } from '../http/lifecycle.js';
 import type { AuditDraft, AuditFilter } from '../store/types.js';
 import { startTestServer, type TestServer } from '../../test/helpers/harness.js';
-import { chooseBucketMs, computeHistogram, registerHistogramRoute, type AuditHistogramSource, type HistogramCount } from './audit-histogram.js';
+import { chooseBucketMs, computeHistogram, type AuditHistogramSource, type HistogramCount } from './audit-histogram.js';
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 function draft(minute: number, event: EventType, outcome: Outcome, project = 'alpha'): AuditDraft {
@@ -117,16 +113,8 @@ describe('histogram on a real store', () => {
   });
 
   it('answers the route with the list filters and its authorization', async () => {
-    const app = Fastify({ logger: false });
-    app.setValidatorCompiler(validatorCompiler);
-    app.setSerializerCompiler(serializerCompiler);
-    registerRequestLifecycle(app, t.server.deps);
-    registerErrorHandling(app, t.server.deps);
-    registerHistogramRoute(app, t.server.deps);
-    await app.ready();
-    try {
-      const get = (qs: string, token: string | null = t.adminToken) =>
-        app.inject({ url: `/api/v1/audit-logs/histogram?${qs}`, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    {
+      const get = (qs: string, token: string | null = t.adminToken) => t.req('GET', `/api/v1/audit-logs/histogram?${qs}`, { token });
       const ok = await get('since=2026-03-01T00:00:00Z&outcome=Denied&buckets=6');
       expect(ok.statusCode).toBe(200);
       const body = ok.json() as { bucketMs: number; buckets: { success: number; denied: number }[] };
@@ -144,8 +132,6 @@ describe('histogram on a real store', () => {
       const list = await t.req('GET', '/api/v1/audit-logs?project=alpha', { token: outsider });
       expect(refused.statusCode).toBeGreaterThanOrEqual(403);
       expect(refused.statusCode).toBe(list.statusCode);
-    } finally {
-      await app.close();
     }
   });
 });

@@ -1,11 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { auditQuerySchema } from '../contract/log-query.js';
 import type { HistogramBucket, HistogramResponse } from '../contract/api.js';
-import type { AppDeps } from '../http/deps.js';
-import type { AuditFilter, HistogramCount, Store } from '../store/types.js';
-import { AUDIT_LOG } from './audit-routes.js';
-import { buildLogFilter } from './log-routes.js';
+import type { Store } from '../store/ports.js';
+import type { AuditFilter, HistogramCount } from '../store/types.js';
 
 /**
  * GET /api/v1/audit-logs/histogram: Success and Denied counts over time for the Audit Logs page's
@@ -74,13 +71,4 @@ export const histogramQuerySchema = auditQuerySchema
       .default(DEFAULT_BUCKETS),
   })
   .strict();
-type HistogramQuery = z.infer<typeof histogramQuerySchema>;
-
-/** Registers the route with the list route's filters and authorization (buildLogFilter). */
-export function registerHistogramRoute(app: FastifyInstance, deps: AppDeps, source: AuditHistogramSource = deps.store.auditLog): void {
-  app.get('/api/v1/audit-logs/histogram', { schema: { querystring: histogramQuerySchema } }, async (req) => {
-    const q = req.query as HistogramQuery;
-    const filter = await buildLogFilter(deps, req, AUDIT_LOG, q);
-    return computeHistogram(source, filter, { buckets: q.buckets, now: deps.clock() });
-  });
-}
+export type HistogramQuery = z.infer<typeof histogramQuerySchema>;

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { AppError } from '../http/errors.js';
+import { DomainError } from '../kernel/errors.js';
 
 /**
  * Opaque keyset cursors: the seq to continue below, signed with a server key so a client cannot forge
@@ -12,7 +12,7 @@ export function encodeCursor(key: Buffer, log: 'audit' | 'access', seq: number):
 }
 
 export function decodeCursor(key: Buffer, log: 'audit' | 'access', cursor: string): number {
-  const bad = () => new AppError('invalid_cursor', 'cursor is not valid: pass back the nextCursor of a previous page unchanged');
+  const bad = () => new DomainError('invalid_cursor', 'cursor is not valid: pass back the nextCursor of a previous page unchanged');
   const [body, tag] = cursor.split('.');
   if (!body || !tag || cursor.split('.').length !== 2) throw bad();
   const expected = createHmac('sha256', key).update(body).digest('base64url').slice(0, 22);

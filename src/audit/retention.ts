@@ -1,7 +1,12 @@
-import { systemAuditDraft } from './system-entry.js';
+import type { RetentionView } from '../contract/api.js';
+import type { Clock } from '../kernel/clock.js';
+import { authenticated, type OpContext } from '../kernel/context.js';
+import { badRequest, forbidden } from '../kernel/errors.js';
+import { requireUser } from '../identity/authenticator.js';
+import type { Store } from '../store/ports.js';
 import { SerialLock } from '../store/serial-lock.js';
-import type { Store } from '../store/types.js';
-import type { GroupCommitter } from './committer.js';
+import { systemOp } from './recorder.js';
+import type { UnitOfWork } from './unit-of-work.js';
 
 /** How long each log keeps its entries, in days. */
 export interface RetentionWindows {
@@ -25,13 +30,13 @@ const LABEL = { auditDays: 'Audit Log', accessDays: 'Access Log' } as const;
 export const PURGE_BATCH = 500;
 
 export interface RetentionDeps {
-  readonly store: Store;
-  readonly committer: GroupCommitter;
-  readonly clock: () => Date;
+  readonly store: Pick<Store, 'settings' | 'auditLog' | 'accessLog' | 'ensurePartitions'>;
+  readonly uow: UnitOfWork;
+  readonly clock: Clock;
 }
 
 /** The windows in force: the stored settings, or the defaults for any not yet set. */
-export async function readRetention(store: Store): Promise<RetentionWindows> {
+async function readRetention(store: RetentionDeps['store']): Promise<RetentionWindows> {
   const read = async (k: keyof RetentionWindows) => {
     const v = await store.settings.get(SETTING[k]);
     return v !== null && /^\d+$/.test(v) ? Number(v) : RETENTION_DEFAULTS[k];
@@ -56,13 +61,6 @@ export function retentionProblems(input: Partial<RetentionWindows>): string[] {
   return problems;
 }
 
-/** Setting rows for a change, to write with the RetentionChanged entry in one unit. */
-export function retentionSettings(next: RetentionWindows): [string, string][] {
-  return [
-    [SETTING.auditDays, String(next.auditDays)],
-    [SETTING.accessDays, String(next.accessDays)],
-  ];
-}
 
 export interface PurgeReport {
   readonly auditDeleted: number;
@@ -73,71 +71,87 @@ export interface PurgeReport {
 
 const DAY_MS = 86_400_000;
 /** One purge at a time per store, whoever asks (the scheduler, a test, an admin tool). */
-const locks = new WeakMap<Store, SerialLock>();
+const locks = new WeakMap<object, SerialLock>();
 /** Removals not yet recorded because the LogsPurged entry could not be committed; the next run reports them. */
-const unrecorded = new WeakMap<Store, { audit: number; access: number }>();
+const unrecorded = new WeakMap<object, { audit: number; access: number }>();
 
-/**
- * One retention run: prepares log storage ahead (PostgreSQL partitions), removes what is older than
- * each window, and, when anything was removed, records one LogsPurged entry by the System actor.
- * This is the only code path that deletes log rows.
- */
-export function runPurge(deps: RetentionDeps): Promise<PurgeReport> {
-  const { store } = deps;
-  let lock = locks.get(store);
-  if (!lock) locks.set(store, (lock = new SerialLock()));
-  return lock.run(async () => {
-    const now = deps.clock();
-    await store.ensurePartitions(now.toISOString());
-    const w = await readRetention(store);
-    const auditCutoff = new Date(now.getTime() - w.auditDays * DAY_MS).toISOString();
-    const accessCutoff = new Date(now.getTime() - w.accessDays * DAY_MS).toISOString();
-    const earlier = unrecorded.get(store) ?? { audit: 0, access: 0 };
-    const auditDeleted = await store.auditLog.purge(auditCutoff, PURGE_BATCH);
-    // Counted before the next step can fail, so the removal is reported by a later run at the latest.
-    unrecorded.set(store, { audit: earlier.audit + auditDeleted, access: earlier.access });
-    const accessDeleted = await store.accessLog.purge(accessCutoff, PURGE_BATCH);
-    const owed = { audit: earlier.audit + auditDeleted, access: earlier.access + accessDeleted };
-    unrecorded.set(store, owed);
-    const report = { auditDeleted, accessDeleted, auditCutoff, accessCutoff };
-    // A purge that removed nothing changed nothing: no entry, so hourly no-ops do not bury the trail.
-    if (owed.audit + owed.access > 0) {
-      const details: Record<string, unknown> = { ...report, auditDays: w.auditDays, accessDays: w.accessDays };
-      if (earlier.audit + earlier.access > 0) details.unrecordedEarlier = { auditDeleted: earlier.audit, accessDeleted: earlier.access };
-      await deps.committer.submit({
-        audit: [systemAuditDraft({ event: 'LogsPurged', resource: 'retention', timestamp: deps.clock().toISOString(), details })],
-        access: [],
-      });
-    }
-    unrecorded.delete(store);
-    return report;
-  });
-}
+const view = (w: RetentionWindows): RetentionView => ({
+  auditDays: w.auditDays,
+  accessDays: w.accessDays,
+  defaults: { ...RETENTION_DEFAULTS },
+  floors: { ...RETENTION_FLOORS },
+  maximumDays: RETENTION_MAX_DAYS,
+});
 
-export interface PurgeScheduler {
-  /** Resolves once the run in progress (if any) has finished; no run starts afterwards. */
-  stop(): Promise<void>;
+function requireAdmin(op: OpContext, action: string): void {
+  const p = authenticated(op);
+  if (p.kind !== 'system' && !requireUser(p).user.admin) throw forbidden(`only an instance admin can ${action} log retention`, 'admin_required');
 }
 
 /**
- * Runs a purge now and then every `intervalMs`. A failed run (database down, say) is reported and
- * retried at the next tick; it never stops the schedule or the server.
+ * Retention of both logs: the windows (set by the instance admin, every change audited as
+ * RetentionChanged with old and new values) and the purge, the only code path that deletes log rows.
  */
-export function startPurgeScheduler(deps: RetentionDeps, intervalMs: number, onError: (e: unknown) => void): PurgeScheduler {
-  let stopped = false;
-  let current: Promise<unknown> = Promise.resolve();
-  const tick = () => {
-    if (stopped) return;
-    current = runPurge(deps).catch(onError);
-  };
-  tick();
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
+export function createRetentionService(deps: RetentionDeps) {
+  const { store, uow, clock } = deps;
   return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await current;
+    async show(op: OpContext): Promise<RetentionView> {
+      requireAdmin(op, 'read');
+      return view(await readRetention(store));
+    },
+
+    /** A lowered window takes effect at the next scheduled purge. */
+    async set(op: OpContext, input: Partial<RetentionWindows>): Promise<RetentionView> {
+      op.audit.setScope({ resource: 'retention' });
+      requireAdmin(op, 'change');
+      const problems = retentionProblems(input);
+      if (problems.length > 0) throw badRequest(problems.join('; '));
+      const next = await uow.run(op, async (tx) => {
+        const old = await readRetention(store);
+        const w: RetentionWindows = { auditDays: input.auditDays ?? old.auditDays, accessDays: input.accessDays ?? old.accessDays };
+        await tx.settings.set(SETTING.auditDays, String(w.auditDays));
+        await tx.settings.set(SETTING.accessDays, String(w.accessDays));
+        op.audit.record({ event: 'RetentionChanged', resource: 'retention', details: { old, new: w } });
+        return w;
+      });
+      return view(next);
+    },
+
+    /**
+     * One retention run: prepares log storage ahead (PostgreSQL partitions), removes what is older
+     * than each window, and, when anything was removed, records one LogsPurged entry by the System
+     * actor. One run at a time per store, whoever asks (the worker, a test, an admin tool).
+     */
+    purge(): Promise<PurgeReport> {
+      let lock = locks.get(store);
+      if (!lock) locks.set(store, (lock = new SerialLock()));
+      return lock.run(async () => {
+        const now = clock();
+        await store.ensurePartitions(now.toISOString());
+        const w = await readRetention(store);
+        const auditCutoff = new Date(now.getTime() - w.auditDays * DAY_MS).toISOString();
+        const accessCutoff = new Date(now.getTime() - w.accessDays * DAY_MS).toISOString();
+        const earlier = unrecorded.get(store) ?? { audit: 0, access: 0 };
+        const auditDeleted = await store.auditLog.purge(auditCutoff, PURGE_BATCH);
+        // Counted before the next step can fail, so the removal is reported by a later run at the latest.
+        unrecorded.set(store, { audit: earlier.audit + auditDeleted, access: earlier.access });
+        const accessDeleted = await store.accessLog.purge(accessCutoff, PURGE_BATCH);
+        const owed = { audit: earlier.audit + auditDeleted, access: earlier.access + accessDeleted };
+        unrecorded.set(store, owed);
+        const report = { auditDeleted, accessDeleted, auditCutoff, accessCutoff };
+        // A purge that removed nothing changed nothing: no entry, so hourly no-ops do not bury the trail.
+        if (owed.audit + owed.access > 0) {
+          const details: Record<string, unknown> = { ...report, auditDays: w.auditDays, accessDays: w.accessDays };
+          if (earlier.audit + earlier.access > 0) details.unrecordedEarlier = { auditDeleted: earlier.audit, accessDeleted: earlier.access };
+          const op = systemOp({ clock });
+          op.audit.record({ event: 'LogsPurged', resource: 'retention', details });
+          await uow.run(op);
+        }
+        unrecorded.delete(store);
+        return report;
+      });
     },
   };
 }
+
+export type RetentionService = ReturnType<typeof createRetentionService>;

@@ -1,8 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAccessRoutes } from '../access/access-routes.js';
-import { registerAuditRoutes } from '../audit/audit-routes.js';
-import { registerHistogramRoute } from '../audit/audit-histogram.js';
+import { registerAuditRoutes } from '../audit/log-routes.js';
 import { registerRetentionRoutes } from '../audit/retention-routes.js';
 import { registerAuthRoutes } from '../identity/auth-routes.js';
 import { registerApiKeyRoutes } from '../identity/api-key-routes.js';
@@ -48,7 +47,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerApiKeyRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerAccessRoutes(app, deps);
-  registerHistogramRoute(app, deps);
   await registerWebStatic(app, { webRoot: deps.webRoot });
   registerRetentionRoutes(app, deps);
   await app.ready();

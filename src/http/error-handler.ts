@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { DomainError, type ErrorCode } from '../kernel/errors.js';
 import type { AppDeps } from './deps.js';
-import { record } from './deps.js';
-import { AppError, ERROR_CATALOG, type ErrorCode } from './errors.js';
+import { HTTP_STATUS } from './errors.js';
 
 /** Turns a validation issue list into one readable sentence: `body.role: must be one of …`. */
 function describeValidation(err: FastifyError & { validation?: unknown; validationContext?: string }, accepted: readonly string[]): string {
@@ -25,41 +25,41 @@ function acceptedKeys(req: FastifyRequest, err: { validationContext?: string }):
   return shape ? Object.keys(shape) : [];
 }
 
-function toAppError(err: FastifyError, req: FastifyRequest): AppError | null {
-  if (err instanceof AppError) return err;
+function toDomainError(err: FastifyError, req: FastifyRequest): DomainError | null {
+  if (err instanceof DomainError) return err;
   const v = err as FastifyError & { validation?: unknown; validationContext?: string };
   if (hasZodFastifySchemaValidationErrors(err) || v.validation) {
-    return new AppError('validation_failed', describeValidation(v, acceptedKeys(req, v)));
+    return new DomainError('validation_failed', describeValidation(v, acceptedKeys(req, v)));
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new AppError('payload_too_large', 'the request body is larger than the 512 KiB limit');
+      return new DomainError('payload_too_large', 'the request body is larger than the 512 KiB limit');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('unsupported_media_type', 'the request body must be sent as Content-Type: application/json');
+      return new DomainError('unsupported_media_type', 'the request body must be sent as Content-Type: application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('invalid_json', 'the request body is empty; send a JSON object');
+      return new DomainError('invalid_json', 'the request body is empty; send a JSON object');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new AppError('validation_failed', 'the Content-Length header does not match the body');
+      return new DomainError('validation_failed', 'the Content-Length header does not match the body');
     default:
       break;
   }
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-    return new AppError('validation_failed', err.message.replace(/[\r\n]+/g, ' ').slice(0, 300));
+    return new DomainError('validation_failed', err.message.replace(/[\r\n]+/g, ' ').slice(0, 300));
   }
   return null;
 }
 
 /** Every auditable request that is refused leaves a Denied entry with a machine-readable reason. */
-function recordRefusal(deps: AppDeps, req: FastifyRequest, e: AppError): void {
+function recordRefusal(req: FastifyRequest, e: DomainError): void {
   if (!req.ctx?.auditEvent) return;
   if (e.code !== 'forbidden' && e.code !== 'unauthenticated') return;
-  if (req.ctx.pendingAudit.some((a) => a.outcome === 'Denied')) return;
-  record(deps, req, { event: req.ctx.auditEvent, outcome: 'Denied', reason: e.extra.reason ?? e.code });
+  if (req.ctx.audit.hasDenied()) return;
+  req.ctx.audit.record({ event: req.ctx.auditEvent, outcome: 'Denied', reason: e.extra.reason ?? e.code });
 }
 
-export function registerErrorHandling(app: FastifyInstance, deps: AppDeps): void {
+export function registerErrorHandling(app: FastifyInstance, _deps: AppDeps): void {
   app.setErrorHandler(async (err: FastifyError, req, reply) => {
-    const e = toAppError(err, req);
+    const e = toDomainError(err, req);
     const requestId = req.ctx?.requestId ?? req.id;
     if (!e) {
       req.log.error({ requestId, err: { message: err.message, stack: err.stack } }, 'unhandled error');
@@ -67,11 +67,11 @@ export function registerErrorHandling(app: FastifyInstance, deps: AppDeps): void
         error: { code: 'internal' satisfies ErrorCode, message: `internal error; quote request id ${requestId}`, requestId },
       });
     }
-    recordRefusal(deps, req, e);
-    if (e.extra.headers) for (const [k, v] of Object.entries(e.extra.headers)) reply.header(k, v);
+    recordRefusal(req, e);
+    if (e.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(e.extra.retryAfterSeconds));
     const body: Record<string, unknown> = { code: e.code, message: e.message, requestId };
     if (e.extra.details !== undefined) body.details = e.extra.details;
-    return reply.code(ERROR_CATALOG[e.code].status).send({ error: body });
+    return reply.code(HTTP_STATUS[e.code]).send({ error: body });
   });
 
   app.setNotFoundHandler(async (req, reply) => {

@@ -9,7 +9,8 @@ export function registerHealthRoutes(app: FastifyInstance, deps: AppDeps): void 
   app.get('/healthz', bestEffort, async () => ({ status: 'ok' }));
 
   app.get('/readyz', bestEffort, async (_req, reply) => {
-    const h = deps.committer.health();
+    const h = deps.uow.health();
+    const workers = deps.workers();
     try {
       await deps.store.probeWritable();
     } catch (e) {
@@ -19,8 +20,9 @@ export function registerHealthRoutes(app: FastifyInstance, deps: AppDeps): void 
         reason: `the audit store refuses writes, so auditable operations are refused (fail-closed): ${probe}`,
         lastCommitFailure: h.ok ? null : { reason: h.reason, since: h.since },
         store: deps.store.kind,
+        workers,
       });
     }
-    return { status: 'ready', store: deps.store.kind, lastCommitFailure: h.ok ? null : { reason: h.reason, since: h.since } };
+    return { status: 'ready', store: deps.store.kind, lastCommitFailure: h.ok ? null : { reason: h.reason, since: h.since }, workers };
   });
 }

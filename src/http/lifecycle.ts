@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { uuidv7 } from '../audit/ids.js';
 import { StoreUnavailableError } from '../audit/committer.js';
-import { authenticate } from '../identity/authenticate.js';
+import { createAuditRecorder } from '../audit/recorder.js';
+import { DomainError, NOT_PERFORMED_MESSAGE } from '../kernel/errors.js';
 import type { AccessDraft } from '../store/types.js';
-import type { AuditRouteConfig } from './context.js';
-import { NOT_PERFORMED_MESSAGE, type AppDeps } from './deps.js';
-import { AppError } from './errors.js';
+import type { AuditRouteConfig, RequestContext } from './context.js';
+import type { AppDeps } from './deps.js';
 import { redactUrl } from './redact.js';
 import { SLUG_RE } from '../contract/log-query.js';
 
@@ -25,20 +25,18 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
     const header = req.headers['x-request-id'];
     const requestId = typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : uuidv7();
     const ua = req.headers['user-agent'];
-    req.ctx = {
+    const userAgent = typeof ua === 'string' ? ua.slice(0, 512) : null;
+    const ctx: RequestContext = {
       requestId,
       startedAt: process.hrtime.bigint(),
       ip: req.ip,
-      userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
+      userAgent,
       principal: { kind: 'anonymous', actor: { type: 'Anonymous', id: null, email: null, name: null, ip: req.ip } },
       authError: null,
-      pendingAudit: [],
-      projectSlug: null,
-      environmentSlug: null,
+      audit: createAuditRecorder({ clock: deps.clock }, { actor: () => ctx.principal.actor, requestId, userAgent }),
       auditEvent: null,
-      resource: null,
-      committed: false,
     };
+    req.ctx = ctx;
     reply.header('x-request-id', requestId);
   });
 
@@ -52,19 +50,18 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
     try {
       done(null, JSON.parse(text));
     } catch {
-      done(new AppError('invalid_json', 'the request body is not valid JSON'), undefined);
+      done(new DomainError('invalid_json', 'the request body is not valid JSON'), undefined);
     }
   });
 
   app.addHook('preValidation', async (req) => {
     const params = (req.params ?? {}) as Record<string, unknown>;
-    req.ctx.projectSlug = slugOrNull(params.project);
-    req.ctx.environmentSlug = slugOrNull(params.env);
+    req.ctx.audit.setScope({ projectSlug: slugOrNull(params.project), environmentSlug: slugOrNull(params.env) });
     const audit = (req.routeOptions.config as AuditRouteConfig | undefined)?.audit;
     if (audit) {
       req.ctx.auditEvent = audit.event;
       const r = audit.resourceParam ? params[audit.resourceParam] : undefined;
-      if (typeof r === 'string') req.ctx.resource = r.slice(0, 512);
+      if (typeof r === 'string') req.ctx.audit.setScope({ resource: r.slice(0, 512) });
     }
     await authenticate(deps, req);
   });
@@ -83,11 +80,11 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
       durationMs: Math.round(Number(process.hrtime.bigint() - c.startedAt) / 1e4) / 100,
       actor: c.principal.actor,
       userAgent: c.userAgent,
-      projectSlug: c.projectSlug,
-      environmentSlug: c.environmentSlug,
+      projectSlug: c.audit.scope.projectSlug,
+      environmentSlug: c.audit.scope.environmentSlug,
     };
     try {
-      await deps.committer.submit({ audit: c.pendingAudit.splice(0), access: [access] });
+      await deps.uow.flush(c, [access]);
       return payload;
     } catch (e) {
       if ((req.routeOptions.config as { accessBestEffort?: boolean } | undefined)?.accessBestEffort) return payload;
@@ -100,7 +97,7 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
       reply.removeHeader('content-disposition');
       reply.removeHeader('content-length');
       // A change committed earlier in this request (with its audit rows) did happen: never claim otherwise.
-      const error = c.committed
+      const error = c.audit.committed
         ? {
             code: 'audit_unavailable',
             message: "the operation was performed and is in the Audit Log, but this request's Access Log row cannot be written right now; check the result before retrying",
@@ -115,4 +112,28 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
       return JSON.stringify({ error });
     }
   });
+}
+
+/** Resolves the caller from the request's headers; a refusal is kept for opOf, so public routes still work. */
+async function authenticate(deps: AppDeps, req: FastifyRequest): Promise<void> {
+  const h = (name: string): string | null => {
+    const v = req.headers[name];
+    return typeof v === 'string' ? v : null;
+  };
+  try {
+    const p = await deps.authenticator.resolve({
+      authorization: h('authorization'),
+      keyId: h('x-bella-key-id'),
+      timestamp: h('x-bella-timestamp'),
+      signature: h('x-bella-signature'),
+      method: req.method,
+      url: req.url,
+      rawBody: req.rawBody ?? '',
+      ip: req.ctx.ip,
+    });
+    if (p) req.ctx.principal = p;
+  } catch (e) {
+    if (e instanceof DomainError) req.ctx.authError = e;
+    else throw e;
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../http/context.js';
-import { AppError } from '../http/errors.js';
+import type { Principal } from '../kernel/context.js';
+import { DomainError } from '../kernel/errors.js';
 import { ACTIONS, authorize, decide, effectiveEnvironmentRole, type AccessFacts, type Action } from './authorize.js';
 
 const user = (admin = false): AccessFacts['principal'] => ({
@@ -121,18 +121,31 @@ describe('effectiveEnvironmentRole()', () => {
     expect(effectiveEnvironmentRole(facts({ projectRole: 'MEMBER', environmentRestricted: true }))).toBeNull();
     expect(effectiveEnvironmentRole(facts({ projectRole: 'PROJECT_MANAGER', environmentRestricted: true }))).toBe('ENVIRONMENT_OWNER');
     expect(effectiveEnvironmentRole(facts({ projectRole: 'AUDITOR' }))).toBeNull();
-    expect(effectiveEnvironmentRole(facts({ projectRole: 'OWNER', environmentRole: 'CONSUMER' }))).toBe('CONSUMER');
+    expect(effectiveEnvironmentRole(facts({ projectRole: 'OWNER', environmentRole: 'CONSUMER' }))).toBe('ENVIRONMENT_OWNER'); // an OWNER always reaches every environment
   });
 });
 
+describe('an environment role never demotes an OWNER or PROJECT_MANAGER', () => {
+  for (const projectRole of ['OWNER', 'PROJECT_MANAGER'] as const) {
+    for (const environmentRole of ['CONSUMER', 'MEMBER'] as const) {
+      it(`a project ${projectRole} who is also environment ${environmentRole} still writes secrets and manages keys there`, () => {
+        const f = facts({ projectRole, environmentRole, environmentSlug: 'prod' });
+        expect(decide(f, 'secret.write')).toEqual({ allowed: true });
+        expect(decide(f, 'apikey.manage')).toEqual({ allowed: true });
+        expect(decide(f, 'environment.member.manage')).toEqual({ allowed: true });
+      });
+    }
+  }
+});
+
 describe('authorize()', () => {
-  it('throws a 403 AppError carrying the machine-readable reason', () => {
+  it('throws a forbidden DomainError carrying the machine-readable reason', () => {
     try {
       authorize(facts({ projectRole: 'AUDITOR' }), 'secret.read');
       expect.unreachable();
     } catch (e) {
-      expect(e).toBeInstanceOf(AppError);
-      expect(e).toMatchObject({ code: 'forbidden', status: 403, extra: { reason: 'insufficient_role' } });
+      expect(e).toBeInstanceOf(DomainError);
+      expect(e).toMatchObject({ code: 'forbidden', extra: { reason: 'insufficient_role' } });
     }
     expect(() => authorize(facts({ projectRole: 'OWNER' }), 'secret.read')).not.toThrow();
   });

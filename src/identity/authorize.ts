@@ -1,6 +1,6 @@
 import type { EnvironmentRole, ProjectRole } from '../contract/roles.js';
-import type { Principal } from '../http/context.js';
-import { forbidden } from '../http/errors.js';
+import type { Authenticated } from '../kernel/context.js';
+import { forbidden } from '../kernel/errors.js';
 
 /** Everything a caller may try on a project. docs/roles.md shows this matrix; authorize.test.ts checks it. */
 export const ACTIONS = [
@@ -48,7 +48,7 @@ const ADMIN_ACTIONS: readonly Action[] = ['project.read', 'environment.create', 
 
 /** The facts a decision needs, loaded by the route from the store. */
 export interface AccessFacts {
-  readonly principal: Exclude<Principal, { kind: 'anonymous' }>;
+  readonly principal: Authenticated;
   readonly projectSlug: string;
   readonly environmentSlug: string | null;
   readonly projectRole: ProjectRole | null;
@@ -64,7 +64,12 @@ export type Decision = { readonly allowed: true } | { readonly allowed: false; r
 
 const ENV_SCOPED: ReadonlySet<Action> = new Set(['secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'environment.member.manage']);
 
+/** Project roles that reach every environment as ENVIRONMENT_OWNER, whatever the environment's own members say. */
+export const REACHES_EVERY_ENVIRONMENT: ReadonlySet<ProjectRole> = new Set(['OWNER', 'PROJECT_MANAGER']);
+
 export function effectiveEnvironmentRole(f: AccessFacts): EnvironmentRole | null {
+  // An environment role never demotes an OWNER or PROJECT_MANAGER (docs/roles.md): they always reach it as its owner.
+  if (f.projectRole && REACHES_EVERY_ENVIRONMENT.has(f.projectRole)) return 'ENVIRONMENT_OWNER';
   if (f.environmentRole) return f.environmentRole;
   if (!f.projectRole) return null;
   const inherited = INHERITED[f.projectRole];
@@ -74,6 +79,8 @@ export function effectiveEnvironmentRole(f: AccessFacts): EnvironmentRole | null
 
 export function decide(f: AccessFacts, action: Action): Decision {
   const p = f.principal;
+  // The server's own work (workers, bootstrap) acts for the instance; it is never a caller's choice.
+  if (p.kind === 'system') return { allowed: true };
   if (p.kind === 'apiKey') {
     if (p.projectSlug !== f.projectSlug || (ENV_SCOPED.has(action) && p.environmentSlug !== f.environmentSlug)) {
       return { allowed: false, reason: 'api_key_scope', message: `this API key is scoped to ${p.projectSlug}/${p.environmentSlug}` };

@@ -1,64 +1,78 @@
-import type { FastifyRequest } from 'fastify';
 import type { EnvironmentRole, ProjectRole } from '../contract/roles.js';
-import type { AppDeps } from '../http/deps.js';
-import { notFound } from '../http/errors.js';
-import { requireAuth } from '../identity/authenticate.js';
+import { authenticated, type OpContext } from '../kernel/context.js';
+import { notFound } from '../kernel/errors.js';
 import { authorize, type AccessFacts, type Action } from '../identity/authorize.js';
-import type { EnvironmentRow, ProjectRow } from '../store/types.js';
+import type { Store } from '../store/ports.js';
+import type { EnvironmentRow, MemberRow, ProjectRow } from '../store/types.js';
 
+/** A project (and environment) an operation addresses, with the facts its authorization was decided on. */
 export interface Scope {
   readonly facts: AccessFacts;
   readonly project: ProjectRow;
   readonly environment: EnvironmentRow | null;
 }
+/** A scope with an environment (every secret and API-key operation). */
+export type EnvScope = Scope & { readonly environment: EnvironmentRow };
 
-/**
- * Loads the project (and environment) a request addresses and the caller's roles in it, then
- * checks `action`. A refusal throws 403 and, on auditable routes, is recorded as Denied.
- */
-export async function authorizeScope(
-  deps: AppDeps,
-  req: FastifyRequest,
-  projectSlug: string,
-  environmentSlug: string | null,
-  action: Action,
-): Promise<Scope> {
-  const principal = requireAuth(req);
-  // An API key acting in its own project and environment already loaded both while authenticating.
-  const own = principal.kind === 'apiKey' && principal.projectSlug === projectSlug ? principal : null;
-  const project = own ? own.project : await deps.store.projects.getBySlug(projectSlug);
-  if (!project) throw notFound(`project ${projectSlug}`);
-  const environment =
-    environmentSlug === null
-      ? null
-      : own && own.environmentSlug === environmentSlug
-        ? own.environment
-        : await deps.store.projects.getEnvironment(project.id, environmentSlug);
-  if (environmentSlug !== null && !environment) throw notFound(`environment ${environmentSlug} in project ${projectSlug}`);
+export interface ScopeResolver {
+  /**
+   * Loads the project (and environment) and the caller's roles in it, then checks `action`. A
+   * refusal throws forbidden with the machine-readable reason the Denied entry records.
+   */
+  resolve(op: OpContext, projectSlug: string, environmentSlug: null, action: Action): Promise<Scope>;
+  resolve(op: OpContext, projectSlug: string, environmentSlug: string, action: Action): Promise<EnvScope>;
+  /** The facts of an already loaded project from a membership list (rules re-checked inside a transaction). */
+  factsFrom(op: OpContext, project: ProjectRow, environment: EnvironmentRow | null, members: readonly MemberRow[]): AccessFacts;
+}
+
+function facts(op: OpContext, project: ProjectRow, environment: EnvironmentRow | null, mine: readonly MemberRow[], restricted: () => boolean): AccessFacts {
+  const principal = authenticated(op);
   let projectRole: ProjectRole | null = null;
   let environmentRole: EnvironmentRole | null = null;
   let environmentRestricted = false;
   let hasAnyEnvironmentRole = false;
   if (principal.kind === 'user') {
-    const mine = (await deps.store.members.listOfUser(principal.user.id)).filter((m) => m.projectId === project.id);
     projectRole = (mine.find((m) => m.environmentId === null)?.role as ProjectRole | undefined) ?? null;
     hasAnyEnvironmentRole = mine.some((m) => m.environmentId !== null);
     if (environment) {
       environmentRole = (mine.find((m) => m.environmentId === environment.id)?.role as EnvironmentRole | undefined) ?? null;
-      if (!environmentRole) {
-        environmentRestricted = (await deps.store.members.listOfProject(project.id)).some((m) => m.environmentId === environment.id);
-      }
+      if (!environmentRole) environmentRestricted = restricted();
     }
   }
-  const facts: AccessFacts = {
-    principal,
-    projectSlug,
-    environmentSlug,
-    projectRole,
-    environmentRole,
-    environmentRestricted,
-    hasAnyEnvironmentRole,
+  return { principal, projectSlug: project.slug, environmentSlug: environment?.slug ?? null, projectRole, environmentRole, environmentRestricted, hasAnyEnvironmentRole };
+}
+
+export function createScopeResolver(deps: { readonly store: Pick<Store, 'projects' | 'members'> }): ScopeResolver {
+  const { store } = deps;
+  async function resolve(op: OpContext, projectSlug: string, environmentSlug: string | null, action: Action): Promise<Scope> {
+    const principal = authenticated(op);
+    // An API key acting in its own project and environment already loaded both while authenticating.
+    const own = principal.kind === 'apiKey' && principal.projectSlug === projectSlug ? principal : null;
+    const project = own ? own.project : await store.projects.getBySlug(projectSlug);
+    if (!project) throw notFound(`project ${projectSlug}`);
+    const environment =
+      environmentSlug === null
+        ? null
+        : own && own.environmentSlug === environmentSlug
+          ? own.environment
+          : await store.projects.getEnvironment(project.id, environmentSlug);
+    if (environmentSlug !== null && !environment) throw notFound(`environment ${environmentSlug} in project ${projectSlug}`);
+    let mine: MemberRow[] = [];
+    let all: MemberRow[] | null = null;
+    if (principal.kind === 'user') {
+      mine = (await store.members.listOfUser(principal.user.id)).filter((m) => m.projectId === project.id);
+      if (environment && !mine.some((m) => m.environmentId === environment.id)) all = await store.members.listOfProject(project.id);
+    }
+    const f = facts(op, project, environment, mine, () => (all ?? []).some((m) => m.environmentId === environment?.id));
+    authorize(f, action);
+    return { facts: f, project, environment };
+  }
+  return {
+    resolve: resolve as ScopeResolver['resolve'],
+    factsFrom(op, project, environment, members) {
+      const p = op.principal;
+      const mine = p.kind === 'user' ? members.filter((m) => m.userId === p.user.id) : [];
+      return facts(op, project, environment, mine, () => members.some((m) => m.environmentId === environment?.id));
+    },
   };
-  authorize(facts, action);
-  return { facts, project, environment };
 }

@@ -111,12 +111,16 @@ describe('log exports, the Access Log, and health routes', () => {
     for (const line of nd.body.trimEnd().split('\n')) expect((JSON.parse(line) as AccessEntry).status).toBe(404);
   });
 
-  it('/healthz answers ok and /readyz answers ready with the store kind', async () => {
+  it('/healthz answers ok and /readyz answers ready with the store kind and the health of each worker', async () => {
     const h = await t.req('GET', '/healthz');
     expect(h.statusCode).toBe(200);
     expect(h.json()).toEqual({ status: 'ok' });
     const r = await t.req('GET', '/readyz');
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toEqual({ status: 'ready', store: 'sqlite', lastCommitFailure: null });
+    expect(r.json()).toMatchObject({ status: 'ready', store: 'sqlite', lastCommitFailure: null });
+    // Each worker's health is listed; the retention worker ran its first purge at start.
+    const workers = (r.json() as { workers: Record<string, { ok: boolean; lastRunAt: string | null }> }).workers;
+    expect(Object.keys(workers)).toEqual(['retention']);
+    expect(workers.retention).toMatchObject({ ok: true, lastError: null });
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ApiKeyRole, EnvironmentRole, ProjectRole } from '../../src/contract/roles.js';
-import type { Principal } from '../../src/http/context.js';
+import type { Principal } from '../../src/kernel/context.js';
 import { ACTIONS, type AccessFacts, type Action } from '../../src/identity/authorize.js';
 
 /**

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/harness.js';
 import { createTestDatabase, postgresAvailable, queryDatabase, withDatabase, type TestDatabase } from '../helpers/pg.js';
-import { runPurge } from '../../src/audit/retention.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 const PG = await postgresAvailable();
@@ -79,9 +78,9 @@ describe.skipIf(!PG)('PostgreSQL connection loss (through a TCP proxy the test c
 
   it('a purge during an outage fails without harming the process, and the next one succeeds', async () => {
     proxy.cut();
-    await expect(runPurge(t.server.deps)).rejects.toThrow();
+    await expect(t.server.services.retention.purge()).rejects.toThrow();
     proxy.restore();
-    const report = await until(() => runPurge(t.server.deps).catch(() => null), (r) => r !== null);
+    const report = await until(() => t.server.services.retention.purge().catch(() => null), (r) => r !== null);
     expect(report).toMatchObject({ auditDeleted: 0, accessDeleted: 0 });
   });
 

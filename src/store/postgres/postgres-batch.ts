@@ -4,7 +4,7 @@ import { SerialLock } from '../serial-lock.js';
 import { storeTx } from '../sql/compose.js';
 import type { SqlDialect } from '../sql/db.js';
 import type { Unit, UnitOutcome } from '../types.js';
-import { runBatch, type BatchConnection } from '../unit-of-work.js';
+import { runBatch, type BatchConnection } from '../batch-runner.js';
 import { insertLogRows } from './log-insert.js';
 import { postgresDb } from './postgres-db.js';
 

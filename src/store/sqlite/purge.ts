@@ -9,7 +9,7 @@ const PURGE_SLICE_MS = 5;
  * about PURGE_SLICE_MS, then pauses at least as long as the slice took, so requests' commits
  * interleave and reads never wait long behind a purge.
  */
-export function sqlitePurge(writer: Database.Database, lock: SerialLock, table: 'audit_log' | 'access_log') {
+export function purgeSqliteLog(writer: Database.Database, lock: SerialLock, table: 'audit_log' | 'access_log') {
   let del: Database.Statement | null = null;
   return async (olderThan: string, batchSize: number): Promise<number> => {
     del ??= writer.prepare(`DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} WHERE ts < ? ORDER BY seq LIMIT ?)`);

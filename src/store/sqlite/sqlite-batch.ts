@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { ACCESS_COLUMNS, AUDIT_COLUMNS } from '../rows.js';
 import type { StoreTx } from '../ports.js';
-import type { BatchConnection } from '../unit-of-work.js';
+import type { BatchConnection } from '../batch-runner.js';
 
 /**
  * The SQLite side of the unit of work: BEGIN IMMEDIATE takes the database's one write lock, seq is

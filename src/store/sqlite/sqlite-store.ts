@@ -5,8 +5,8 @@ import { SerialLock } from '../serial-lock.js';
 import { entityPorts, storeTx } from '../sql/compose.js';
 import type { SqlDialect } from '../sql/db.js';
 import { accessLogPort, auditLogPort } from '../sql/logs.js';
-import { runBatch } from '../unit-of-work.js';
-import { sqlitePurge } from './purge.js';
+import { runBatch } from '../batch-runner.js';
+import { purgeSqliteLog } from './purge.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
 import { sqliteBatch } from './sqlite-batch.js';
 import { sqliteDb } from './sqlite-db.js';
@@ -48,7 +48,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
     return reader;
   });
   const d = SQLITE_DIALECT;
-  const purge = (table: 'audit_log' | 'access_log') => sqlitePurge(writer, lock, table);
+  const purge = (table: 'audit_log' | 'access_log') => purgeSqliteLog(writer, lock, table);
 
   return {
     kind: 'sqlite',

@@ -1,8 +1,7 @@
-import type { FastifyRequest } from 'fastify';
-import type { AppDeps } from '../http/deps.js';
-import { requireAuth } from '../identity/authenticate.js';
 import { decide } from '../identity/authorize.js';
-import { authorizeScope } from '../projects/scope.js';
+import { authenticated, type OpContext } from '../kernel/context.js';
+import type { ScopeResolver } from '../projects/scope.js';
+import type { Store } from '../store/ports.js';
 import type { LogFilterBase } from '../store/types.js';
 
 const LOG_ROLES = new Set(['OWNER', 'PROJECT_MANAGER', 'AUDITOR']);
@@ -11,13 +10,17 @@ const LOG_ROLES = new Set(['OWNER', 'PROJECT_MANAGER', 'AUDITOR']);
  * Which entries a caller may read: the instance admin reads everything (instance events included);
  * OWNER, PROJECT_MANAGER and AUDITOR read their projects'; an AUDITOR API key reads its project's.
  */
-export async function logReadScope(deps: AppDeps, req: FastifyRequest, project: string | undefined): Promise<Pick<LogFilterBase, 'projectIn' | 'includeInstance'>> {
-  const p = requireAuth(req);
+export async function logReadScope(
+  deps: { readonly store: Pick<Store, 'members' | 'projects'>; readonly scopes: ScopeResolver },
+  op: OpContext,
+  project: string | undefined,
+): Promise<Pick<LogFilterBase, 'projectIn' | 'includeInstance'>> {
+  const p = authenticated(op);
   if (project !== undefined) {
-    await authorizeScope(deps, req, project, null, 'logs.read');
+    await deps.scopes.resolve(op, project, null, 'logs.read');
     return {};
   }
-  if (p.kind === 'user' && p.user.admin) return {};
+  if (p.kind === 'system' || (p.kind === 'user' && p.user.admin)) return {};
   if (p.kind === 'apiKey') {
     const d = decide(
       { principal: p, projectSlug: p.projectSlug, environmentSlug: null, projectRole: null, environmentRole: null, environmentRestricted: false, hasAnyEnvironmentRole: false },

@@ -1,0 +1,63 @@
+import type { OpContext } from '../kernel/context.js';
+import { conflict, unavailable } from '../kernel/errors.js';
+import type { StoreTx } from '../store/ports.js';
+import { UniqueViolationError, type AccessDraft } from '../store/types.js';
+import { StoreUnavailableError, type CommitterHealth, type GroupCommitter } from './committer.js';
+
+/**
+ * The services' one way to change anything: an operation's state change and its Audit Log entries
+ * become durable together (group-committed with the other operations of this event-loop turn) or
+ * not at all. The commit algorithm itself is store/batch-runner.ts.
+ */
+export interface UnitOfWork {
+  /**
+   * Applies `work` (rules included: its reads-for-write run on the same transaction) together with
+   * the entries queued on `op` and those recorded while the work runs. If the log cannot be written
+   * the change does not happen (audit_unavailable).
+   */
+  run<T>(op: OpContext, work?: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Commits the still-queued entries of `op` with access rows (a request's end). Rejects with
+   * StoreUnavailableError, which the caller turns into its fail-closed answer.
+   */
+  flush(op: Pick<OpContext, 'audit'>, access: readonly AccessDraft[]): Promise<void>;
+  health(): CommitterHealth;
+  /** Resolves when everything submitted so far is committed (or failed). */
+  drain(): Promise<void>;
+}
+
+export function createUnitOfWork(deps: { readonly committer: GroupCommitter }): UnitOfWork {
+  const { committer } = deps;
+  return {
+    async run(op, work) {
+      const audit = op.audit.take();
+      // Entries recorded while the work runs (e.g. with the version it assigned) join the same unit:
+      // the runner reads unit.audit only after the work has finished.
+      const wrapped = work
+        ? async (tx: StoreTx) => {
+            const mark = op.audit.mark();
+            try {
+              const value = await work(tx);
+              audit.push(...op.audit.takeFrom(mark));
+              return value;
+            } catch (e) {
+              op.audit.discardFrom(mark); // entries describing a change that rolled back
+              throw e;
+            }
+          }
+        : undefined;
+      try {
+        const value = await committer.submit({ work: wrapped, audit, access: [] });
+        op.audit.committed = true;
+        return value;
+      } catch (e) {
+        if (e instanceof StoreUnavailableError) throw unavailable();
+        if (e instanceof UniqueViolationError) throw conflict('that already exists (a concurrent request created it first)');
+        throw e;
+      }
+    },
+    flush: (op, access) => committer.submit({ audit: op.audit.take(), access }),
+    health: () => committer.health(),
+    drain: () => committer.drain(),
+  };
+}

@@ -1,0 +1,104 @@
+import { createHmac } from 'node:crypto';
+import { SIGNATURE_MAX_SKEW_SECONDS, parseApiKey, stringToSign } from '../contract/signing.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Authenticated, Principal } from '../kernel/context.js';
+import { DomainError, unauthenticated } from '../kernel/errors.js';
+import type { KeyRing } from '../secrets/envelope.js';
+import type { Store } from '../store/ports.js';
+import type { ApiKeyRow } from '../store/types.js';
+import { SESSION_TOKEN_RE, safeEqualHex, sha256hex } from './tokens.js';
+
+/** What a caller presented, as plain values (src/http/ reads them off the request). */
+export interface Credentials {
+  /** The Authorization header */
+  readonly authorization: string | null;
+  /** X-Bella-Key-Id / X-Bella-Timestamp / X-Bella-Signature of an HMAC-signed request */
+  readonly keyId: string | null;
+  readonly timestamp: string | null;
+  readonly signature: string | null;
+  readonly method: string;
+  /** Path and query exactly as sent (the signature covers them) */
+  readonly url: string;
+  /** The body's exact bytes as text (the signature covers them) */
+  readonly rawBody: string;
+  readonly ip: string;
+}
+
+/** A refusal that still knows who tried (a revoked key is recorded under its own id). */
+export type AuthError = DomainError & { readonly actor?: Principal['actor'] };
+
+export interface Authenticator {
+  /** The principal the credentials prove, null when none were presented; throws an AuthError when refused. */
+  resolve(c: Credentials): Promise<Authenticated | null>;
+}
+
+/** Bearer session tokens, Bearer bax- API keys and HMAC-signed API-key requests. */
+export function createAuthenticator(deps: { readonly store: Pick<Store, 'users' | 'apiKeys' | 'projects'>; readonly keyring: KeyRing; readonly clock: Clock }): Authenticator {
+  const { store } = deps;
+
+  async function keyPrincipal(row: ApiKeyRow, ip: string): Promise<Authenticated> {
+    const actor = { type: 'ApiKey' as const, id: row.id, email: null, name: row.name, ip };
+    if (row.revokedAt) {
+      // Revocation is checked on every request, so a revoked key fails on the very next one.
+      throw Object.assign(unauthenticated('the API key has been revoked', 'api_key_revoked'), { actor });
+    }
+    const project = await store.projects.getById(row.projectId);
+    const env = await store.projects.getEnvironmentById(row.environmentId);
+    if (!project || !env) throw unauthenticated('the API key is not valid', 'invalid_api_key');
+    return { kind: 'apiKey', apiKey: row, projectSlug: project.slug, environmentSlug: env.slug, project, environment: env, actor };
+  }
+
+  async function signed(c: Credentials, keyId: string): Promise<Authenticated> {
+    const ts = c.timestamp;
+    const sig = c.signature;
+    if (!/^[0-9a-f]{16}$/.test(keyId) || ts === null || sig === null || !/^\d{1,12}$/.test(ts) || !/^[0-9a-f]{64}$/.test(sig)) {
+      throw unauthenticated(
+        'a signed request needs X-Bella-Key-Id (16 hex), X-Bella-Timestamp (Unix seconds) and X-Bella-Signature (64 hex)',
+        'malformed_signature',
+      );
+    }
+    const skew = Math.abs(deps.clock().getTime() / 1000 - Number(ts));
+    if (skew > SIGNATURE_MAX_SKEW_SECONDS) {
+      throw unauthenticated(`the request timestamp is ${Math.round(skew)} s away from the server clock (at most ${SIGNATURE_MAX_SKEW_SECONDS} s allowed)`, 'signature_expired');
+    }
+    const row = await store.apiKeys.get(keyId);
+    if (!row) throw unauthenticated('the API key is not valid', 'invalid_api_key');
+    const signingKey = deps.keyring.openInstance(row.wrappedSigningKey, `api-key-signing:${row.id}`);
+    const q = c.url.indexOf('?');
+    const path = q < 0 ? c.url : c.url.slice(0, q);
+    const search = q < 0 ? '' : c.url.slice(q + 1);
+    const expected = createHmac('sha256', signingKey).update(stringToSign(c.method, path, search, ts, c.rawBody)).digest('hex');
+    if (!safeEqualHex(expected, sig)) throw unauthenticated('the request signature does not match', 'bad_signature');
+    return keyPrincipal(row, c.ip);
+  }
+
+  return {
+    async resolve(c) {
+      if (c.keyId !== null) return signed(c, c.keyId);
+      if (c.authorization === null) return null;
+      const m = /^Bearer (\S+)$/i.exec(c.authorization.trim());
+      if (!m) throw unauthenticated('the Authorization header must be "Bearer <session token or API key>"', 'malformed_authorization');
+      const token = m[1] as string;
+      const key = parseApiKey(token);
+      if (key) {
+        const row = await store.apiKeys.get(key.id);
+        if (!row || !safeEqualHex(row.secretHash, sha256hex(key.secret))) throw unauthenticated('the API key is not valid', 'invalid_api_key');
+        return keyPrincipal(row, c.ip);
+      }
+      if (!SESSION_TOKEN_RE.test(token)) throw unauthenticated('the bearer token is neither a session token nor a bax- API key', 'malformed_token');
+      const session = await store.users.getSession(sha256hex(token));
+      if (!session) throw unauthenticated('the session is not valid; log in again', 'invalid_session');
+      if (session.revokedAt) throw unauthenticated('the session was logged out; log in again', 'session_revoked');
+      if (session.expiresAt <= deps.clock().toISOString()) throw unauthenticated('the session has expired; log in again', 'session_expired');
+      const user = await store.users.getById(session.userId);
+      if (!user) throw unauthenticated('the session user no longer exists', 'invalid_session');
+      return { kind: 'user', user, sessionHash: session.tokenHash, actor: { type: 'User', id: user.id, email: user.email, name: user.name, ip: c.ip } };
+    },
+  };
+}
+
+/** A user session, or the refusal an API key (or the System) gets for a person-only action. */
+export function requireUser(p: Authenticated): Extract<Authenticated, { kind: 'user' }> {
+  if (p.kind !== 'user') throw new DomainError('forbidden', 'this action needs a user session, not an API key', { reason: 'api_key_not_allowed' });
+  return p;
+}

@@ -1,0 +1,86 @@
+import type { Actor } from '../contract/entries.js';
+import type { EventType, Outcome } from '../contract/events.js';
+import type { ApiKeyRow, AuditDraft, EnvironmentRow, ProjectRow, UserRow } from '../store/types.js';
+import { unauthenticated } from './errors.js';
+
+/** Who performs an operation. Anonymous until credentials are resolved; System for the server's own work. */
+export type Principal =
+  | { readonly kind: 'anonymous'; readonly actor: Actor }
+  | { readonly kind: 'user'; readonly actor: Actor; readonly user: UserRow; readonly sessionHash: string }
+  | {
+      readonly kind: 'apiKey';
+      readonly actor: Actor;
+      readonly apiKey: ApiKeyRow;
+      readonly projectSlug: string;
+      readonly environmentSlug: string;
+      /** The key's own project and environment, loaded while authenticating (reused by the scope resolver) */
+      readonly project: ProjectRow;
+      readonly environment: EnvironmentRow;
+    }
+  | { readonly kind: 'system'; readonly actor: Actor };
+
+export type Authenticated = Exclude<Principal, { readonly kind: 'anonymous' }>;
+
+/** The actor of entries the server writes on its own behalf (bootstrap, retention, workers). */
+export const SYSTEM_ACTOR: Actor = Object.freeze({ type: 'System', id: null, email: null, name: 'bella-server', ip: null });
+
+/** What an audit entry says beyond what the operation context already knows. */
+export interface AuditInput {
+  readonly event: EventType;
+  readonly outcome?: Outcome;
+  readonly resource?: string | null;
+  readonly projectSlug?: string | null;
+  readonly environmentSlug?: string | null;
+  readonly reason?: string | null;
+  readonly details?: Readonly<Record<string, unknown>>;
+  /** Override the actor (failed logins record the attempted email) */
+  readonly actor?: Actor;
+}
+
+/** Where an operation's entries are attributed unless an entry says otherwise. */
+export interface AuditScope {
+  readonly projectSlug: string | null;
+  readonly environmentSlug: string | null;
+  readonly resource: string | null;
+}
+
+/**
+ * Queues the Audit Log entries of one operation. Nothing is written here: the unit of work takes the
+ * queued entries and commits them with the operation's change (or with the request's access row).
+ */
+export interface AuditRecorder {
+  record(input: AuditInput): void;
+  /** The attribution defaults of this operation's entries (a request's project, environment, resource) */
+  readonly scope: AuditScope;
+  setScope(scope: Partial<AuditScope>): void;
+  /** Removes and returns the queued entries */
+  take(): AuditDraft[];
+  /** The number queued so far; with discardFrom, drops entries recorded by work that rolled back */
+  mark(): number;
+  /** Entries recorded from `mark` on, removed from the queue */
+  takeFrom(mark: number): AuditDraft[];
+  discardFrom(mark: number): void;
+  /** True once any queued entry is Denied (a refusal is recorded once) */
+  hasDenied(): boolean;
+  /** Set once a unit of this operation is durable: its change happened, whatever follows */
+  committed: boolean;
+}
+
+/**
+ * Everything a service method needs to know about who is acting and how to record it. Built by
+ * src/http/ from a request, or by systemOp() for a worker, so one service serves both.
+ */
+export interface OpContext {
+  readonly principal: Principal;
+  readonly requestId: string | null;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly audit: AuditRecorder;
+}
+
+/** The authenticated principal of an operation, or the refusal that says how to authenticate. */
+export function authenticated(op: OpContext): Authenticated {
+  const p = op.principal;
+  if (p.kind === 'anonymous') throw unauthenticated('authentication required: log in (POST /api/v1/auth/login) or send an API key', 'unauthenticated');
+  return p;
+}

@@ -1,0 +1,116 @@
+import { MAX_SECRET_BYTES, type PullResponse, type SecretKeyView, type SecretView } from '../contract/api.js';
+import type { SecretVersionRow } from '../store/types.js';
+import type { Clock } from '../kernel/clock.js';
+import type { OpContext } from '../kernel/context.js';
+import { DomainError, notFound } from '../kernel/errors.js';
+import type { UnitOfWork } from '../audit/unit-of-work.js';
+import type { EnvScope, ScopeResolver } from '../projects/scope.js';
+import type { Store } from '../store/ports.js';
+import type { SecretRow } from '../store/types.js';
+import { open, seal, type KeyRing } from './envelope.js';
+
+/** Which secret: project, environment and key, by slug and name. */
+export interface SecretRef {
+  readonly project: string;
+  readonly environment: string;
+  readonly key: string;
+}
+
+export interface SecretServiceDeps {
+  readonly store: Pick<Store, 'secrets'>;
+  readonly scopes: ScopeResolver;
+  readonly keyring: KeyRing;
+  readonly uow: UnitOfWork;
+  readonly clock: Clock;
+}
+
+/** AAD binds a ciphertext to its project, environment, key and version. */
+const aad = (s: EnvScope, key: string, version: number) => `${s.project.id}/${s.environment.id}/${key}/v${version}`;
+const where = (s: EnvScope) => `${s.project.slug}/${s.environment.slug}`;
+
+/**
+ * Secret values: sealed under the project's data key, versioned, and never in a log. Reads queue
+ * their SecretRead / SecretsBulkPulled entry on the operation: the value may be used only once that
+ * entry is durable (HTTP flushes it with the access row before the response leaves; a worker calls
+ * readDurably, or uow.run(op) itself).
+ */
+export function createSecretService(deps: SecretServiceDeps) {
+  const { store, scopes, keyring, uow, clock } = deps;
+  const decrypt = (s: EnvScope, row: SecretRow): string =>
+    open(keyring.dataKey(s.project.id, s.project.wrappedKey), row.ciphertext as Buffer, aad(s, row.key, row.version)).toString('utf8');
+  const by = (s: EnvScope) => s.facts.principal.actor.email ?? s.facts.principal.actor.id;
+
+  const service = {
+    async list(op: OpContext, project: string, environment: string): Promise<SecretKeyView[]> {
+      const s = await scopes.resolve(op, project, environment, 'secret.list');
+      return (await store.secrets.list(s.environment.id)).map((x) => ({ key: x.key, version: x.version, updatedAt: x.updatedAt, updatedBy: x.updatedBy }));
+    },
+
+    async read(op: OpContext, ref: SecretRef, version?: number): Promise<SecretView> {
+      const s = await scopes.resolve(op, ref.project, ref.environment, 'secret.read');
+      const row = await store.secrets.get(s.environment.id, ref.key, version);
+      if (!row) throw notFound(version === undefined ? `secret ${ref.key} in ${where(s)}` : `version ${version} of secret ${ref.key} in ${where(s)}`);
+      if (row.deleted) {
+        throw new DomainError(
+          'not_found',
+          version === undefined
+            ? `secret ${ref.key} in ${where(s)} was deleted (version ${row.version}); earlier versions stay readable with ?version=N`
+            : `version ${version} of ${ref.key} is the deletion; read an earlier version`,
+        );
+      }
+      const value = decrypt(s, row);
+      op.audit.record({ event: 'SecretRead', resource: row.key, details: { version: row.version } });
+      return { key: row.key, value, version: row.version, updatedAt: row.updatedAt };
+    },
+
+    /** read, with its SecretRead entry durable before the value is returned (for workers). */
+    async readDurably(op: OpContext, ref: SecretRef, version?: number): Promise<SecretView> {
+      const v = await service.read(op, ref, version);
+      await uow.run(op);
+      return v;
+    },
+
+    async versions(op: OpContext, ref: SecretRef): Promise<SecretVersionRow[]> {
+      const s = await scopes.resolve(op, ref.project, ref.environment, 'secret.list');
+      const versions = await store.secrets.listVersions(s.environment.id, ref.key);
+      if (versions.length === 0) throw notFound(`secret ${ref.key} in ${where(s)}`);
+      return versions;
+    },
+
+    async put(op: OpContext, ref: SecretRef, value: string): Promise<{ key: string; version: number; created: boolean }> {
+      const s = await scopes.resolve(op, ref.project, ref.environment, 'secret.write');
+      const plain = Buffer.from(value, 'utf8');
+      if (plain.length > MAX_SECRET_BYTES) {
+        throw new DomainError('payload_too_large', `the secret value is ${plain.length} bytes; the limit is ${MAX_SECRET_BYTES} bytes (64 KiB)`);
+      }
+      const dk = keyring.dataKey(s.project.id, s.project.wrappedKey);
+      const out = await uow.run(op, async (tx) => {
+        const r = await tx.secrets.put(s.environment.id, ref.key, (v) => seal(dk, plain, aad(s, ref.key, v)), clock().toISOString(), by(s));
+        op.audit.record({ event: r.created ? 'SecretCreated' : 'SecretUpdated', resource: ref.key, details: { version: r.version, bytes: plain.length } });
+        return r;
+      });
+      return { key: ref.key, version: out.version, created: out.created };
+    },
+
+    async delete(op: OpContext, ref: SecretRef): Promise<void> {
+      const s = await scopes.resolve(op, ref.project, ref.environment, 'secret.write');
+      await uow.run(op, async (tx) => {
+        const v = await tx.secrets.delete(s.environment.id, ref.key, clock().toISOString(), by(s));
+        if (v === null) throw notFound(`secret ${ref.key} in ${where(s)}`);
+        op.audit.record({ event: 'SecretDeleted', resource: ref.key, details: { version: v } });
+      });
+    },
+
+    async pull(op: OpContext, project: string, environment: string): Promise<PullResponse> {
+      const s = await scopes.resolve(op, project, environment, 'secret.read');
+      const rows = await store.secrets.list(s.environment.id);
+      const secrets: Record<string, string> = {};
+      for (const row of rows) secrets[row.key] = decrypt(s, row);
+      op.audit.record({ event: 'SecretsBulkPulled', resource: s.environment.slug, details: { count: rows.length, keys: rows.map((x) => x.key) } });
+      return { projectSlug: s.project.slug, environmentSlug: s.environment.slug, count: rows.length, secrets };
+    },
+  };
+  return service;
+}
+
+export type SecretService = ReturnType<typeof createSecretService>;
