@@ -5,13 +5,28 @@ import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../src/config.js';
 import { createServer, type Server } from '../../src/server.js';
 import type { Store } from '../../src/store/types.js';
+import { createTestDatabase, postgresAvailable, type TestDatabase } from './pg.js';
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'admin-password-123';
 
+export type StoreKind = 'sqlite' | 'postgres';
+
+/**
+ * The stores a suite runs against, the way Kysely's tests loop over dialects: SQLite always,
+ * PostgreSQL when it answers (always in CI, where a missing PostgreSQL fails instead of skipping).
+ * Use at the top level of a test file: `for (const kind of await testStores()) describe(…)`.
+ */
+export async function testStores(): Promise<StoreKind[]> {
+  return (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
 export interface TestServer {
   readonly server: Server;
   readonly dataDir: string;
+  readonly storeKind: StoreKind;
+  /** The PostgreSQL database of a postgres test server (dropped by close) */
+  readonly database: TestDatabase | null;
   readonly adminToken: string;
   /** app.inject with JSON body and bearer token conveniences */
   req(method: string, url: string, opts?: { token?: string | null; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<LightMyRequestResponse>;
@@ -22,16 +37,22 @@ export interface TestServer {
 }
 
 /**
- * A real server (real SQLite file in a temp dir, real group committer) driven through app.inject().
- * `store` lets a test wrap the real store (fault injection); `clock` drives time.
+ * A real server (real SQLite file in a temp dir, or a fresh PostgreSQL database; real group
+ * committer) driven through app.inject(). `store` picks the adapter (default sqlite); `wrapStore`
+ * lets a test wrap the real store (fault injection); `clock` drives time.
  */
-export async function startTestServer(opts: { clock?: () => Date; wrapStore?: (s: Store) => Store; env?: Record<string, string> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { store?: StoreKind; clock?: () => Date; wrapStore?: (s: Store) => Store; env?: Record<string, string> } = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bella-test-'));
+  const storeKind = opts.store ?? 'sqlite';
+  const database = storeKind === 'postgres' ? await createTestDatabase() : null;
   const config = loadConfig({
     BELLA_DATA_DIR: dataDir,
     BELLA_ADMIN_EMAIL: ADMIN_EMAIL,
     BELLA_ADMIN_PASSWORD: ADMIN_PASSWORD,
     BELLA_LOG_LEVEL: 'silent',
+    ...(database ? { BELLA_DATABASE_URL: database.url } : {}),
     ...opts.env,
   });
   let store: Store | undefined;
@@ -60,6 +81,8 @@ export async function startTestServer(opts: { clock?: () => Date; wrapStore?: (s
   return {
     server,
     dataDir,
+    storeKind,
+    database,
     adminToken,
     req,
     login,
@@ -72,6 +95,7 @@ export async function startTestServer(opts: { clock?: () => Date; wrapStore?: (s
     async close() {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop();
     },
   };
 }
