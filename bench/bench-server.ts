@@ -18,7 +18,7 @@ export async function startBenchServer(synchronous: 'FULL' | 'NORMAL'): Promise<
   await server.app.listen({ port: config.port, host: config.host });
   process.on('message', (m: { purge?: { olderThan: string; batchSize: number } }) => {
     if (!m.purge) return;
-    // What the retention job (src/audit/retention.ts runPurge) does for the Audit Log, with a
+    // What the retention job (src/audit/retention.ts purge()) does for the Audit Log, with a
     // cut-off chosen by the benchmark instead of the retention window.
     const t0 = performance.now();
     store.auditLog.purge(m.purge.olderThan, m.purge.batchSize).then(

@@ -145,7 +145,7 @@ async function createPartitions(c: pg.Client, fromMs: number, toMs: number): Pro
 /**
  * Benchmark 3 on PostgreSQL: the same generated distribution, produced inside PostgreSQL with
  * generate_series (fast: no client round trips) into monthly partitions as a 400-day-old server
- * would have them, ANALYZEd (autovacuum's steady state), then the same filters via store.queryAudit.
+ * would have them, ANALYZEd (autovacuum's steady state), then the same filters via store.auditLog.query.
  */
 export async function benchPgQueries(report: Report, o: { entries: number; reps: number; targetMs: number }): Promise<void> {
   await withDatabase(async (url) => {

@@ -10,7 +10,7 @@ const G = '5 purge';
 const DAY = 86_400_000;
 
 /**
- * Benchmark 5: store.purgeAudit of N expired entries (older than the 365-day default retention)
+ * Benchmark 5: store.auditLog.purge of N expired entries (older than the 365-day default retention)
  * inside the server process, while the secret-read load of benchmark 1 runs. The reads' p99 during
  * the purge (the measured window is exactly the purge) against their p99 on the same server, same
  * data, just before without the purge. The server is bench/bench-server.ts (real createServer,

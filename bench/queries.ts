@@ -22,7 +22,7 @@ export interface QueryOpts {
 
 /**
  * Benchmark 3: first pages of 100 for every filter of the product page (and combinations) plus a
- * page 1,000 pages deep by cursor, through store.queryAudit exactly as the API calls it, on a
+ * page 1,000 pages deep by cursor, through store.auditLog.query exactly as the API calls it, on a
  * generated log. p95 of `reps` runs after warm-up; EXPLAIN QUERY PLAN kept for each query.
  */
 export async function benchQueries(report: Report, o: QueryOpts): Promise<void> {

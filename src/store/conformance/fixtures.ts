@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ApiKeyRow, AccessDraft, AuditDraft, EnvironmentRow, ProjectRow, Store, UserRow } from '../types.js';
+import type { StoreTx } from '../ports.js';
+import type { AccessDraft, ApiKeyRow, AuditDraft, EnvironmentRow, ProjectRow, Store, UserRow } from '../types.js';
 
 /** A fresh, empty storage location; open() returns a new (not yet migrated) Store on it each call. */
 export interface StoreFixture {
@@ -52,7 +53,7 @@ export const apiKey = (p: ProjectRow, e: EnvironmentRow, id: string, createdBy: 
 });
 
 /** Commits one unit that runs `work` and returns its value (throws when the unit failed). */
-export async function commitWork<T>(store: Store, work: (tx: Parameters<NonNullable<import('../types.js').Unit['work']>>[0]) => Promise<T>): Promise<T> {
+export async function commitWork<T>(store: Store, work: (tx: StoreTx) => Promise<T>): Promise<T> {
   const [out] = await store.commitBatch([{ work, audit: [], access: [] }]);
   if (!out?.ok) throw (out as { error: unknown } | undefined)?.error ?? new Error('no outcome');
   return out.value as T;
