@@ -16,7 +16,9 @@ export function decodeCursor(key: Buffer, log: 'audit' | 'access', cursor: strin
   const [body, tag] = cursor.split('.');
   if (!body || !tag || cursor.split('.').length !== 2) throw bad();
   const expected = createHmac('sha256', key).update(body).digest('base64url').slice(0, 22);
-  if (tag.length !== expected.length || !timingSafeEqual(Buffer.from(tag), Buffer.from(expected))) throw bad();
+  // Compared as bytes: a tag of as many characters but non-ASCII ones has another byte length.
+  const given = Buffer.from(tag, 'utf8');
+  if (given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected, 'utf8'))) throw bad();
   try {
     const v = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { l?: unknown; s?: unknown };
     if (v.l !== log || typeof v.s !== 'number' || !Number.isSafeInteger(v.s) || v.s < 1) throw bad();

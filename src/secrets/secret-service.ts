@@ -104,7 +104,8 @@ export function createSecretService(deps: SecretServiceDeps) {
     async pull(op: OpContext, project: string, environment: string): Promise<PullResponse> {
       const s = await scopes.resolve(op, project, environment, 'secret.read');
       const rows = await store.secrets.list(s.environment.id);
-      const secrets: Record<string, string> = {};
+      // No prototype: a secret named __proto__ (a valid key) must be an own entry, not a prototype change.
+      const secrets: Record<string, string> = Object.create(null) as Record<string, string>;
       for (const row of rows) secrets[row.key] = decrypt(s, row);
       op.audit.record({ event: 'SecretsBulkPulled', resource: s.environment.slug, details: { count: rows.length, keys: rows.map((x) => x.key) } });
       return { projectSlug: s.project.slug, environmentSlug: s.environment.slug, count: rows.length, secrets };
