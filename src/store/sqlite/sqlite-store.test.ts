@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -47,6 +47,18 @@ describe('the SQLite store', () => {
   const seqsOf = async (requestId: string) => ({
     audit: (await store.auditLog.query({ requestId }, 10)).map((e) => e.seq),
     access: (await store.accessLog.query({ requestId }, 10)).map((e) => e.seq),
+  });
+
+  it('the database, its WAL and shared-memory files are readable by their owner only (0600), also a file that existed 0644', async () => {
+    await store.commitBatch([unit('perm')]);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) expect((statSync(f).mode & 0o777).toString(8), f).toBe('600');
+    const old = tempFile();
+    writeFileSync(old, '');
+    chmodSync(old, 0o644);
+    const s = createSqliteStore({ file: old });
+    await s.migrate();
+    expect((statSync(old).mode & 0o777).toString(8)).toBe('600');
+    await s.close();
   });
 
   it('opens the database in WAL mode with synchronous=FULL, and migrates once', async () => {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { SQLITE_TS_EPOCH_MS } from '../histogram-sql.js';
 import type { Store } from '../ports.js';
 import { SerialLock } from '../serial-lock.js';
@@ -33,6 +34,10 @@ export interface SqliteStoreOptions {
  * committed rows.
  */
 export function createSqliteStore(opts: SqliteStoreOptions): Store {
+  // Owner-only: the file holds wrapped keys, ciphertexts and the logs. SQLite creates the WAL and
+  // shared-memory files with the database file's permissions, so they are 0600 too.
+  closeSync(openSync(opts.file, 'a', 0o600));
+  chmodSync(opts.file, 0o600);
   const writer = new Database(opts.file);
   writer.pragma('journal_mode = WAL');
   writer.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
