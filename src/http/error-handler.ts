@@ -54,7 +54,7 @@ function recordRefusal(req: FastifyRequest, e: DomainError): void {
   if (!req.ctx?.auditEvent) return;
   if (e.code !== 'forbidden' && e.code !== 'unauthenticated') return;
   if (req.ctx.audit.hasDenied()) return;
-  req.ctx.audit.record({ event: req.ctx.auditEvent, outcome: 'Denied', reason: e.extra.reason ?? e.code });
+  req.ctx.audit.record({ event: req.ctx.auditEvent, outcome: 'Denied', reason: e.extra.reason ?? (e.code === 'unauthenticated' ? 'unauthenticated' : 'insufficient_role') });
 }
 
 export function registerErrorHandling(app: FastifyInstance, _deps: AppDeps): void {

@@ -1,6 +1,6 @@
 import type { EnvironmentRole, ProjectRole } from '../contract/roles.js';
 import type { Authenticated } from '../kernel/context.js';
-import { forbidden } from '../kernel/errors.js';
+import { forbidden, type DeniedReason } from '../kernel/errors.js';
 
 /** Everything a caller may try on a project. docs/roles.md shows this matrix; authorize.test.ts checks it. */
 export const ACTIONS = [
@@ -60,7 +60,7 @@ export interface AccessFacts {
   readonly hasAnyEnvironmentRole: boolean;
 }
 
-export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string; readonly message: string };
+export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: DeniedReason; readonly message: string };
 
 const ENV_SCOPED: ReadonlySet<Action> = new Set(['secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'environment.member.manage']);
 

@@ -1,7 +1,7 @@
 import type { Actor } from '../contract/entries.js';
 import type { EventType, Outcome } from '../contract/events.js';
 import type { ApiKeyRow, AuditDraft, EnvironmentRow, ProjectRow, UserRow } from '../store/types.js';
-import { unauthenticated } from './errors.js';
+import { unauthenticated, type DeniedReason } from './errors.js';
 
 /** Who performs an operation. Anonymous until credentials are resolved; System for the server's own work. */
 export type Principal =
@@ -31,7 +31,7 @@ export interface AuditInput {
   readonly resource?: string | null;
   readonly projectSlug?: string | null;
   readonly environmentSlug?: string | null;
-  readonly reason?: string | null;
+  readonly reason?: DeniedReason | null;
   readonly details?: Readonly<Record<string, unknown>>;
   /** Override the actor (failed logins record the attempted email) */
   readonly actor?: Actor;

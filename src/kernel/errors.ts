@@ -22,9 +22,39 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * Every machine-readable reason a Denied Audit Log entry can carry. docs/api.md lists the same
+ * reasons (a test checks that they agree); the type makes an unlisted reason fail to compile.
+ */
+export const DENIED_REASONS = {
+  unauthenticated: 'No credentials were presented on a route that needs them.',
+  malformed_authorization: 'The Authorization header is not "Bearer" followed by a token.',
+  malformed_token: 'The bearer token is neither a session token (bst_…) nor an API key (bax-…).',
+  malformed_signature: 'A signed request lacks a well-formed X-Bella-Key-Id, X-Bella-Timestamp or X-Bella-Signature.',
+  invalid_api_key: 'The API key does not exist or its secret does not match.',
+  api_key_revoked: 'The API key has been revoked.',
+  bad_signature: 'The request signature does not match the key.',
+  signature_expired: 'The signed timestamp is outside the allowed clock skew.',
+  invalid_session: 'The session token is unknown (or its user no longer exists).',
+  session_expired: 'The session has expired.',
+  session_revoked: 'The session was logged out.',
+  not_a_member: 'The caller is not a member of the project.',
+  insufficient_role: "The caller's role does not allow the action.",
+  environment_restricted: 'The environment is restricted to its own members.',
+  api_key_scope: 'The API key belongs to another project or environment.',
+  api_key_not_allowed: 'The action needs a user session, not an API key.',
+  admin_required: 'Only the instance admin may do this.',
+  owner_required: 'Only an OWNER (or the instance admin) may grant, change or remove the OWNER role, or change the access of an OWNER.',
+  wrong_password: 'Login: the password is wrong.',
+  unknown_account: 'Login: no user has this email.',
+  throttled: 'Login: too many failed attempts for this account or address; retry later.',
+} as const;
+
+export type DeniedReason = keyof typeof DENIED_REASONS;
+
 export interface DomainErrorExtra {
   /** The machine-readable Denied reason recorded in the Audit Log (insufficient_role, …) */
-  readonly reason?: string;
+  readonly reason?: DeniedReason;
   readonly details?: unknown;
   /** too_many_attempts: when to retry */
   readonly retryAfterSeconds?: number;
@@ -43,8 +73,8 @@ export class DomainError extends Error {
 }
 
 export const notFound = (what: string) => new DomainError('not_found', `${what} not found`);
-export const forbidden = (message: string, reason: string) => new DomainError('forbidden', message, { reason });
-export const unauthenticated = (message: string, reason: string) => new DomainError('unauthenticated', message, { reason });
+export const forbidden = (message: string, reason: DeniedReason) => new DomainError('forbidden', message, { reason });
+export const unauthenticated = (message: string, reason: DeniedReason) => new DomainError('unauthenticated', message, { reason });
 export const conflict = (message: string) => new DomainError('conflict', message);
 export const badRequest = (message: string, details?: unknown) => new DomainError('validation_failed', message, { details });
 
