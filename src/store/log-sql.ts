@@ -176,7 +176,8 @@ function pageSql<F extends LogFilterBase>(table: string, conds: Conds<F>, actorB
       const b = untilSeqBound(table, f.until, push);
       if (b) where.push(b);
     }
-    return `SELECT * FROM ${table}${indexedBy} ${whereSql(where)} ORDER BY seq DESC LIMIT ${n}`;
+    // The limit is a parameter, so the statement text (and a prepared-statement cache) does not grow with it.
+    return `SELECT * FROM ${table}${indexedBy} ${whereSql(where)} ORDER BY seq DESC LIMIT ${push(n)}`;
   };
   const branches: ((push: Push) => string)[] = [];
   let omit: Omit = {};
@@ -198,7 +199,8 @@ function pageSql<F extends LogFilterBase>(table: string, conds: Conds<F>, actorB
   }
   if (branches.length <= 1) return { sql: one(branches[0] ?? null, omit), params };
   const parts = branches.map((b, i) => `SELECT * FROM (${one(b, omit)}) AS b${i}`);
-  return { sql: `${parts.join(' UNION ')} ORDER BY seq DESC LIMIT ${n}`, params };
+  const sql = `${parts.join(' UNION ')} ORDER BY seq DESC LIMIT ${push(n)}`;
+  return { sql, params };
 }
 
 /** The whole page query of the Audit Log, newest first: adapters run it as is. */

@@ -24,9 +24,37 @@ export interface SqlDialect extends Dialect {
   readonly tsEpochMs: string;
 }
 
+/**
+ * How many statement texts a connection keeps prepared (and how many renumbered texts PostgreSQL's
+ * adapter keeps). Filters combine into many shapes; an unbounded cache grew by hundreds of MB.
+ */
+export const STATEMENT_CACHE_SIZE = 256;
+
+/** A map that keeps the `max` most recently used entries. */
+export class LruCache<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get size(): number {
+    return this.map.size;
+  }
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
+  }
+}
+
 /** `?` → `$1, $2, …` (PostgreSQL), cached per statement text. The ports' SQL has no `?` in literals. */
 export function numberedPlaceholders(): (sql: string) => string {
-  const cache = new Map<string, string>();
+  const cache = new LruCache<string, string>(STATEMENT_CACHE_SIZE);
   return (sql) => {
     let out = cache.get(sql);
     if (out === undefined) {

@@ -61,6 +61,26 @@ describe('the SQLite store', () => {
     await s.close();
   });
 
+  it('memory stays flat over 100,000 distinct filter combinations (bounded statement cache, limits as parameters)', async () => {
+    // What a caller controls: which filters are set (64 shapes here) and every value, the limit included.
+    const filterAt = (i: number) => ({
+      project: i & 1 ? `p${i}` : undefined,
+      actor: i & 2 ? `user${i}@example.com` : undefined,
+      events: i & 4 ? (['SecretRead', 'UserLogin'] as const) : undefined,
+      resource: i & 8 ? `KEY_${i}` : undefined,
+      since: i & 16 ? new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() : undefined,
+      beforeSeq: i & 32 ? i : undefined,
+    });
+    const run = async (from: number, to: number) => {
+      for (let i = from; i < to; i++) await store.auditLog.query(filterAt(i), 1 + (i % 1000));
+    };
+    await run(0, 5000);
+    const before = process.memoryUsage().rss;
+    await run(5000, 100_000);
+    const grown = (process.memoryUsage().rss - before) / 2 ** 20;
+    expect(grown, `RSS grew ${grown.toFixed(1)} MiB`).toBeLessThan(48);
+  }, 120_000);
+
   it('opens the database in WAL mode with synchronous=FULL, and migrates once', async () => {
     const spy = vi.spyOn(Database.prototype, 'pragma');
     const s = createSqliteStore({ file: tempFile() });
