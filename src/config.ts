@@ -19,6 +19,29 @@ export interface Config {
   readonly purgeIntervalMinutes: number;
   /** SQLite durability: FULL (default) fsyncs every commit; NORMAL may lose the last commits on power loss */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** Limits that cut off slow or idle clients (milliseconds) */
+  readonly timeouts: HttpTimeouts;
+}
+
+/** How long a client may take, in milliseconds (a slow client holds a socket and memory). */
+export interface HttpTimeouts {
+  /** Until every request header has arrived */
+  readonly headersMs: number;
+  /** Until the whole request (headers and body) has arrived */
+  readonly requestMs: number;
+  /** A socket with no traffic in either direction for this long is closed */
+  readonly idleMs: number;
+  /** An idle keep-alive connection waits this long for its next request */
+  readonly keepAliveMs: number;
+}
+
+export const TIMEOUT_DEFAULTS: HttpTimeouts = Object.freeze({ headersMs: 10_000, requestMs: 30_000, idleMs: 60_000, keepAliveMs: 5_000 });
+
+function parseMs(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!/^\d{1,8}$/.test(v) || Number(v) < 100) throw new ConfigError(`${name} must be a whole number of milliseconds, at least 100; got ${JSON.stringify(v)}`);
+  return Number(v);
 }
 
 export class ConfigError extends Error {
@@ -99,5 +122,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     logLevel,
     purgeIntervalMinutes: Number(purge),
     sqliteSynchronous: sync,
+    timeouts: Object.freeze(parseTimeouts(env)),
   });
+}
+
+function parseTimeouts(env: Readonly<Record<string, string | undefined>>): HttpTimeouts {
+  const t: HttpTimeouts = {
+    headersMs: parseMs(env, 'BELLA_HEADERS_TIMEOUT_MS', TIMEOUT_DEFAULTS.headersMs),
+    requestMs: parseMs(env, 'BELLA_REQUEST_TIMEOUT_MS', TIMEOUT_DEFAULTS.requestMs),
+    idleMs: parseMs(env, 'BELLA_IDLE_TIMEOUT_MS', TIMEOUT_DEFAULTS.idleMs),
+    keepAliveMs: parseMs(env, 'BELLA_KEEP_ALIVE_TIMEOUT_MS', TIMEOUT_DEFAULTS.keepAliveMs),
+  };
+  if (t.headersMs > t.requestMs) throw new ConfigError('BELLA_HEADERS_TIMEOUT_MS must not exceed BELLA_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  return t;
 }

@@ -75,6 +75,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
     clock,
     trustedProxies: config.trustedProxies,
     logLevel: config.logLevel,
+    timeouts: config.timeouts,
     // dist/src/server.js → the repository's web/dist (built by npm run build)
     webRoot: fileURLToPath(new URL('../../web/dist', import.meta.url)),
   };

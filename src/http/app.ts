@@ -1,4 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { createServer } from 'node:http';
+import { TIMEOUT_DEFAULTS } from '../config.js';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAccessRoutes } from '../access/access-routes.js';
 import { registerAuditRoutes } from '../audit/log-routes.js';
@@ -21,8 +23,24 @@ export const BODY_LIMIT = 512 * 1024;
 
 /** Builds the HTTP app without listening (tests use app.inject()). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const t = deps.timeouts ?? TIMEOUT_DEFAULTS;
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
+    // A client that trickles its headers or body, or holds an idle socket, is cut off (Node answers
+    // 408 and closes); the checks run often enough for the limits to hold within about half a limit.
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          headersTimeout: t.headersMs,
+          requestTimeout: t.requestMs,
+          keepAliveTimeout: t.keepAliveMs,
+          connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(t.headersMs / 2))),
+        },
+        handler,
+      );
+      server.setTimeout(t.idleMs);
+      return server;
+    },
     trustProxy: deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
     requestIdHeader: false,
     // Per-request lines would duplicate the Access Log (which is durable and queryable) at every request.

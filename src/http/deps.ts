@@ -1,4 +1,5 @@
 import type { UnitOfWork } from '../audit/unit-of-work.js';
+import type { HttpTimeouts } from '../config.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Authenticator } from '../identity/authenticator.js';
 import type { Services } from '../services.js';
@@ -16,6 +17,8 @@ export interface AppDeps {
   readonly clock: Clock;
   readonly trustedProxies: readonly string[];
   readonly logLevel?: string;
+  /** Slow-client limits; the defaults of config.ts when absent */
+  readonly timeouts?: HttpTimeouts;
   /** Where the built WebApp lives; null serves no WebApp */
   readonly webRoot?: string | null;
 }

@@ -100,7 +100,7 @@ export interface LogPort<F, E extends { readonly seq: number }> {
    * read), paged so memory stays constant however long the range.
    */
   range(afterSeq: number, throughSeq?: number, pageSize?: number): AsyncIterable<E>;
-  /** The highest committed seq (0 for an empty log). */
+  /** The highest seq ever committed (0 before the first entry); retention does not lower it. */
   lastSeq(): Promise<number>;
   /** Retention: removes entries older than the cut-off in small batches; never touches newer rows. */
   purge(olderThan: string, batchSize: number): Promise<number>;
@@ -125,7 +125,7 @@ export interface StoreTx {
 
 /**
  * The one storage interface, composed of the ports. Adapters: sqlite/ (embedded default) and
- * postgres/. Writes happen only through commitBatch (the unit-of-work runner, store/unit-of-work.ts).
+ * postgres/. Writes happen only through commitBatch (the unit-of-work runner, store/batch-runner.ts).
  */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';

@@ -46,7 +46,7 @@ export interface SecretRow {
   readonly id: string;
   readonly environmentId: string;
   readonly key: string;
-  /** 0 when deleted */
+  /** The current version; for a deleted secret, the version of its deletion tombstone */
   readonly version: number;
   readonly ciphertext: Buffer | null;
   readonly updatedAt: string;

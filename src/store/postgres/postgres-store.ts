@@ -56,6 +56,8 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
 
   const d = POSTGRES_DIALECT;
   const read = postgresDb(() => pool);
+  // The log_seq counter, updated in the batch transaction: it is visible only once that batch is.
+  const highWater = async (log: 'audit' | 'access') => Number((await read.one('SELECT last FROM log_seq WHERE log = ?', [log]))?.last ?? 0);
 
   const withClient = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
     const c = await pool.connect();
@@ -93,7 +95,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
     probeWritable: () => writer.probeWritable(),
 
     ...entityPorts(read, d),
-    auditLog: auditLogPort(read, d, (olderThan, batchSize) => purgeLog(pool, 'audit_log', olderThan, batchSize)),
-    accessLog: accessLogPort(read, d, (olderThan, batchSize) => purgeLog(pool, 'access_log', olderThan, batchSize)),
+    auditLog: auditLogPort(read, d, (olderThan, batchSize) => purgeLog(pool, 'audit_log', olderThan, batchSize), highWater),
+    accessLog: accessLogPort(read, d, (olderThan, batchSize) => purgeLog(pool, 'access_log', olderThan, batchSize), highWater),
   };
 }

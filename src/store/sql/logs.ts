@@ -8,6 +8,8 @@ import type { AccessFilter, AuditFilter } from '../types.js';
 import type { Row, SqlDb, SqlDialect } from './db.js';
 
 type Purge = (olderThan: string, batchSize: number) => Promise<number>;
+/** The adapter's counter of the highest seq ever committed for a log (survives purges). */
+export type HighWater = (log: 'audit' | 'access') => Promise<number>;
 const RANGE_PAGE = 1000;
 
 /**
@@ -16,8 +18,9 @@ const RANGE_PAGE = 1000;
  * only once every lower seq is: `seq > after` never skips a row that commits later.
  */
 function commitOrder<F, E extends { readonly seq: number }>(
-  db: SqlDb, table: string, map: (r: Row) => E, page: (f: F, limit: number) => WhereClause, purge: Purge,
+  db: SqlDb, log: 'audit' | 'access', map: (r: Row) => E, page: (f: F, limit: number) => WhereClause, purge: Purge, highWater: HighWater,
 ): LogPort<F, E> {
+  const table = `${log}_log`;
   const readAfter = async (afterSeq: number, limit: number): Promise<E[]> =>
     (await db.all(`SELECT * FROM ${table} WHERE seq > ? ORDER BY seq LIMIT ?`, [Math.trunc(afterSeq), Math.trunc(limit)])).map(map);
   return {
@@ -38,14 +41,14 @@ function commitOrder<F, E extends { readonly seq: number }>(
         if (rows.length < pageSize || (throughSeq !== undefined && cursor >= throughSeq)) return;
       }
     },
-    lastSeq: async () => Number((await db.one(`SELECT MAX(seq) AS s FROM ${table}`))?.s ?? 0),
+    lastSeq: () => highWater(log),
     purge,
   };
 }
 
-export function auditLogPort(db: SqlDb, d: SqlDialect, purge: Purge): AuditLogPort {
+export function auditLogPort(db: SqlDb, d: SqlDialect, purge: Purge, highWater: HighWater): AuditLogPort {
   return {
-    ...commitOrder<AuditFilter, AuditEntry>(db, 'audit_log', auditFromRow, (f, n) => auditPageSql(f, d, n), purge),
+    ...commitOrder<AuditFilter, AuditEntry>(db, 'audit', auditFromRow, (f, n) => auditPageSql(f, d, n), purge, highWater),
     async histogram(filter, bucketMs, from) {
       const st = auditHistogramSql(filter, d, d.tsEpochMs, bucketMs, from);
       return (await db.all(st.sql, st.params)).map((x) => ({ bucket: Number(x.bucket), outcome: x.outcome as Outcome, count: Number(x.count) }));
@@ -58,6 +61,6 @@ export function auditLogPort(db: SqlDb, d: SqlDialect, purge: Purge): AuditLogPo
   };
 }
 
-export function accessLogPort(db: SqlDb, d: SqlDialect, purge: Purge): AccessLogPort {
-  return commitOrder<AccessFilter, AccessEntry>(db, 'access_log', accessFromRow, (f, n) => accessPageSql(f, d, n), purge);
+export function accessLogPort(db: SqlDb, d: SqlDialect, purge: Purge, highWater: HighWater): AccessLogPort {
+  return commitOrder<AccessFilter, AccessEntry>(db, 'access', accessFromRow, (f, n) => accessPageSql(f, d, n), purge, highWater);
 }

@@ -54,6 +54,9 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
   });
   const d = SQLITE_DIALECT;
   const purge = (table: 'audit_log' | 'access_log') => purgeSqliteLog(writer, lock, table);
+  // AUTOINCREMENT's counter: the highest seq ever inserted, kept when rows are purged.
+  const highWater = async (log: 'audit' | 'access') =>
+    Number((await read.one('SELECT seq FROM sqlite_sequence WHERE name = ?', [`${log}_log`]))?.seq ?? 0);
 
   return {
     kind: 'sqlite',
@@ -91,7 +94,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
       });
     },
     ...entityPorts(read, d),
-    auditLog: auditLogPort(read, d, purge('audit_log')),
-    accessLog: accessLogPort(read, d, purge('access_log')),
+    auditLog: auditLogPort(read, d, purge('audit_log'), highWater),
+    accessLog: accessLogPort(read, d, purge('access_log'), highWater),
   };
 }
