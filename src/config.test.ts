@@ -29,6 +29,15 @@ describe('loadConfig', () => {
     expect(c.masterKey?.toString('hex')).toBe(HEX_KEY);
   });
 
+  it('slow-client timeouts have defaults, are read in milliseconds and refuse nonsense', () => {
+    expect(loadConfig({}).timeouts).toEqual({ headersMs: 10_000, requestMs: 30_000, idleMs: 60_000, keepAliveMs: 5_000 });
+    expect(loadConfig({ BELLA_HEADERS_TIMEOUT_MS: '500', BELLA_REQUEST_TIMEOUT_MS: '1500', BELLA_IDLE_TIMEOUT_MS: '2500', BELLA_KEEP_ALIVE_TIMEOUT_MS: '100' }).timeouts)
+      .toEqual({ headersMs: 500, requestMs: 1500, idleMs: 2500, keepAliveMs: 100 });
+    expect(() => loadConfig({ BELLA_IDLE_TIMEOUT_MS: '10s' })).toThrow('BELLA_IDLE_TIMEOUT_MS must be a whole number of milliseconds, at least 100; got "10s"');
+    expect(() => loadConfig({ BELLA_REQUEST_TIMEOUT_MS: '50' })).toThrow(ConfigError);
+    expect(() => loadConfig({ BELLA_HEADERS_TIMEOUT_MS: '40000' })).toThrow('must not exceed BELLA_REQUEST_TIMEOUT_MS');
+  });
+
   it('a master key is accepted as 64 hex characters or as base64 of 32 bytes', () => {
     expect(loadConfig({ BELLA_MASTER_KEY: HEX_KEY.toUpperCase() }).masterKey?.toString('hex')).toBe(HEX_KEY);
     expect(loadConfig({ BELLA_MASTER_KEY: B64_KEY }).masterKey).toEqual(Buffer.alloc(32, 7));
