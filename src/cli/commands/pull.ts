@@ -5,6 +5,7 @@ import type { PullResponse } from '../../contract/api.js';
 import { seg } from '../api-client.js';
 import { CliError, EXIT } from '../errors.js';
 import { type CommandContext, print } from '../env.js';
+import { dotenvRefusals, dotenvText } from '../output/dotenv.js';
 import { openSession, requireProjectEnv, type ScopeFlags } from '../session.js';
 import { withScope, type ContextFactory } from './shared.js';
 
@@ -14,21 +15,21 @@ export const PULL_FORMATS = ['dotenv', 'json', 'yaml'] as const;
 export type PullFormat = (typeof PULL_FORMATS)[number];
 
 /**
- * One dotenv value. Single quotes are literal in dotenv, docker compose and shells, so they are
- * used whenever possible; values with a single quote or a line break use double quotes with
- * backslash escapes, which dotenv parsers expand.
+ * The .env text (rules in ../output/dotenv.ts). A secret that cannot be written so that shells and
+ * dotenv both read it back exactly is refused, naming every such key, and nothing is written.
  */
-export function dotenvValue(value: string): string {
-  if (!/['\r\n]/.test(value)) return `'${value}'`;
-  const escaped = value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\$/g, '\\$');
-  return `"${escaped}"`;
-}
-
 export function renderDotenv(secrets: Readonly<Record<string, string>>): string {
-  return Object.keys(secrets)
-    .sort()
-    .map((k) => `${k}=${dotenvValue(secrets[k] as string)}\n`)
-    .join('');
+  const refused = dotenvRefusals(secrets);
+  if (refused.length > 0) {
+    const n = refused.length;
+    throw new CliError(
+      EXIT.error,
+      `cannot write ${n === 1 ? 'this secret' : `these ${n} secrets`} to a dotenv file safely (nothing was written):\n` +
+        refused.map((r) => `  ${r.key}: ${r.reason}`).join('\n'),
+      'Use -o json or -o yaml (or a .json/.yaml path), which hold every value exactly; docs/cli.md (bella pull) lists what dotenv output refuses.',
+    );
+  }
+  return dotenvText(secrets);
 }
 
 export function renderJson(secrets: Readonly<Record<string, string>>): string {
@@ -36,11 +37,22 @@ export function renderJson(secrets: Readonly<Record<string, string>>): string {
   return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 
-/** YAML mapping of double-quoted scalars; a JSON string is a valid YAML double-quoted scalar. */
+/**
+ * Characters JSON.stringify leaves raw that YAML must not see raw: DEL, C1 controls, non-characters
+ * (outside YAML's printable set) and NEL/LS/PS, which YAML 1.1 parsers fold as line breaks.
+ */
+const YAML_UNSAFE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
+
+/** A YAML double-quoted scalar: JSON's escapes are YAML's, plus \uXXXX for YAML_UNSAFE. */
+function yamlString(s: string): string {
+  return JSON.stringify(s).replace(YAML_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** YAML mapping of double-quoted scalars, keys sorted (a key `__proto__` is an ordinary key). */
 export function renderYaml(secrets: Readonly<Record<string, string>>): string {
   const keys = Object.keys(secrets).sort();
   if (keys.length === 0) return '{}\n';
-  return keys.map((k) => `${JSON.stringify(k)}: ${JSON.stringify(secrets[k])}\n`).join('');
+  return keys.map((k) => `${yamlString(k)}: ${yamlString(secrets[k] as string)}\n`).join('');
 }
 
 export function render(format: PullFormat, secrets: Readonly<Record<string, string>>): string {
