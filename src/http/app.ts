@@ -14,6 +14,7 @@ import { registerSecretRoutes } from '../secrets/secret-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import type { AppDeps } from './deps.js';
 import { registerErrorHandling } from './error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, MAX_PARAM_LENGTH } from './framework-errors.js';
 import { registerRequestLifecycle } from './lifecycle.js';
 import { redactUrl } from './redact.js';
 import { registerWebStatic } from './web-static.js';
@@ -41,6 +42,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       server.setTimeout(t.idleMs);
       return server;
     },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler(deps),
+    clientErrorHandler: clientErrorHandler(deps) as never,
     trustProxy: deps.trustedProxies.length > 0 ? [...deps.trustedProxies] : false,
     requestIdHeader: false,
     // Per-request lines would duplicate the Access Log (which is durable and queryable) at every request.

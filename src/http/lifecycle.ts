@@ -21,24 +21,7 @@ const slugOrNull = (v: unknown): string | null => (typeof v === 'string' && SLUG
 export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): void {
   app.decorateRequest('ctx', null as never);
 
-  app.addHook('onRequest', async (req, reply) => {
-    const header = req.headers['x-request-id'];
-    const requestId = typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : uuidv7();
-    const ua = req.headers['user-agent'];
-    const userAgent = typeof ua === 'string' ? ua.slice(0, 512) : null;
-    const ctx: RequestContext = {
-      requestId,
-      startedAt: process.hrtime.bigint(),
-      ip: req.ip,
-      userAgent,
-      principal: { kind: 'anonymous', actor: { type: 'Anonymous', id: null, email: null, name: null, ip: req.ip } },
-      authError: null,
-      audit: createAuditRecorder({ clock: deps.clock }, { actor: () => ctx.principal.actor, requestId, userAgent }),
-      auditEvent: null,
-    };
-    req.ctx = ctx;
-    reply.header('x-request-id', requestId);
-  });
+  app.addHook('onRequest', async (req, reply) => beginRequest(deps, req, reply));
 
   // Keep the raw body: API-key signatures cover its exact bytes.
   // JSON only: a text/plain body is a 415, not a string the schema then rejects obscurely.
@@ -66,52 +49,73 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
     await authenticate(deps, req);
   });
 
-  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload) => {
-    const c = req.ctx;
-    if (!c) return payload;
-    const access: AccessDraft = {
-      id: uuidv7(),
-      timestamp: deps.clock().toISOString(),
-      requestId: c.requestId,
-      method: req.method,
-      route: req.routeOptions.url ?? null,
-      path: redactUrl(req.url, reply.statusCode < 400).slice(0, 2048),
-      status: reply.statusCode,
-      durationMs: Math.round(Number(process.hrtime.bigint() - c.startedAt) / 1e4) / 100,
-      actor: c.principal.actor,
-      userAgent: c.userAgent,
-      projectSlug: c.audit.scope.projectSlug,
-      environmentSlug: c.audit.scope.environmentSlug,
-    };
-    try {
-      await deps.uow.flush(c, [access]);
-      return payload;
-    } catch (e) {
-      if ((req.routeOptions.config as { accessBestEffort?: boolean } | undefined)?.accessBestEffort) return payload;
-      // Fail closed: whatever the handler produced (a secret value, say) is replaced before it leaves.
-      if (payload && typeof (payload as { destroy?: unknown }).destroy === 'function') (payload as { destroy: () => void }).destroy();
-      const msg = e instanceof StoreUnavailableError ? e.message : 'audit commit failed';
-      req.log.error({ requestId: c.requestId, err: msg }, 'audit/access rows not durable; answering 503');
-      reply.code(503);
-      reply.header('content-type', 'application/json; charset=utf-8');
-      reply.removeHeader('content-disposition');
-      reply.removeHeader('content-length');
-      // A change committed earlier in this request (with its audit rows) did happen: never claim otherwise.
-      const error = c.audit.committed
-        ? {
-            code: 'audit_unavailable',
-            message: "the operation was performed and is in the Audit Log, but this request's Access Log row cannot be written right now; check the result before retrying",
-            requestId: c.requestId,
-            details: { applied: true },
-          }
-        : {
-            code: 'audit_unavailable',
-            message: NOT_PERFORMED_MESSAGE,
-            requestId: c.requestId,
-          };
-      return JSON.stringify({ error });
-    }
-  });
+  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload) => finishRequest(deps, req, reply, payload));
+}
+
+/** Request id (a well-formed X-Request-Id, else a new one, always echoed) and the request's context. */
+export function beginRequest(deps: AppDeps, req: FastifyRequest, reply: FastifyReply): void {
+  const header = req.headers['x-request-id'];
+  const requestId = typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : uuidv7();
+  const ua = req.headers['user-agent'];
+  const userAgent = typeof ua === 'string' ? ua.slice(0, 512) : null;
+  const ctx: RequestContext = {
+    requestId,
+    startedAt: process.hrtime.bigint(),
+    ip: req.ip,
+    userAgent,
+    principal: { kind: 'anonymous', actor: { type: 'Anonymous', id: null, email: null, name: null, ip: req.ip } },
+    authError: null,
+    audit: createAuditRecorder({ clock: deps.clock }, { actor: () => ctx.principal.actor, requestId, userAgent }),
+    auditEvent: null,
+  };
+  req.ctx = ctx;
+  reply.header('x-request-id', requestId);
+}
+
+/**
+ * The request's access row, with any still-queued audit rows, committed durably before a byte
+ * leaves. If that fails, whatever the handler produced (a secret value, say) is replaced by a 503.
+ */
+export async function finishRequest(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  const c = req.ctx;
+  if (!c) return payload;
+  const access: AccessDraft = {
+    id: uuidv7(),
+    timestamp: deps.clock().toISOString(),
+    requestId: c.requestId,
+    method: req.method,
+    route: req.routeOptions?.url ?? null,
+    path: redactUrl(req.url, reply.statusCode < 400).slice(0, 2048),
+    status: reply.statusCode,
+    durationMs: Math.round(Number(process.hrtime.bigint() - c.startedAt) / 1e4) / 100,
+    actor: c.principal.actor,
+    userAgent: c.userAgent,
+    projectSlug: c.audit.scope.projectSlug,
+    environmentSlug: c.audit.scope.environmentSlug,
+  };
+  try {
+    await deps.uow.flush(c, [access]);
+    return payload;
+  } catch (e) {
+    if ((req.routeOptions?.config as { accessBestEffort?: boolean } | undefined)?.accessBestEffort) return payload;
+    if (payload && typeof (payload as { destroy?: unknown }).destroy === 'function') (payload as { destroy: () => void }).destroy();
+    const msg = e instanceof StoreUnavailableError ? e.message : 'audit commit failed';
+    req.log.error({ requestId: c.requestId, err: msg }, 'audit/access rows not durable; answering 503');
+    reply.code(503);
+    reply.header('content-type', 'application/json; charset=utf-8');
+    reply.removeHeader('content-disposition');
+    reply.removeHeader('content-length');
+    // A change committed earlier in this request (with its audit rows) did happen: never claim otherwise.
+    const error = c.audit.committed
+      ? {
+          code: 'audit_unavailable',
+          message: "the operation was performed and is in the Audit Log, but this request's Access Log row cannot be written right now; check the result before retrying",
+          requestId: c.requestId,
+          details: { applied: true },
+        }
+      : { code: 'audit_unavailable', message: NOT_PERFORMED_MESSAGE, requestId: c.requestId };
+    return JSON.stringify({ error });
+  }
 }
 
 /** Resolves the caller from the request's headers; a refusal is kept for opOf, so public routes still work. */

@@ -60,6 +60,34 @@ describe('slow clients are cut off while a normal one is served', () => {
     expect(ms).toBeLessThan(6000);
   });
 
+  /** Sends raw bytes and resolves with the whole answer once the server closes the socket. */
+  const raw = async (bytes: string) => {
+    const s = await open();
+    const done = closedBy(s, Date.now());
+    s.write(bytes);
+    return (await done).answer;
+  };
+  const accessRowOf = async (answer: string) => {
+    const id = /\r\nX-Request-Id: ([^\r]+)\r\n/i.exec(answer)?.[1];
+    expect(id, answer).toBeTruthy();
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { requestId: id } });
+    const token = await srv.login();
+    const r = await srv.request('GET', `/api/v1/access-logs?requestId=${id}`, { token });
+    return (r.json() as { entries: { status: number; method: string; path: string }[] }).entries;
+  };
+
+  it('headers over 16 KiB get a 431 in the envelope, with a request id and an access row', async () => {
+    const answer = await raw(`GET /api/v1/projects?token=abc HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+    expect(await accessRowOf(answer)).toMatchObject([{ status: 431, method: 'GET', path: '/api/v1/projects?token=' }]);
+  });
+
+  it('a request that is not HTTP gets a 400 in the envelope, with a request id and an access row', async () => {
+    const answer = await raw('HELLO THERE\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(await accessRowOf(answer)).toMatchObject([{ status: 400, method: '-', path: '-' }]);
+  });
+
   it('meanwhile a normal client is answered', async () => {
     const slow = await open();
     trickle(slow, 'GET /healthz HTTP/1.1\r\n', 400);
