@@ -13,8 +13,7 @@ export function registerRetentionRoutes(app: FastifyInstance, deps: AppDeps): vo
 
   r.get(PATH, async (req) => retention.show(opOf(req)));
 
-  r.put(PATH, { schema: { body: retentionBody }, config: { audit: { event: 'RetentionChanged' } } }, async (req) => {
-    req.ctx.audit.setScope({ resource: 'retention' });
+  r.put(PATH, { schema: { body: retentionBody }, config: { audit: { event: 'RetentionChanged', resource: 'retention' }, authorize: 'admin' } }, async (req) => {
     return retention.set(opOf(req), req.body);
   });
 }

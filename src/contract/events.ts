@@ -32,6 +32,7 @@ export const ADMIN_EVENTS = [
   'AccessLogExported',
   'RetentionChanged',
   'LogsPurged',
+  'AccessDenied',
 ] as const;
 
 export const EVENT_TYPES = [...PRODUCT_EVENTS, ...ADMIN_EVENTS] as const;
@@ -76,6 +77,7 @@ export const EVENT_CATALOG: Readonly<Record<EventType, { readonly group: EventGr
   AccessLogExported: { group: 'administration', description: 'The Access Log was exported' },
   RetentionChanged: { group: 'administration', description: 'A log retention window was changed' },
   LogsPurged: { group: 'administration', description: 'Expired log entries were purged by retention' },
+  AccessDenied: { group: 'authentication', description: 'A request to a protected route with no more specific event was refused' },
 };
 
 export function isEventType(value: string): value is EventType {

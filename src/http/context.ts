@@ -1,6 +1,7 @@
 import type { EventType } from '../contract/events.js';
 import type { AuditRecorder, Principal } from '../kernel/context.js';
 import type { DomainError } from '../kernel/errors.js';
+import type { Action } from '../identity/authorize.js';
 
 /** Per-request state: one request id ties the access row to its audit rows. */
 export interface RequestContext {
@@ -14,13 +15,30 @@ export interface RequestContext {
   authError: DomainError | null;
   /** The request's audit entries, committed with its next unit of work or with its access row at onSend */
   readonly audit: AuditRecorder;
-  /** The event a refusal of this request is recorded under (route config `audit`) */
+  /** The event a refusal of this request is recorded under (route config `audit`, else AccessDenied on protected routes) */
   auditEvent: EventType | null;
+  /** A body that did not parse, raised only once the caller is authenticated and authorized */
+  bodyError: DomainError | null;
 }
 
-/** Route config: declares that a route is auditable, so refusals before the handler are recorded too. */
+/**
+ * Route config. `audit` declares the event of an auditable route, so refusals before the handler are
+ * recorded under it. Every /api/ route is protected (authenticated before anything else) unless
+ * `public`. `authorize` checks the caller's right from the path alone, before the body is validated
+ * (so a bad body from someone without the right is a recorded refusal, not a 400).
+ */
 export interface AuditRouteConfig {
-  readonly audit?: { readonly event: EventType; readonly resourceParam?: string };
+  readonly audit?: {
+    readonly event: EventType;
+    /** The entry's resource: a path parameter, a (string) body field, or a fixed name */
+    readonly resourceParam?: string;
+    readonly resourceBody?: string;
+    readonly resource?: string;
+    /** A body field naming the project the entry is attributed to (a project being created) */
+    readonly projectBody?: string;
+  };
+  readonly public?: boolean;
+  readonly authorize?: Action | 'user' | 'admin';
 }
 
 declare module 'fastify' {

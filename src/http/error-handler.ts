@@ -3,6 +3,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError, type ErrorCode } from '../kernel/errors.js';
 import type { AppDeps } from './deps.js';
 import { HTTP_STATUS } from './errors.js';
+import { attempted } from './protect.js';
 
 /** Turns a validation issue list into one readable sentence: `body.role: must be one of …`. */
 function describeValidation(err: FastifyError & { validation?: unknown; validationContext?: string }, accepted: readonly string[]): string {
@@ -54,7 +55,12 @@ function recordRefusal(req: FastifyRequest, e: DomainError): void {
   if (!req.ctx?.auditEvent) return;
   if (e.code !== 'forbidden' && e.code !== 'unauthenticated') return;
   if (req.ctx.audit.hasDenied()) return;
-  req.ctx.audit.record({ event: req.ctx.auditEvent, outcome: 'Denied', reason: e.extra.reason ?? (e.code === 'unauthenticated' ? 'unauthenticated' : 'insufficient_role') });
+  req.ctx.audit.record({
+    event: req.ctx.auditEvent,
+    outcome: 'Denied',
+    reason: e.extra.reason ?? (e.code === 'unauthenticated' ? 'unauthenticated' : 'insufficient_role'),
+    details: attempted(req),
+  });
 }
 
 export function registerErrorHandling(app: FastifyInstance, _deps: AppDeps): void {

@@ -6,6 +6,7 @@ import { DomainError, NOT_PERFORMED_MESSAGE } from '../kernel/errors.js';
 import type { AccessDraft } from '../store/types.js';
 import type { AuditRouteConfig, RequestContext } from './context.js';
 import type { AppDeps } from './deps.js';
+import { guard, isProtected } from './protect.js';
 import { redactUrl } from './redact.js';
 import { SLUG_RE } from '../contract/log-query.js';
 
@@ -33,7 +34,10 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
     try {
       done(null, JSON.parse(text));
     } catch {
-      done(new DomainError('invalid_json', 'the request body is not valid JSON'), undefined);
+      // Raised after authentication and authorization (see guard): a caller without the right gets
+      // a recorded refusal, not a parse error.
+      req.ctx.bodyError = new DomainError('invalid_json', 'the request body is not valid JSON');
+      done(null, undefined);
     }
   });
 
@@ -43,10 +47,15 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
     const audit = (req.routeOptions.config as AuditRouteConfig | undefined)?.audit;
     if (audit) {
       req.ctx.auditEvent = audit.event;
-      const r = audit.resourceParam ? params[audit.resourceParam] : undefined;
+      const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+      const r = audit.resource ?? (audit.resourceParam ? params[audit.resourceParam] : audit.resourceBody ? body[audit.resourceBody] : undefined);
       if (typeof r === 'string') req.ctx.audit.setScope({ resource: r.slice(0, 512) });
-    }
+      const p = audit.projectBody ? body[audit.projectBody] : undefined;
+      if (p !== undefined) req.ctx.audit.setScope({ projectSlug: slugOrNull(p) });
+    } else if (isProtected(req)) req.ctx.auditEvent = 'AccessDenied';
     await authenticate(deps, req);
+    await guard(deps, req);
+    if (req.ctx.bodyError) throw req.ctx.bodyError;
   });
 
   app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload) => finishRequest(deps, req, reply, payload));
@@ -67,6 +76,7 @@ export function beginRequest(deps: AppDeps, req: FastifyRequest, reply: FastifyR
     authError: null,
     audit: createAuditRecorder({ clock: deps.clock }, { actor: () => ctx.principal.actor, requestId, userAgent }),
     auditEvent: null,
+    bodyError: null,
   };
   req.ctx = ctx;
   reply.header('x-request-id', requestId);

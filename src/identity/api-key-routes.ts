@@ -13,7 +13,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: AppDeps): void 
   const keys = deps.services.apiKeys;
   const base = '/api/v1/projects/:project/environments/:env/api-keys';
 
-  r.post(base, { schema: { params: envParams, body: createApiKeyBody }, config: { audit: { event: 'ApiKeyCreated' } } }, async (req, reply) =>
+  r.post(base, { schema: { params: envParams, body: createApiKeyBody }, config: { audit: { event: 'ApiKeyCreated' }, authorize: 'apikey.manage' } }, async (req, reply) =>
     reply.code(201).send(await keys.create(opOf(req), req.params.project, req.params.env, req.body)),
   );
 

@@ -8,8 +8,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: AppDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const users = deps.services.users;
 
-  r.post('/api/v1/users', { schema: { body: createUserBody }, config: { audit: { event: 'UserCreated' } } }, async (req, reply) => {
-    req.ctx.audit.setScope({ resource: req.body.email });
+  r.post('/api/v1/users', { schema: { body: createUserBody }, config: { audit: { event: 'UserCreated', resourceBody: 'email' }, authorize: 'admin' } }, async (req, reply) => {
     return reply.code(201).send(await users.create(opOf(req), req.body));
   });
 

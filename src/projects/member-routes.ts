@@ -7,7 +7,10 @@ import { opOf } from '../http/op.js';
 
 const projectParams = z.object({ project: slugSchema, email: emailSchema });
 const envParams = z.object({ project: slugSchema, env: slugSchema, email: emailSchema });
-const audited = (event: 'MemberAdded' | 'MemberRemoved') => ({ audit: { event, resourceParam: 'email' } });
+const audited = (event: 'MemberAdded' | 'MemberRemoved', authorize?: 'member.manage' | 'environment.member.manage') => ({
+  audit: { event, resourceParam: 'email' },
+  authorize,
+});
 
 export function registerMemberRoutes(app: FastifyInstance, deps: AppDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -17,7 +20,7 @@ export function registerMemberRoutes(app: FastifyInstance, deps: AppDeps): void 
     members: await members.list(opOf(req), req.params.project),
   }));
 
-  r.put('/api/v1/projects/:project/members/:email', { schema: { params: projectParams, body: projectMemberBody }, config: audited('MemberAdded') }, async (req) =>
+  r.put('/api/v1/projects/:project/members/:email', { schema: { params: projectParams, body: projectMemberBody }, config: audited('MemberAdded', 'member.manage') }, async (req) =>
     members.put(opOf(req), req.params.project, null, req.params.email, req.body.role),
   );
 
@@ -28,7 +31,7 @@ export function registerMemberRoutes(app: FastifyInstance, deps: AppDeps): void 
 
   r.put(
     '/api/v1/projects/:project/environments/:env/members/:email',
-    { schema: { params: envParams, body: environmentMemberBody }, config: audited('MemberAdded') },
+    { schema: { params: envParams, body: environmentMemberBody }, config: audited('MemberAdded', 'environment.member.manage') },
     async (req) => members.put(opOf(req), req.params.project, req.params.env, req.params.email, req.body.role),
   );
 

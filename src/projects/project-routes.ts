@@ -11,9 +11,8 @@ export function registerProjectRoutes(app: FastifyInstance, deps: AppDeps): void
   const r = app.withTypeProvider<ZodTypeProvider>();
   const projects = deps.services.projects;
 
-  r.post('/api/v1/projects', { schema: { body: createProjectBody }, config: { audit: { event: 'ProjectCreated' } } }, async (req, reply) => {
-    // Attributed to the project it names even when refused.
-    req.ctx.audit.setScope({ projectSlug: req.body.slug, resource: req.body.slug });
+  r.post('/api/v1/projects', { schema: { body: createProjectBody }, config: { audit: { event: 'ProjectCreated', resourceBody: 'slug', projectBody: 'slug' }, authorize: 'user' } }, async (req, reply) => {
+    // Attributed to the project it names even when refused (see projectBody).
     return reply.code(201).send(await projects.create(opOf(req), req.body));
   });
 
@@ -23,11 +22,8 @@ export function registerProjectRoutes(app: FastifyInstance, deps: AppDeps): void
 
   r.post(
     '/api/v1/projects/:project/environments',
-    { schema: { params: projectParams, body: createEnvironmentBody }, config: { audit: { event: 'EnvironmentCreated' } } },
-    async (req, reply) => {
-      req.ctx.audit.setScope({ resource: req.body.slug });
-      return reply.code(201).send(await projects.createEnvironment(opOf(req), req.params.project, req.body));
-    },
+    { schema: { params: projectParams, body: createEnvironmentBody }, config: { audit: { event: 'EnvironmentCreated', resourceBody: 'slug' }, authorize: 'environment.create' } },
+    async (req, reply) => reply.code(201).send(await projects.createEnvironment(opOf(req), req.params.project, req.body)),
   );
 
   r.get('/api/v1/projects/:project/environments', { schema: { params: projectParams } }, async (req) => ({

@@ -33,7 +33,7 @@ export function registerSecretRoutes(app: FastifyInstance, deps: AppDeps): void 
 
   r.put(
     `${base}/secrets/:key`,
-    { schema: { params: keyParams, body: putSecretBody }, config: { audit: { event: 'SecretUpdated', resourceParam: 'key' } } },
+    { schema: { params: keyParams, body: putSecretBody }, config: { audit: { event: 'SecretUpdated', resourceParam: 'key' }, authorize: 'secret.write' } },
     async (req) => secrets.put(opOf(req), ref(req.params), req.body.value),
   );
 
