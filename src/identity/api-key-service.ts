@@ -9,7 +9,7 @@ import type { ScopeResolver } from '../projects/scope.js';
 import type { KeyRing } from '../secrets/envelope.js';
 import type { Store } from '../store/ports.js';
 import type { ApiKeyRow } from '../store/types.js';
-import { authorize } from './authorize.js';
+import { API_KEY_ACTIONS, authorize } from './authorize.js';
 import { newApiKeyParts, sha256hex } from './tokens.js';
 
 const view = (k: ApiKeyRow, projectSlug: string, environmentSlug: string): ApiKeyView => ({
@@ -28,8 +28,10 @@ export function createApiKeyService(deps: {
   return {
     async create(op: OpContext, project: string, environment: string, input: { name: string; role: ApiKeyRole }): Promise<CreatedApiKey> {
       const s = await scopes.resolve(op, project, environment, 'apikey.manage');
-      // An AUDITOR key reads the whole project's logs: only a caller who may read them can mint one.
-      if (input.role === 'AUDITOR') authorize(s.facts, 'logs.read');
+      // A key never carries more than its creator may do: a CONSUMER key needs the right to read the
+      // environment's secrets, an AUDITOR key the right to read the project's logs. So the instance
+      // admin reads secret values only through a membership (break-glass, audited as MemberAdded).
+      for (const action of API_KEY_ACTIONS[input.role] ?? []) authorize(s.facts, action);
       const { id, secret } = newApiKeyParts();
       const row: ApiKeyRow = {
         id, projectId: s.project.id, environmentId: s.environment.id, name: input.name, role: input.role, secretHash: sha256hex(secret),

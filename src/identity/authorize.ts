@@ -38,7 +38,8 @@ const INHERITED: Readonly<Record<ProjectRole, EnvironmentRole | null>> = {
   CONSUMER: 'CONSUMER',
   AUDITOR: null,
 };
-const API_KEY_ACTIONS: Readonly<Record<string, readonly Action[]>> = {
+/** What an API key of each role may do (within its own project and environment). */
+export const API_KEY_ACTIONS: Readonly<Record<string, readonly Action[]>> = {
   MEMBER: ['secret.list', 'secret.read', 'secret.write'],
   CONSUMER: ['secret.list', 'secret.read'],
   AUDITOR: ['logs.read'],

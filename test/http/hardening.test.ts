@@ -34,3 +34,46 @@ for (const kind of await testStores()) {
     });
   });
 }
+
+for (const kind of await testStores()) {
+  describe(`the instance admin reads secrets only through a membership (${kind})`, () => {
+    let t: TestServer;
+    let owner: string;
+    beforeAll(async () => {
+      t = await startTestServer({ store: kind });
+      owner = await t.user('owner@example.com');
+      await seedProject(t, owner, 'private', ['prod']);
+      expect((await t.req('PUT', '/api/v1/projects/private/environments/prod/secrets/DB_URL', { token: owner, body: { value: 'postgres://private' } })).statusCode).toBe(200);
+    });
+    afterAll(() => t.close());
+
+    it('cannot mint a CONSUMER or MEMBER key in a project it is not a member of; the refusal is audited', async () => {
+      for (const role of ['CONSUMER', 'MEMBER']) {
+        const r = await t.req('POST', '/api/v1/projects/private/environments/prod/api-keys', { token: t.adminToken, body: { name: `peek-${role}`, role } });
+        expect(r.statusCode, r.body).toBe(403);
+        expect(errorOf(r).message).toContain('not a member of project private');
+        const [denied] = await t.server.store.auditLog.query({ events: ['ApiKeyCreated'], outcome: 'Denied', requestId: r.headers['x-request-id'] as string }, 5);
+        expect(denied).toMatchObject({ reason: 'not_a_member', details: { role, name: `peek-${role}` } });
+      }
+    });
+
+    it('may still mint an AUDITOR key, list and revoke keys there (administration, no secret value)', async () => {
+      const r = await t.req('POST', '/api/v1/projects/private/environments/prod/api-keys', { token: t.adminToken, body: { name: 'audit', role: 'AUDITOR' } });
+      expect(r.statusCode, r.body).toBe(201);
+      const id = (r.json() as { id: string }).id;
+      expect((await t.req('GET', '/api/v1/projects/private/environments/prod/api-keys', { token: t.adminToken })).statusCode).toBe(200);
+      expect((await t.req('DELETE', `/api/v1/api-keys/${id}`, { token: t.adminToken })).statusCode).toBe(204);
+    });
+
+    it('break-glass: after adding itself as a member (audited MemberAdded) it can mint a key and read', async () => {
+      const add = await t.req('PUT', '/api/v1/projects/private/members/admin@example.com', { token: t.adminToken, body: { role: 'CONSUMER' } });
+      expect(add.statusCode, add.body).toBe(200);
+      const [entry] = await t.server.store.auditLog.query({ events: ['MemberAdded'], requestId: add.headers['x-request-id'] as string }, 5);
+      expect(entry).toMatchObject({ outcome: 'Success', resource: 'admin@example.com', actor: { email: 'admin@example.com' }, details: { role: 'CONSUMER' } });
+      const key = await t.req('POST', '/api/v1/projects/private/environments/prod/api-keys', { token: t.adminToken, body: { name: 'glass', role: 'CONSUMER' } });
+      expect(key.statusCode, key.body).toBe(201);
+      const read = await t.req('GET', '/api/v1/projects/private/environments/prod/secrets/DB_URL', { headers: { authorization: `Bearer ${(key.json() as { key: string }).key}` } });
+      expect(read.statusCode).toBe(200);
+    });
+  });
+}
