@@ -21,6 +21,29 @@ export interface Config {
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
   /** Limits that cut off slow or idle clients (milliseconds) */
   readonly timeouts: HttpTimeouts;
+  /** Log exports streaming at once on this node: per caller (user or API key) and in all */
+  readonly exportLimits: ExportLimitsConfig;
+}
+
+export interface ExportLimitsConfig {
+  readonly perCaller: number;
+  readonly total: number;
+}
+
+export const EXPORT_LIMITS_DEFAULTS: ExportLimitsConfig = Object.freeze({ perCaller: 2, total: 8 });
+
+function parseCount(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!/^\d{1,4}$/.test(v) || Number(v) < 1) throw new ConfigError(`${name} must be a whole number from 1 to 9999; got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+function parseExportLimits(env: Readonly<Record<string, string | undefined>>): ExportLimitsConfig {
+  const perCaller = parseCount(env, 'BELLA_EXPORTS_PER_CALLER', EXPORT_LIMITS_DEFAULTS.perCaller);
+  const total = parseCount(env, 'BELLA_EXPORTS_TOTAL', EXPORT_LIMITS_DEFAULTS.total);
+  if (perCaller > total) throw new ConfigError('BELLA_EXPORTS_PER_CALLER must not exceed BELLA_EXPORTS_TOTAL');
+  return Object.freeze({ perCaller, total });
 }
 
 /** How long a client may take, in milliseconds (a slow client holds a socket and memory). */
@@ -123,6 +146,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     purgeIntervalMinutes: Number(purge),
     sqliteSynchronous: sync,
     timeouts: Object.freeze(parseTimeouts(env)),
+    exportLimits: parseExportLimits(env),
   });
 }
 

@@ -4,7 +4,10 @@ import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type ExportFormat } from '../contra
 import { parseTimeBound, TIME_FORMS_HELP } from '../contract/time.js';
 import type { Clock } from '../kernel/clock.js';
 import type { OpContext } from '../kernel/context.js';
-import { badRequest } from '../kernel/errors.js';
+import { badRequest, DomainError } from '../kernel/errors.js';
+import { redactFilters } from '../contract/query-redaction.js';
+import { escapeJsonText, visibleEscape } from '../contract/text-safety.js';
+import { callerKey, type ExportLimiter } from './export-limiter.js';
 import type { ScopeResolver } from '../projects/scope.js';
 import type { Store } from '../store/ports.js';
 import type { AuditFilter, LogFilterBase } from '../store/types.js';
@@ -15,7 +18,10 @@ import { logReadScope } from './log-read-scope.js';
 import type { HistogramResponse } from '../contract/api.js';
 import type { AuditQueryParams } from '../contract/log-query.js';
 
-const EXPORT_PAGE = 1000;
+/** Rows per page: a page is read and serialised without yielding, so it bounds how long an export holds the loop (a few ms). */
+const EXPORT_PAGE = 250;
+/** What a refused export is told to wait: exports are long, so a short retry would only be refused again. */
+const EXPORT_RETRY_SECONDS = 5;
 /** RFC 4180: CRLF line ends, the same bytes as `bella audit list -o csv`. */
 const CSV_OPTS = { record_delimiter: 'windows' } as const;
 
@@ -28,6 +34,8 @@ export interface LogExport {
   readonly contentType: string;
   readonly filename: string;
   readonly body: AsyncIterable<string>;
+  /** Frees the export's slot; idempotent. Called when the body ends or fails, and by the route when the response closes. */
+  readonly release: () => void;
 }
 
 function timeBound(name: string, v: string | undefined, now: Date): string | undefined {
@@ -39,7 +47,9 @@ function timeBound(name: string, v: string | undefined, now: Date): string | und
 
 function serialise(format: ExportFormat, columns: readonly string[], neutralize: boolean) {
   let first = true;
-  const cells = (e: unknown) => columns.map((c) => (neutralize ? neutralizeCell(cellOf(e, c)) : cellOf(e, c)));
+  // Control, bidi and separator characters become visible escapes first (\x85, \u202e; text-safety.ts),
+  // then formula neutralisation looks at what a spreadsheet would see.
+  const cells = (e: unknown) => columns.map((c) => (neutralize ? neutralizeCell(visibleEscape(cellOf(e, c))) : visibleEscape(cellOf(e, c))));
   return {
     head: format === 'json' ? '[' : format === 'csv' ? stringify([columns as string[]], CSV_OPTS) : '',
     /** One page of entries as text; CSV pages go through the stringifier in one call, not one per row. */
@@ -54,7 +64,8 @@ function serialise(format: ExportFormat, columns: readonly string[], neutralize:
           first = false;
         }
       }
-      return s;
+      // DEL, C1, bidi controls and U+2028/9 as \u escapes (JSON.stringify leaves them raw); lossless.
+      return escapeJsonText(s);
     },
     tail: () => (format === 'json' ? (first ? ']\n' : '\n]\n') : ''),
   };
@@ -67,6 +78,8 @@ export function createLogQueryService(deps: {
   readonly clock: Clock;
   /** HMAC key that signs pagination cursors so a forged cursor is refused */
   readonly cursorKey: Buffer;
+  /** Caps the exports streaming at once, per caller and in all */
+  readonly exports: ExportLimiter;
 }) {
   const { store, clock, cursorKey } = deps;
 
@@ -116,28 +129,58 @@ export function createLogQueryService(deps: {
     async export<Q extends LogQueryBase, F extends LogFilterBase, E extends { seq: number }>(op: OpContext, kind: LogKind<Q, F, E>, q: Q & ExportQuery): Promise<LogExport> {
       const filter = await filterOf(op, kind, q);
       const { format, limit } = q;
-      const newest = await kind.query(store, filter, 1);
-      const snapshotBefore = newest[0] ? newest[0].seq + 1 : filter.beforeSeq;
-      const filters = Object.fromEntries(Object.entries(q).filter(([k]) => !['format', 'neutralize'].includes(k)));
-      op.audit.record({ event: kind.exportEvent, resource: kind.name === 'audit' ? 'audit-log' : 'access-log', details: { format, filters } });
+      const resource = kind.name === 'audit' ? 'audit-log' : 'access-log';
+      // The same rule as the Access Log's path (contract/query-redaction.ts): a secret pasted into
+      // actor=, resource= or requestId= must not be kept by the export's own entry either.
+      const filters = redactFilters(Object.fromEntries(Object.entries(q).filter(([k]) => !['format', 'neutralize'].includes(k))));
+      const slot = deps.exports.acquire(callerKey(op.principal));
+      if (typeof slot === 'string') {
+        const limits = deps.exports.limits;
+        op.audit.record({ event: kind.exportEvent, outcome: 'Denied', reason: 'export_limit', resource, details: { format, filters, limit: slot } });
+        throw new DomainError(
+          'too_many_exports',
+          slot === 'per_caller'
+            ? `this caller already has ${limits.perCaller} exports streaming (the most allowed at once); retry after ${EXPORT_RETRY_SECONDS} seconds`
+            : `the server already streams ${limits.total} exports (the most allowed at once); retry after ${EXPORT_RETRY_SECONDS} seconds`,
+          { reason: 'export_limit', retryAfterSeconds: EXPORT_RETRY_SECONDS },
+        );
+      }
+      const release = () => slot.release();
+      let snapshotBefore: number | undefined;
+      try {
+        const newest = await kind.query(store, filter, 1);
+        snapshotBefore = newest[0] ? newest[0].seq + 1 : filter.beforeSeq;
+      } catch (e) {
+        release();
+        throw e;
+      }
+      op.audit.record({ event: kind.exportEvent, resource, details: { format, filters } });
       const out = serialise(format, kind.csvColumns, q.neutralize === 'true');
       async function* body(): AsyncGenerator<string> {
-        yield out.head;
-        let before = snapshotBefore;
-        let left = limit ?? Number.POSITIVE_INFINITY;
-        for (;;) {
-          const page = await kind.query(store, { ...filter, beforeSeq: before }, Math.min(EXPORT_PAGE, left));
-          const chunk = out.rows(page);
-          if (chunk) yield chunk;
-          left -= page.length;
-          const last = page[page.length - 1];
-          if (!last || page.length < Math.min(EXPORT_PAGE, MAX_PAGE_LIMIT) || left <= 0) break;
-          before = last.seq;
+        try {
+          yield out.head;
+          let before = snapshotBefore;
+          let left = limit ?? Number.POSITIVE_INFINITY;
+          for (;;) {
+            const page = await kind.query(store, { ...filter, beforeSeq: before }, Math.min(EXPORT_PAGE, left));
+            const chunk = out.rows(page);
+            if (chunk) yield chunk;
+            left -= page.length;
+            const last = page[page.length - 1];
+            if (!last || page.length < Math.min(EXPORT_PAGE, MAX_PAGE_LIMIT) || left <= 0) break;
+            before = last.seq;
+            // A page is read and serialised synchronously (SQLite); without yielding in between, a few
+            // exports would hold the event loop and /healthz and every other request would wait.
+            // One page of one export per event-loop turn (setImmediate, after pending I/O).
+            await deps.exports.turn();
+          }
+          yield out.tail();
+        } finally {
+          release();
         }
-        yield out.tail();
       }
       const type = { json: 'application/json', ndjson: 'application/x-ndjson', csv: 'text/csv' }[format];
-      return { contentType: `${type}; charset=utf-8`, filename: `${kind.name}-log.${format}`, body: body() };
+      return { contentType: `${type}; charset=utf-8`, filename: `${kind.name}-log.${format}`, body: body(), release };
     },
 
     /** Success/Denied counts over time with the list's filters (one grouped store query). */

@@ -1,22 +1,31 @@
 import { z } from 'zod';
 import { API_KEY_ROLES, ENVIRONMENT_ROLES, PROJECT_ROLES } from './roles.js';
 import { SLUG_HELP, SLUG_RE } from './log-query.js';
+import { codePointLabel, firstUnsafeChar, unsafeCharKind } from './text-safety.js';
 
 /** Request and response bodies of the HTTP API; the server validates with them, the CLI and WebApp type with them. */
 
-const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+/**
+ * Refuses the characters of text-safety.ts (C0, DEL, C1, bidi controls, U+2028/9) in text people
+ * choose and others read, naming the first one found: the error says `body.name: … (U+202E)`.
+ */
+const noUnsafeChars = (s: string, ctx: { addIssue(issue: { code: 'custom'; message: string }): void }) => {
+  const c = firstUnsafeChar(s);
+  if (c !== null) ctx.addIssue({ code: 'custom', message: `must not contain newlines or control characters (found ${codePointLabel(c)}, ${unsafeCharKind(c)})` });
+};
 const displayName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
-  .refine(noControl, 'must not contain newlines or control characters');
+  .superRefine(noUnsafeChars);
 
 export const slugSchema = z.string().regex(SLUG_RE, `must be a slug: ${SLUG_HELP}`);
 export const emailSchema = z
   .string()
   .max(254, 'must be at most 254 characters')
   .regex(/^[^\s@<>()",;:\\[\]]+@[^\s@<>()",;:\\[\]]+\.[^\s@<>()",;:\\[\]]+$/, 'must be an email address')
+  .superRefine(noUnsafeChars)
   .transform((s) => s.toLowerCase());
 
 /** Secret key names: what `.env` files accept. */

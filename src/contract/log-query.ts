@@ -83,6 +83,8 @@ export const accessQuerySchema = z
   .strict();
 export type AccessQueryParams = z.infer<typeof accessQuerySchema>;
 
+/** Most rows one export may ask for with `limit` (without `limit` an export has every match). */
+export const MAX_EXPORT_LIMIT = 1_000_000;
 export const EXPORT_FORMATS = ['json', 'ndjson', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export const exportFormatParam = z.enum(EXPORT_FORMATS, { message: `must be one of ${EXPORT_FORMATS.join(', ')}` });

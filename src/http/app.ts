@@ -17,6 +17,7 @@ import { registerErrorHandling } from './error-handler.js';
 import { clientErrorHandler, frameworkErrorHandler, MAX_PARAM_LENGTH } from './framework-errors.js';
 import { registerRequestLifecycle } from './lifecycle.js';
 import { redactUrl } from './redact.js';
+import { safeJsonStringify } from '../contract/text-safety.js';
 import { registerWebStatic } from './web-static.js';
 
 /** Largest request body: a 64 KiB secret value JSON-escaped fits comfortably. */
@@ -57,6 +58,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // JSON bodies carry DEL, C1, bidi controls and U+2028/9 as \u escapes (lossless; JSON.stringify
+  // leaves them raw): logged text such as a user agent never reaches a client's screen unescaped.
+  app.setReplySerializer((payload) => safeJsonStringify(payload));
 
   registerRequestLifecycle(app, deps);
   registerErrorHandling(app, deps);

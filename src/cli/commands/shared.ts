@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { safeJsonStringify } from '../../contract/text-safety.js';
 import { usageError } from '../errors.js';
 import { type CommandContext, print, terminalWidth } from '../env.js';
 import { colorEnabled, palette } from '../output/text.js';
@@ -24,7 +25,8 @@ export function withOutput(cmd: Command): Command {
 
 /** Prints rows as a table fitted to the terminal, or as a JSON array with the server's field names. */
 export function printRows<R>(ctx: CommandContext, format: SimpleFormat, columns: readonly Column<R>[], rows: readonly R[], empty: string): void {
-  if (format === 'json') return print(ctx, `${JSON.stringify(rows, null, 2)}\n`);
+  // JSON with C1, bidi controls and separators as \u escapes: the same values, nothing raw on the terminal.
+  if (format === 'json') return print(ctx, `${safeJsonStringify(rows, 2)}\n`);
   if (rows.length === 0) return print(ctx, empty);
   print(ctx, renderTable(columns, rows, terminalWidth(ctx), palette(colorEnabled(ctx.env, ctx.io.stdout))).join('\n'));
 }

@@ -4,11 +4,15 @@
  * resource name must not be able to repaint the operator's screen.
  */
 
-const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+import { visibleEscape } from '../../contract/text-safety.js';
 
-/** Replaces C0/C1 control characters with visible escapes (\n, \t, \x1b…). */
+/**
+ * Replaces C0/C1 control characters and DEL with visible escapes (\n, \t, \x1b, \x85), and bidi
+ * controls and line/paragraph separators with \uXXXX (\u202e, \u2028): a name must not reorder the
+ * columns an operator reads.
+ */
 export function sanitize(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return visibleEscape(text);
 }
 
 /** True for code points a terminal draws two cells wide (CJK, Hangul, fullwidth forms, most emoji). */
