@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { buildApp, type App } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
 import { createAuthenticator } from './identity/authenticator.js';
+import { createReplayGuard } from './identity/replay-guard.js';
 import type { Clock } from './kernel/clock.js';
 import { DomainError } from './kernel/errors.js';
 import { KeyRing, loadOrCreateMasterKey } from './secrets/envelope.js';
@@ -54,7 +55,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   await store.migrate();
   const keyring = new KeyRing(master);
   const uow = createUnitOfWork({ committer: createGroupCommitter({ store, now: clock }) });
-  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest() });
+  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits });
   notices.push(...(await bootstrapAdmin(services, store, clock, config)));
   let log: App['log'] | null = null;
   const supervisor = createSupervisor([
@@ -68,7 +69,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   ]);
   const deps: AppDeps = {
     services,
-    authenticator: createAuthenticator({ store, keyring, clock }),
+    authenticator: createAuthenticator({ store, keyring, clock, replay: createReplayGuard({ uow, clock }) }),
     uow,
     store,
     workers: () => supervisor.health(),

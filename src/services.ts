@@ -1,4 +1,5 @@
 import type { UnitOfWork } from './audit/unit-of-work.js';
+import { createExportLimiter, type ExportLimits } from './audit/export-limiter.js';
 import { createLogQueryService } from './audit/log-query-service.js';
 import { createRetentionService } from './audit/retention.js';
 import { createApiKeyService } from './identity/api-key-service.js';
@@ -14,7 +15,7 @@ import { createSecretService } from './secrets/secret-service.js';
 import type { Store } from './store/ports.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
-export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer }) {
+export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits }) {
   const { store, uow, keyring, clock } = deps;
   const scopes = createScopeResolver({ store });
   return {
@@ -23,9 +24,9 @@ export function createServices(deps: { readonly store: Store; readonly uow: Unit
     projects: createProjectService({ store, scopes, keyring, uow, clock }),
     members: createMemberService({ store, scopes, uow }),
     users: createUserService({ store, uow, clock }),
-    sessions: createSessionService({ store, uow, clock, throttle: createLoginThrottle(clock) }),
+    sessions: createSessionService({ store, uow, clock, throttle: createLoginThrottle() }),
     apiKeys: createApiKeyService({ store, scopes, keyring, uow, clock }),
-    logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey }),
+    logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey, exports: createExportLimiter(deps.exportLimits) }),
     retention: createRetentionService({ store, uow, clock }),
   };
 }

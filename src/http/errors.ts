@@ -12,7 +12,10 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  uri_too_long: 414,
+  headers_too_large: 431,
   too_many_attempts: 429,
+  too_many_exports: 429,
   internal: 500,
   audit_unavailable: 503,
 };

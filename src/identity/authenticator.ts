@@ -6,6 +6,7 @@ import { DomainError, unauthenticated } from '../kernel/errors.js';
 import type { KeyRing } from '../secrets/envelope.js';
 import type { Store } from '../store/ports.js';
 import type { ApiKeyRow } from '../store/types.js';
+import type { ReplayGuard } from './replay-guard.js';
 import { SESSION_TOKEN_RE, safeEqualHex, sha256hex } from './tokens.js';
 
 /** What a caller presented, as plain values (src/http/ reads them off the request). */
@@ -33,7 +34,12 @@ export interface Authenticator {
 }
 
 /** Bearer session tokens, Bearer bax- API keys and HMAC-signed API-key requests. */
-export function createAuthenticator(deps: { readonly store: Pick<Store, 'users' | 'apiKeys' | 'projects'>; readonly keyring: KeyRing; readonly clock: Clock }): Authenticator {
+export function createAuthenticator(deps: {
+  readonly store: Pick<Store, 'users' | 'apiKeys' | 'projects'>;
+  readonly keyring: KeyRing;
+  readonly clock: Clock;
+  readonly replay: ReplayGuard;
+}): Authenticator {
   const { store } = deps;
 
   async function keyPrincipal(row: ApiKeyRow, ip: string): Promise<Authenticated> {
@@ -69,7 +75,14 @@ export function createAuthenticator(deps: { readonly store: Pick<Store, 'users' 
     const search = q < 0 ? '' : c.url.slice(q + 1);
     const expected = createHmac('sha256', signingKey).update(stringToSign(c.method, path, search, ts, c.rawBody)).digest('hex');
     if (!safeEqualHex(expected, sig)) throw unauthenticated('the request signature does not match', 'bad_signature');
-    return keyPrincipal(row, c.ip);
+    const p = await keyPrincipal(row, c.ip);
+    // Last, so only a request that would otherwise be accepted uses up its signature.
+    if (!(await deps.replay.firstUse(row.id, sig, Number(ts)))) {
+      throw Object.assign(unauthenticated('this signed request was already used: a signature is accepted once, so sign each request afresh', 'signature_replayed'), {
+        actor: p.actor,
+      });
+    }
+    return p;
   }
 
   return {

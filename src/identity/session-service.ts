@@ -20,25 +20,29 @@ export function createSessionService(deps: { readonly store: Pick<Store, 'users'
      */
     async login(op: OpContext, email: string, password: string): Promise<{ response: LoginResponse; principal: Authenticated }> {
       const ip = op.ip ?? 'unknown';
-      const wait = throttle.retryAfter(email, ip);
       const user = await store.users.getByEmail(email);
       const actor = { type: 'User' as const, id: user?.id ?? null, email, name: user?.name ?? null, ip: op.ip };
+      // The attempt is counted before the (slow, awaited) hash check: concurrent guesses each take a
+      // slot in the store's count, so no more than the limit ever reach verifyPassword.
+      const committed = op.audit.committed;
+      const wait = await uow.run(op, (tx) => throttle.reserve(tx, email, ip, clock().getTime()));
+      // Bookkeeping, not the login: a 503 for a later failure must not say the operation was applied.
+      op.audit.committed = committed;
       if (wait > 0) {
         op.audit.record({ event: 'UserLoginFailed', outcome: 'Denied', actor, resource: email, reason: 'throttled', details: { retryAfterSeconds: wait } });
         throw new DomainError('too_many_attempts', `too many failed logins; retry in ${wait} s`, { retryAfterSeconds: wait });
       }
       const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
       if (!user || !ok) {
-        throttle.fail(email, ip);
         op.audit.record({ event: 'UserLoginFailed', outcome: 'Denied', actor, resource: email, reason: user ? 'wrong_password' : 'unknown_account' });
         throw new DomainError('invalid_credentials', 'email or password is wrong');
       }
-      throttle.succeed(email);
       const token = newSessionToken();
       const now = clock();
       const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
       const principal: Authenticated = { kind: 'user', user, sessionHash: sha256hex(token), actor: { ...actor, id: user.id, name: user.name } };
       await uow.run(op, async (tx) => {
+        await throttle.succeeded(tx, email, ip, now.getTime());
         await tx.users.insertSession({ tokenHash: sha256hex(token), userId: user.id, createdAt: now.toISOString(), expiresAt, revokedAt: null });
         op.audit.record({ event: 'UserLogin', actor: principal.actor, resource: user.email, details: { method: 'password', sessionExpiresAt: expiresAt } });
       });

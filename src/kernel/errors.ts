@@ -14,7 +14,10 @@ export const ERROR_CODES = {
   not_found: 'The route, project, environment, secret, user or API key does not exist (or is not visible to the caller).',
   conflict: 'The resource already exists, or the change would break a rule (the last OWNER of a project stays).',
   payload_too_large: 'The body or the secret value is larger than allowed.',
+  uri_too_long: 'A path segment is longer than the server accepts (1,024 characters).',
+  headers_too_large: 'The request headers are larger than the server accepts (16 KiB).',
   too_many_attempts: 'Too many failed logins for this account or address; retry after the given seconds.',
+  too_many_exports: 'Too many exports are streaming at once for this caller or on this server; retry after the given seconds.',
   internal: 'An unexpected error; the requestId finds it in the server log.',
   audit_unavailable:
     "The audit log cannot be written, so the operation was not performed (fail-closed). Exception: details.applied = true means the change was already committed with its audit rows and only the request's Access Log row failed.",
@@ -35,6 +38,7 @@ export const DENIED_REASONS = {
   api_key_revoked: 'The API key has been revoked.',
   bad_signature: 'The request signature does not match the key.',
   signature_expired: 'The signed timestamp is outside the allowed clock skew.',
+  signature_replayed: 'The signed request was already accepted once (a signature is single-use); sign each request afresh.',
   invalid_session: 'The session token is unknown (or its user no longer exists).',
   session_expired: 'The session has expired.',
   session_revoked: 'The session was logged out.',
@@ -48,6 +52,7 @@ export const DENIED_REASONS = {
   wrong_password: 'Login: the password is wrong.',
   unknown_account: 'Login: no user has this email.',
   throttled: 'Login: too many failed attempts for this account or address; retry later.',
+  export_limit: 'Export: the caller (or the server in all) already streams as many exports as allowed; retry after the given seconds.',
 } as const;
 
 export type DeniedReason = keyof typeof DENIED_REASONS;
@@ -56,7 +61,7 @@ export interface DomainErrorExtra {
   /** The machine-readable Denied reason recorded in the Audit Log (insufficient_role, …) */
   readonly reason?: DeniedReason;
   readonly details?: unknown;
-  /** too_many_attempts: when to retry */
+  /** too_many_attempts, too_many_exports: when to retry */
   readonly retryAfterSeconds?: number;
 }
 

@@ -89,6 +89,52 @@ export interface SettingsTx {
   set(key: string, value: string): Promise<void>;
 }
 
+/**
+ * Failed-login counters, one row per key (identity/throttle.ts keys an (account, address) pair and an
+ * address, hashed). Times are epoch milliseconds, so both engines compare and store them alike.
+ */
+export interface LoginAttemptRow {
+  readonly key: string;
+  /** Attempts counted since the counter last reset (an attempt counts when it starts) */
+  readonly attempts: number;
+  /** When the last counted attempt started */
+  readonly lastAt: number;
+  /** No attempt is allowed before this time (0: not locked) */
+  readonly lockedUntil: number;
+}
+export interface LoginAttemptPort {
+  get(key: string): Promise<LoginAttemptRow | null>;
+  /** Rows kept (the table is bounded: stale rows are pruned as attempts arrive) */
+  count(): Promise<number>;
+}
+export interface LoginAttemptsTx {
+  /**
+   * Read-for-write: the rows of `keys` in the given order, created empty (attempts 0, lastAt `now`)
+   * when missing, and locked until the transaction ends (PostgreSQL: FOR UPDATE, after an insert that
+   * leaves no gap for another node to fill; SQLite: the write transaction is exclusive).
+   */
+  lock(keys: readonly string[], now: number): Promise<LoginAttemptRow[]>;
+  save(row: LoginAttemptRow): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Deletes at most `limit` rows with no attempt and no lock after `before`; returns how many */
+  prune(before: number, limit: number): Promise<number>;
+}
+
+/** Signatures of signed API-key requests already accepted, kept until they could no longer verify. */
+export interface SignatureUsePort {
+  count(): Promise<number>;
+}
+export interface SignatureUsesTx {
+  /**
+   * Records one use of a signature; false when it was recorded before (a replay). A single
+   * INSERT … ON CONFLICT DO NOTHING on the (keyId, signatureHash) primary key: of two concurrent uses,
+   * on any node, exactly one inserts.
+   */
+  claim(keyId: string, signatureHash: string, expiresAt: number): Promise<boolean>;
+  /** Deletes at most `limit` uses that expired before `now` (epoch ms); returns how many */
+  prune(now: number, limit: number): Promise<number>;
+}
+
 /** Reading one log: newest-first pages for people, commit (seq) order for workers. */
 export interface LogPort<F, E extends { readonly seq: number }> {
   /** Newest first (seq descending), at most `limit` entries. */
@@ -121,6 +167,8 @@ export interface StoreTx {
   readonly secrets: SecretsTx;
   readonly apiKeys: ApiKeysTx;
   readonly settings: SettingsTx;
+  readonly loginAttempts: LoginAttemptsTx;
+  readonly signatureUses: SignatureUsesTx;
 }
 
 /**
@@ -151,6 +199,8 @@ export interface Store {
   readonly secrets: SecretPort;
   readonly apiKeys: ApiKeyPort;
   readonly settings: SettingsPort;
+  readonly loginAttempts: LoginAttemptPort;
+  readonly signatureUses: SignatureUsePort;
   readonly auditLog: AuditLogPort;
   readonly accessLog: AccessLogPort;
 }

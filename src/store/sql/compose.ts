@@ -1,14 +1,16 @@
 import type { Store, StoreTx } from '../ports.js';
 import { apiKeysPort, apiKeysTx } from './api-keys.js';
 import type { SqlDb, SqlDialect } from './db.js';
+import { loginAttemptsPort, loginAttemptsTx } from './login-attempts.js';
 import { membersPort, membersTx } from './members.js';
 import { projectsPort, projectsTx } from './projects.js';
 import { secretsPort, secretsTx } from './secrets.js';
 import { settingsPort, settingsTx } from './settings.js';
+import { signatureUsesPort, signatureUsesTx } from './signature-uses.js';
 import { usersPort, usersTx } from './users.js';
 
 /** The read ports of the entity tables over a reader (committed data only). */
-export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings'> {
+export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'loginAttempts' | 'signatureUses'> {
   return {
     users: usersPort(db, d),
     projects: projectsPort(db, d),
@@ -16,6 +18,8 @@ export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'pr
     secrets: secretsPort(db, d),
     apiKeys: apiKeysPort(db),
     settings: settingsPort(db),
+    loginAttempts: loginAttemptsPort(db),
+    signatureUses: signatureUsesPort(db),
   };
 }
 
@@ -28,5 +32,7 @@ export function storeTx(db: SqlDb, d: SqlDialect): StoreTx {
     secrets: secretsTx(db, d),
     apiKeys: apiKeysTx(db),
     settings: settingsTx(db),
+    loginAttempts: loginAttemptsTx(db, d),
+    signatureUses: signatureUsesTx(db),
   };
 }

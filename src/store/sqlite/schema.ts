@@ -137,4 +137,24 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_denied_event ON audit_log(event, seq, project_slug, environment_slug) WHERE outcome = 'Denied';
   CREATE INDEX access_project_seq ON access_log(project_slug, seq);
   `,
+  // 3: state shared by every node (identity/throttle.ts, identity/replay-guard.ts). Failed-login
+  // counters keyed by a hash of (account, address) or of an address; signatures of accepted signed
+  // requests until they expire, the primary key refusing a second use. Times are epoch milliseconds.
+  // Both tables are pruned as rows arrive (the *_at indexes find the stale ones), so they stay bounded.
+  `
+  CREATE TABLE login_attempts (
+    key TEXT PRIMARY KEY,
+    attempts INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    locked_until INTEGER NOT NULL
+  );
+  CREATE INDEX login_attempts_last ON login_attempts(last_at);
+  CREATE TABLE signature_uses (
+    key_id TEXT NOT NULL,
+    signature_hash TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (key_id, signature_hash)
+  );
+  CREATE INDEX signature_uses_expiry ON signature_uses(expires_at);
+  `,
 ];
