@@ -9,6 +9,12 @@ import type { ApiKeyRow } from '../store/types.js';
 import type { ReplayGuard } from './replay-guard.js';
 import { SESSION_TOKEN_RE, safeEqualHex, sha256hex } from './tokens.js';
 
+/**
+ * One answer for an unknown key and a known key with a wrong secret or signature, so a caller cannot
+ * probe which key ids exist; the Denied entry's reason keeps the difference.
+ */
+const KEY_NOT_VALID = 'the API key or its signature is not valid';
+
 /** What a caller presented, as plain values (src/http/ reads them off the request). */
 export interface Credentials {
   /** The Authorization header */
@@ -50,7 +56,7 @@ export function createAuthenticator(deps: {
     }
     const project = await store.projects.getById(row.projectId);
     const env = await store.projects.getEnvironmentById(row.environmentId);
-    if (!project || !env) throw unauthenticated('the API key is not valid', 'invalid_api_key');
+    if (!project || !env) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
     return { kind: 'apiKey', apiKey: row, projectSlug: project.slug, environmentSlug: env.slug, project, environment: env, actor };
   }
 
@@ -68,13 +74,13 @@ export function createAuthenticator(deps: {
       throw unauthenticated(`the request timestamp is ${Math.round(skew)} s away from the server clock (at most ${SIGNATURE_MAX_SKEW_SECONDS} s allowed)`, 'signature_expired');
     }
     const row = await store.apiKeys.get(keyId);
-    if (!row) throw unauthenticated('the API key is not valid', 'invalid_api_key');
+    if (!row) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
     const signingKey = deps.keyring.openInstance(row.wrappedSigningKey, `api-key-signing:${row.id}`);
     const q = c.url.indexOf('?');
     const path = q < 0 ? c.url : c.url.slice(0, q);
     const search = q < 0 ? '' : c.url.slice(q + 1);
     const expected = createHmac('sha256', signingKey).update(stringToSign(c.method, path, search, ts, c.rawBody)).digest('hex');
-    if (!safeEqualHex(expected, sig)) throw unauthenticated('the request signature does not match', 'bad_signature');
+    if (!safeEqualHex(expected, sig)) throw unauthenticated(KEY_NOT_VALID, 'bad_signature');
     const p = await keyPrincipal(row, c.ip);
     // Last, so only a request that would otherwise be accepted uses up its signature.
     if (!(await deps.replay.firstUse(row.id, sig, Number(ts)))) {
@@ -95,7 +101,7 @@ export function createAuthenticator(deps: {
       const key = parseApiKey(token);
       if (key) {
         const row = await store.apiKeys.get(key.id);
-        if (!row || !safeEqualHex(row.secretHash, sha256hex(key.secret))) throw unauthenticated('the API key is not valid', 'invalid_api_key');
+        if (!row || !safeEqualHex(row.secretHash, sha256hex(key.secret))) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
         return keyPrincipal(row, c.ip);
       }
       if (!SESSION_TOKEN_RE.test(token)) throw unauthenticated('the bearer token is neither a session token nor a bax- API key', 'malformed_token');

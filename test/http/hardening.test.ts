@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, testStores, type TestServer } from '../helpers/harness.js';
-import { errorOf, seedProject } from './helpers.js';
+import { auditFor, createKey, errorOf, rid, seedProject, signedHeaders } from './helpers.js';
 
 /** Attacks from the hardening review that the HTTP API must hold against, on both stores. */
 for (const kind of await testStores()) {
@@ -23,6 +23,21 @@ for (const kind of await testStores()) {
       expect(body.count).toBe(4);
       expect(Object.keys(body.secrets).sort()).toEqual(['A', '__proto__', 'constructor', 'toString']);
       expect(Object.getOwnPropertyDescriptor(body.secrets, '__proto__')?.value).toBe('proto-value');
+    });
+
+    it('an unknown key id and a known key with a bad signature get the same answer; the audit entry keeps the difference', async () => {
+      const k = await createKey(t, t.adminToken, 'hard', 'prod', 'CONSUMER', 'probe');
+      const url = '/api/v1/projects/hard/environments/prod/secrets/A';
+      const unknown = signedHeaders(`bax-${'f'.repeat(16)}-${'a'.repeat(48)}`, 'GET', url);
+      const bad = { ...signedHeaders(k.key, 'GET', url), 'x-bella-signature': '0'.repeat(64) };
+      const [a, b] = [rid('unknown-key'), rid('bad-sig')];
+      const ra = await t.req('GET', url, { headers: { ...unknown, 'x-request-id': a } });
+      const rb = await t.req('GET', url, { headers: { ...bad, 'x-request-id': b } });
+      expect([ra.statusCode, rb.statusCode]).toEqual([401, 401]);
+      const strip = (r: typeof ra) => ({ ...errorOf(r), requestId: null });
+      expect(strip(ra)).toEqual(strip(rb));
+      expect((await auditFor(t, a))[0]?.reason).toBe('invalid_api_key');
+      expect((await auditFor(t, b))[0]?.reason).toBe('bad_signature');
     });
 
     it('a cursor of non-ASCII characters is a 400 invalid_cursor, not a 500', async () => {
