@@ -22,7 +22,7 @@ export function createServices(deps: { readonly store: Store; readonly uow: Unit
     scopes,
     secrets: createSecretService({ store, scopes, keyring, uow, clock }),
     projects: createProjectService({ store, scopes, keyring, uow, clock }),
-    members: createMemberService({ store, scopes, uow }),
+    members: createMemberService({ store, scopes, uow, clock }),
     users: createUserService({ store, uow, clock }),
     sessions: createSessionService({ store, uow, clock, throttle: createLoginThrottle() }),
     apiKeys: createApiKeyService({ store, scopes, keyring, uow, clock }),

@@ -1,11 +1,12 @@
 import type { MemberView } from '../contract/api.js';
 import type { UnitOfWork } from '../audit/unit-of-work.js';
-import { authorize, REACHES_EVERY_ENVIRONMENT, type AccessFacts, type Action } from '../identity/authorize.js';
-import type { OpContext } from '../kernel/context.js';
+import { API_KEY_ACTIONS, authorize, decide, REACHES_EVERY_ENVIRONMENT, type AccessFacts, type Action } from '../identity/authorize.js';
+import type { Clock } from '../kernel/clock.js';
+import { SYSTEM_ACTOR, type Authenticated, type OpContext } from '../kernel/context.js';
 import { DomainError, conflict, forbidden, notFound } from '../kernel/errors.js';
 import type { ProjectRole } from '../contract/roles.js';
-import type { Store } from '../store/ports.js';
-import type { MemberRow } from '../store/types.js';
+import type { Store, StoreTx } from '../store/ports.js';
+import type { MemberRow, UserRow } from '../store/types.js';
 import type { Scope, ScopeResolver } from './scope.js';
 
 export interface MemberChange {
@@ -46,8 +47,34 @@ function guardEnvironmentTarget(f: AccessFacts, targetRole: ProjectRole | null, 
  * transaction sees them with the project locked: two OWNERs removing each other at the same moment
  * cannot both succeed.
  */
-export function createMemberService(deps: { readonly store: Pick<Store, 'users' | 'projects' | 'members'>; readonly scopes: ScopeResolver; readonly uow: UnitOfWork }) {
-  const { store, scopes, uow } = deps;
+export function createMemberService(deps: {
+  readonly store: Pick<Store, 'users' | 'projects' | 'members'>;
+  readonly scopes: ScopeResolver;
+  readonly uow: UnitOfWork;
+  readonly clock: Clock;
+}) {
+  const { store, scopes, uow, clock } = deps;
+
+  /**
+   * Access must not outlive its reason: the keys a member created in the project that now carry more
+   * than the member may do (all of them once removed) are revoked in the same transaction, each an
+   * ApiKeyRevoked entry by the System actor.
+   */
+  async function revokeOutlivedKeys(op: OpContext, tx: StoreTx, s: Scope, user: UserRow, after: readonly MemberRow[], cause: 'member_removed' | 'member_demoted') {
+    const principal: Authenticated = { kind: 'user', user, sessionHash: '', actor: { type: 'User', id: user.id, email: user.email, name: user.name, ip: null } };
+    for (const key of await tx.apiKeys.listActiveByCreator(s.project.id, user.email)) {
+      const env = await store.projects.getEnvironmentById(key.environmentId);
+      if (!env) continue;
+      const f = scopes.factsOf(principal, s.project, env, after);
+      const still = (API_KEY_ACTIONS[key.role] ?? []).every((a) => decide(f, a).allowed);
+      if (still) continue;
+      await tx.apiKeys.revoke(key.id, clock().toISOString());
+      op.audit.record({
+        event: 'ApiKeyRevoked', actor: SYSTEM_ACTOR, environmentSlug: env.slug, resource: key.id,
+        details: { name: key.name, role: key.role, reason: cause, member: user.email },
+      });
+    }
+  }
 
   async function prepare(op: OpContext, project: string, environment: string | null, email: string) {
     const action: Action = environment === null ? 'member.manage' : 'environment.member.manage';
@@ -92,6 +119,7 @@ export function createMemberService(deps: { readonly store: Pick<Store, 'users' 
         await tx.members.upsert(s.project.id, env?.id ?? null, user.id, role);
         if (prev === null) op.audit.record({ event: 'MemberAdded', resource: user.email, details: { role, scope } });
         else op.audit.record({ event: 'MemberRoleChanged', resource: user.email, details: { from: prev, to: role, scope } });
+        if (prev !== null) await revokeOutlivedKeys(op, tx, s, user, await tx.members.lockProject(s.project.id), 'member_demoted');
         return { ...result, changed: true };
       });
     },
@@ -110,6 +138,7 @@ export function createMemberService(deps: { readonly store: Pick<Store, 'users' 
         }
         await tx.members.delete(s.project.id, env?.id ?? null, user.id);
         op.audit.record({ event: 'MemberRemoved', resource: user.email, details: { role: prev, scope: env ? 'environment' : 'project' } });
+        await revokeOutlivedKeys(op, tx, s, user, await tx.members.lockProject(s.project.id), 'member_removed');
       });
     },
   };

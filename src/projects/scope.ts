@@ -1,5 +1,5 @@
 import type { EnvironmentRole, ProjectRole } from '../contract/roles.js';
-import { authenticated, type OpContext } from '../kernel/context.js';
+import { authenticated, type Authenticated, type OpContext } from '../kernel/context.js';
 import { notFound } from '../kernel/errors.js';
 import { authorize, type AccessFacts, type Action } from '../identity/authorize.js';
 import type { Store } from '../store/ports.js';
@@ -23,10 +23,11 @@ export interface ScopeResolver {
   resolve(op: OpContext, projectSlug: string, environmentSlug: string, action: Action): Promise<EnvScope>;
   /** The facts of an already loaded project from a membership list (rules re-checked inside a transaction). */
   factsFrom(op: OpContext, project: ProjectRow, environment: EnvironmentRow | null, members: readonly MemberRow[]): AccessFacts;
+  /** The same for another principal than the operation's (what a member may still do after a change). */
+  factsOf(principal: Authenticated, project: ProjectRow, environment: EnvironmentRow | null, members: readonly MemberRow[]): AccessFacts;
 }
 
-function facts(op: OpContext, project: ProjectRow, environment: EnvironmentRow | null, mine: readonly MemberRow[], restricted: () => boolean): AccessFacts {
-  const principal = authenticated(op);
+function facts(principal: Authenticated, project: ProjectRow, environment: EnvironmentRow | null, mine: readonly MemberRow[], restricted: () => boolean): AccessFacts {
   let projectRole: ProjectRole | null = null;
   let environmentRole: EnvironmentRole | null = null;
   let environmentRestricted = false;
@@ -63,16 +64,18 @@ export function createScopeResolver(deps: { readonly store: Pick<Store, 'project
       mine = (await store.members.listOfUser(principal.user.id)).filter((m) => m.projectId === project.id);
       if (environment && !mine.some((m) => m.environmentId === environment.id)) all = await store.members.listOfProject(project.id);
     }
-    const f = facts(op, project, environment, mine, () => (all ?? []).some((m) => m.environmentId === environment?.id));
+    const f = facts(principal, project, environment, mine, () => (all ?? []).some((m) => m.environmentId === environment?.id));
     authorize(f, action);
     return { facts: f, project, environment };
   }
   return {
     resolve: resolve as ScopeResolver['resolve'],
     factsFrom(op, project, environment, members) {
-      const p = op.principal;
-      const mine = p.kind === 'user' ? members.filter((m) => m.userId === p.user.id) : [];
-      return facts(op, project, environment, mine, () => members.some((m) => m.environmentId === environment?.id));
+      return this.factsOf(authenticated(op), project, environment, members);
+    },
+    factsOf(principal, project, environment, members) {
+      const mine = principal.kind === 'user' ? members.filter((m) => m.userId === principal.user.id) : [];
+      return facts(principal, project, environment, mine, () => members.some((m) => m.environmentId === environment?.id));
     },
   };
 }

@@ -80,6 +80,8 @@ export interface ApiKeysTx {
   insert(row: ApiKeyRow): Promise<void>;
   /** Returns false when the key was already revoked or does not exist */
   revoke(id: string, at: string): Promise<boolean>;
+  /** Read-for-write: the keys of a project created by `createdBy` (an email) and not revoked */
+  listActiveByCreator(projectId: string, createdBy: string): Promise<ApiKeyRow[]>;
 }
 
 export interface SettingsPort {

@@ -27,5 +27,7 @@ export function apiKeysTx(db: SqlDb): ApiKeysTx {
       );
     },
     revoke: async (id, at) => (await db.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id])) > 0,
+    listActiveByCreator: async (projectId, createdBy) =>
+      (await db.all('SELECT * FROM api_keys WHERE project_id = ? AND created_by = ? AND revoked_at IS NULL ORDER BY created_at, id', [projectId, createdBy])).map(apiKeyFromRow),
   };
 }
