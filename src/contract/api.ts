@@ -95,7 +95,10 @@ export interface EnvironmentView {
   readonly slug: string;
   readonly name: string;
   readonly createdAt: string;
+  /** Only the environment's own members reach it (from its first environment member until an owner lifts it) */
+  readonly restricted: boolean;
 }
+export const restrictionBody = z.object({ restricted: z.boolean({ message: 'must be true or false' }) }).strict();
 export interface MemberView {
   readonly email: string;
   readonly name: string;

@@ -16,7 +16,7 @@ const key = (role: 'MEMBER' | 'CONSUMER' | 'AUDITOR', projectSlug = 'p', environ
     projectSlug,
     environmentSlug,
     project: { id: 'pid', slug: projectSlug, name: 'P', wrappedKey: Buffer.alloc(0), createdAt: '' },
-    environment: { id: 'eid', projectId: 'pid', slug: environmentSlug, name: 'E', createdAt: '' },
+    environment: { id: 'eid', projectId: 'pid', slug: environmentSlug, name: 'E', createdAt: '', restricted: false },
     actor: { type: 'ApiKey', id: 'k', email: null, name: 'k', ip: null },
   }) satisfies Principal;
 

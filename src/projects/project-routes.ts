@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createEnvironmentBody, createProjectBody, slugSchema } from '../contract/api.js';
+import { createEnvironmentBody, createProjectBody, restrictionBody, slugSchema } from '../contract/api.js';
 import type { AppDeps } from '../http/deps.js';
 import { opOf } from '../http/op.js';
 
@@ -24,6 +24,15 @@ export function registerProjectRoutes(app: FastifyInstance, deps: AppDeps): void
     '/api/v1/projects/:project/environments',
     { schema: { params: projectParams, body: createEnvironmentBody }, config: { audit: { event: 'EnvironmentCreated', resourceBody: 'slug' }, authorize: 'environment.create' } },
     async (req, reply) => reply.code(201).send(await projects.createEnvironment(opOf(req), req.params.project, req.body)),
+  );
+
+  r.put(
+    '/api/v1/projects/:project/environments/:env/restriction',
+    {
+      schema: { params: z.object({ project: slugSchema, env: slugSchema }), body: restrictionBody },
+      config: { audit: { event: 'EnvironmentRestrictionChanged', resourceParam: 'env' }, authorize: 'member.manage' },
+    },
+    async (req) => projects.setRestriction(opOf(req), req.params.project, req.params.env, req.body.restricted),
   );
 
   r.get('/api/v1/projects/:project/environments', { schema: { params: projectParams } }, async (req) => ({

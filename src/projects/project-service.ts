@@ -10,7 +10,7 @@ import type { Store } from '../store/ports.js';
 import type { EnvironmentRow, ProjectRow } from '../store/types.js';
 import type { ScopeResolver } from './scope.js';
 
-const envView = (e: EnvironmentRow): EnvironmentView => ({ slug: e.slug, name: e.name, createdAt: e.createdAt });
+const envView = (e: EnvironmentRow): EnvironmentView => ({ slug: e.slug, name: e.name, createdAt: e.createdAt, restricted: e.restricted });
 const projectView = (p: ProjectRow, role: string | null): ProjectView => ({ slug: p.slug, name: p.name, createdAt: p.createdAt, role });
 
 /** Projects and environments. The creator of a project becomes its OWNER in the same unit. */
@@ -57,12 +57,25 @@ export function createProjectService(deps: {
       op.audit.setScope({ resource: input.slug });
       const s = await scopes.resolve(op, project, null, 'environment.create');
       if (await store.projects.getEnvironment(s.project.id, input.slug)) throw conflict(`environment ${input.slug} already exists in project ${s.project.slug}`);
-      const row: EnvironmentRow = { id: randomUUID(), projectId: s.project.id, slug: input.slug, name: input.name, createdAt: clock().toISOString() };
+      const row: EnvironmentRow = { id: randomUUID(), projectId: s.project.id, slug: input.slug, name: input.name, createdAt: clock().toISOString(), restricted: false };
       await uow.run(op, async (tx) => {
         await tx.projects.insertEnvironment(row);
         op.audit.record({ event: 'EnvironmentCreated', environmentSlug: row.slug, resource: row.slug, details: { name: row.name } });
       });
       return envView(row);
+    },
+
+    /**
+     * Restricts an environment to its own members, or lifts the restriction (an OWNER,
+     * PROJECT_MANAGER or the admin): removing its last member never lifts it silently.
+     */
+    async setRestriction(op: OpContext, project: string, environment: string, restricted: boolean): Promise<EnvironmentView> {
+      const s = await scopes.resolve(op, project, environment, 'member.manage');
+      await uow.run(op, async (tx) => {
+        if (!(await tx.projects.setRestricted(s.environment.id, restricted))) return;
+        op.audit.record({ event: 'EnvironmentRestrictionChanged', resource: s.environment.slug, details: { restricted, cause: restricted ? 'set by an owner' : 'lifted by an owner' } });
+      });
+      return envView({ ...s.environment, restricted });
     },
 
     async listEnvironments(op: OpContext, project: string): Promise<EnvironmentView[]> {

@@ -27,7 +27,7 @@ export interface ScopeResolver {
   factsOf(principal: Authenticated, project: ProjectRow, environment: EnvironmentRow | null, members: readonly MemberRow[]): AccessFacts;
 }
 
-function facts(principal: Authenticated, project: ProjectRow, environment: EnvironmentRow | null, mine: readonly MemberRow[], restricted: () => boolean): AccessFacts {
+function facts(principal: Authenticated, project: ProjectRow, environment: EnvironmentRow | null, mine: readonly MemberRow[]): AccessFacts {
   let projectRole: ProjectRole | null = null;
   let environmentRole: EnvironmentRole | null = null;
   let environmentRestricted = false;
@@ -37,7 +37,7 @@ function facts(principal: Authenticated, project: ProjectRow, environment: Envir
     hasAnyEnvironmentRole = mine.some((m) => m.environmentId !== null);
     if (environment) {
       environmentRole = (mine.find((m) => m.environmentId === environment.id)?.role as EnvironmentRole | undefined) ?? null;
-      if (!environmentRole) environmentRestricted = restricted();
+      if (!environmentRole) environmentRestricted = environment.restricted;
     }
   }
   return { principal, projectSlug: project.slug, environmentSlug: environment?.slug ?? null, projectRole, environmentRole, environmentRestricted, hasAnyEnvironmentRole };
@@ -58,13 +58,8 @@ export function createScopeResolver(deps: { readonly store: Pick<Store, 'project
           ? own.environment
           : await store.projects.getEnvironment(project.id, environmentSlug);
     if (environmentSlug !== null && !environment) throw notFound(`environment ${environmentSlug} in project ${projectSlug}`);
-    let mine: MemberRow[] = [];
-    let all: MemberRow[] | null = null;
-    if (principal.kind === 'user') {
-      mine = (await store.members.listOfUser(principal.user.id)).filter((m) => m.projectId === project.id);
-      if (environment && !mine.some((m) => m.environmentId === environment.id)) all = await store.members.listOfProject(project.id);
-    }
-    const f = facts(principal, project, environment, mine, () => (all ?? []).some((m) => m.environmentId === environment?.id));
+    const mine = principal.kind === 'user' ? (await store.members.listOfUser(principal.user.id)).filter((m) => m.projectId === project.id) : [];
+    const f = facts(principal, project, environment, mine);
     authorize(f, action);
     return { facts: f, project, environment };
   }
@@ -75,7 +70,7 @@ export function createScopeResolver(deps: { readonly store: Pick<Store, 'project
     },
     factsOf(principal, project, environment, members) {
       const mine = principal.kind === 'user' ? members.filter((m) => m.userId === principal.user.id) : [];
-      return facts(principal, project, environment, mine, () => members.some((m) => m.environmentId === environment?.id));
+      return facts(principal, project, environment, mine);
     },
   };
 }

@@ -36,6 +36,8 @@ export interface ProjectPort {
 export interface ProjectsTx {
   insert(row: ProjectRow): Promise<void>;
   insertEnvironment(row: EnvironmentRow): Promise<void>;
+  /** Returns false when the environment already was so (or does not exist) */
+  setRestricted(environmentId: string, restricted: boolean): Promise<boolean>;
 }
 
 export interface MemberPort {

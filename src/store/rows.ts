@@ -47,7 +47,7 @@ export const projectFromRow = (x: Row): ProjectRow => ({
   id: String(x.id), slug: String(x.slug), name: String(x.name), wrappedKey: x.wrapped_key as Buffer, createdAt: iso(x.created_at),
 });
 export const environmentFromRow = (x: Row): EnvironmentRow => ({
-  id: String(x.id), projectId: String(x.project_id), slug: String(x.slug), name: String(x.name), createdAt: iso(x.created_at),
+  id: String(x.id), projectId: String(x.project_id), slug: String(x.slug), name: String(x.name), createdAt: iso(x.created_at), restricted: bool(x.restricted),
 });
 /** environment_id '' is a project membership (a NULL could not take part in the primary key). */
 export const memberFromRow = (x: Row): MemberRow & { projectId: string } => ({

@@ -33,6 +33,8 @@ export interface EnvironmentRow {
   readonly slug: string;
   readonly name: string;
   readonly createdAt: string;
+  /** Only the environment's own members reach it (set by its first environment member, lifted by an owner) */
+  readonly restricted: boolean;
 }
 export interface MemberRow {
   readonly userId: string;

@@ -58,6 +58,25 @@ export function registerProjectCommands(program: Command, context: ContextFactor
       await session.client.request<EnvironmentView>('POST', `/api/v1/projects/${seg(project)}/environments`, { body });
       print(ctx, `Created environment ${slug} in project ${project}.`);
     });
+  for (const [verb, restricted] of [['restrict', true], ['unrestrict', false]] as const) {
+    envs
+      .command(verb)
+      .description(
+        restricted
+          ? 'restrict an environment to its own members (project MEMBER, CONSUMER and AUDITOR no longer reach it)'
+          : "lift an environment's restriction (it stays restricted after its last member is removed until lifted)",
+      )
+      .argument('<slug>', 'the environment')
+      .option('-p, --project <slug>', 'project (default: API key scope, BELLA_BAXTER_PROJECT, .bella)')
+      .action(async (slug: string, flags: { project?: string }) => {
+        const ctx = context();
+        const env = checkSlug(slug, 'environment');
+        const session = openSession(ctx.env);
+        const project = await requireProject(session, flags);
+        await session.client.request<EnvironmentView>('PUT', `/api/v1/projects/${seg(project)}/environments/${seg(env)}/restriction`, { body: { restricted } });
+        print(ctx, restricted ? `${project}/${env} is restricted to its own members.` : `${project}/${env} is no longer restricted.`);
+      });
+  }
   withOutput(
     envs
       .command('list')
@@ -75,6 +94,7 @@ export function registerProjectCommands(program: Command, context: ContextFactor
       [
         { header: 'SLUG', value: (e: EnvironmentView) => e.slug },
         { header: 'NAME', value: (e) => e.name, min: 8 },
+        { header: 'RESTRICTED', value: (e) => (e.restricted ? 'yes' : 'no') },
         { header: 'CREATED (UTC)', value: (e) => e.createdAt, drop: 1 },
       ],
       res.environments,

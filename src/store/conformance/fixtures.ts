@@ -44,7 +44,7 @@ export const project = (slug: string, o: Partial<ProjectRow> = {}): ProjectRow =
 });
 
 export const environment = (p: ProjectRow, slug: string): EnvironmentRow => ({
-  id: randomUUID(), projectId: p.id, slug, name: slug, createdAt: T0,
+  id: randomUUID(), projectId: p.id, slug, name: slug, createdAt: T0, restricted: false,
 });
 
 export const apiKey = (p: ProjectRow, e: EnvironmentRow, id: string, createdBy: string | null): ApiKeyRow => ({

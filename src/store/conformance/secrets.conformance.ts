@@ -28,7 +28,7 @@ export function secretsConformance(ctx: GetContext): void {
     it('secret versions keep counting across a delete and ciphertexts are bound to their version', async () => {
       const { store } = ctx();
       const p = { id: randomUUID(), slug: 's', name: 'S', wrappedKey: Buffer.from([0]), createdAt: T0 };
-      const e = { id: randomUUID(), projectId: p.id, slug: 'dev', name: 'Dev', createdAt: T0 };
+      const e = { id: randomUUID(), projectId: p.id, slug: 'dev', name: 'Dev', createdAt: T0, restricted: false };
       const put = (key: string) => ({
         work: (tx: Parameters<NonNullable<Unit['work']>>[0]) => tx.secrets.put(e.id, key, (v) => Buffer.from(`${key}-v${v}`), T0, 'me'),
         audit: [],

@@ -177,6 +177,11 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX signature_uses_expiry ON signature_uses(expires_at);
   `,
+  // 4: an environment stays restricted from its first environment member on, until an owner lifts it.
+  `
+  ALTER TABLE environments ADD COLUMN restricted BOOLEAN NOT NULL DEFAULT FALSE;
+  UPDATE environments SET restricted = TRUE WHERE id IN (SELECT environment_id FROM members WHERE environment_id <> '');
+  `,
 ];
 
 /** Key of the session advisory lock that serialises migrations of several nodes starting at once. */

@@ -33,9 +33,11 @@ export function projectsTx(db: SqlDb): ProjectsTx {
       await db.run('INSERT INTO projects (id, slug, name, wrapped_key, created_at) VALUES (?, ?, ?, ?, ?)', [p.id, p.slug, p.name, p.wrappedKey, p.createdAt]);
     },
     async insertEnvironment(e) {
-      await db.run('INSERT INTO environments (id, project_id, slug, name, created_at) VALUES (?, ?, ?, ?, ?)', [
-        e.id, e.projectId, e.slug, e.name, e.createdAt,
+      await db.run('INSERT INTO environments (id, project_id, slug, name, created_at, restricted) VALUES (?, ?, ?, ?, ?, ?)', [
+        e.id, e.projectId, e.slug, e.name, e.createdAt, e.restricted,
       ]);
     },
+    setRestricted: async (environmentId, restricted) =>
+      (await db.run('UPDATE environments SET restricted = ? WHERE id = ? AND restricted <> ?', [restricted, environmentId, restricted])) > 0,
   };
 }

@@ -157,4 +157,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX signature_uses_expiry ON signature_uses(expires_at);
   `,
-];
+  // 4: an environment stays restricted (only its own members reach it) from its first environment
+  // member on, until an owner lifts it; environments that have environment members now start so.
+  `
+  ALTER TABLE environments ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;
+  UPDATE environments SET restricted = 1 WHERE id IN (SELECT environment_id FROM members WHERE environment_id <> '');
+  `,];
