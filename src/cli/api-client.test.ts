@@ -54,9 +54,21 @@ describe('API-key requests', () => {
     const bodyHash = createHash('sha256').update(s.body).digest('hex');
     const ts = s.headers['x-bella-timestamp'] as string;
     expect(Math.abs(Number(ts) - Date.now() / 1000)).toBeLessThan(5);
-    const expected = createHmac('sha256', signingKey).update(`PUT\n${path}\n${query}\n${ts}\n${bodyHash}`).digest('hex');
+    const nonce = s.headers['x-bella-nonce'] as string;
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
+    const expected = createHmac('sha256', signingKey).update(`PUT\n${path}\n${query}\n${ts}\n${bodyHash}\n${nonce}`).digest('hex');
     expect(s.headers['x-bella-signature']).toBe(expected);
     expect(path).toBe('/api/v1/projects/p/members/a%40b.example');
+  });
+
+  it('sends a fresh nonce with every request, so two identical requests in one second are not a replay', async () => {
+    respond = () => ({ status: 200, body: { ok: true } });
+    const client = new ApiClient(base, apiKeyAuth(`bax-${KEY_ID}-${SECRET}`), false);
+    await client.request('GET', '/api/v1/x');
+    await client.request('GET', '/api/v1/x');
+    const [a, b] = seen.slice(-2) as [Seen, Seen];
+    expect(a.headers['x-bella-nonce']).not.toBe(b.headers['x-bella-nonce']);
+    expect(a.headers['x-bella-signature']).not.toBe(b.headers['x-bella-signature']);
   });
 
   it('refuses a malformed key as a usage error before sending anything', () => {

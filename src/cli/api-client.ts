@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { deriveSigningKey, parseApiKey, signRequest } from '../contract/signing.js';
 import { CliError, EXIT, httpError, networkError, type ErrorContext } from './errors.js';
 
@@ -44,10 +45,14 @@ export function authHeaders(auth: ClientAuth, method: string, url: URL, body: st
   if (auth.kind === 'session') return { authorization: `Bearer ${auth.token}` };
   if (auth.kind === 'none') return {};
   const timestamp = String(Math.floor(now.getTime() / 1000));
+  // A fresh nonce per request: the server accepts a signature once, and two identical requests in
+  // the same second (a script reading one secret twice) must not look like a replay.
+  const nonce = randomBytes(16).toString('base64url');
   return {
     'x-bella-key-id': auth.keyId,
     'x-bella-timestamp': timestamp,
-    'x-bella-signature': signRequest(auth.signingKey, method, url.pathname, url.search, timestamp, body),
+    'x-bella-nonce': nonce,
+    'x-bella-signature': signRequest(auth.signingKey, method, url.pathname, url.search, timestamp, body, nonce),
   };
 }
 

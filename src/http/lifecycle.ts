@@ -140,6 +140,7 @@ async function authenticate(deps: AppDeps, req: FastifyRequest): Promise<void> {
       keyId: h('x-bella-key-id'),
       timestamp: h('x-bella-timestamp'),
       signature: h('x-bella-signature'),
+      nonce: h('x-bella-nonce'),
       method: req.method,
       url: req.url,
       rawBody: req.rawBody ?? '',

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { SIGNATURE_MAX_SKEW_SECONDS, parseApiKey, stringToSign } from '../contract/signing.js';
+import { NONCE_RE, SIGNATURE_MAX_SKEW_SECONDS, parseApiKey, stringToSign } from '../contract/signing.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Authenticated, Principal } from '../kernel/context.js';
 import { DomainError, unauthenticated } from '../kernel/errors.js';
@@ -23,6 +23,8 @@ export interface Credentials {
   readonly keyId: string | null;
   readonly timestamp: string | null;
   readonly signature: string | null;
+  /** X-Bella-Nonce: makes each signed request unique (and so not a replay of an identical one) */
+  readonly nonce?: string | null;
   readonly method: string;
   /** Path and query exactly as sent (the signature covers them) */
   readonly url: string;
@@ -63,9 +65,10 @@ export function createAuthenticator(deps: {
   async function signed(c: Credentials, keyId: string): Promise<Authenticated> {
     const ts = c.timestamp;
     const sig = c.signature;
-    if (!/^[0-9a-f]{16}$/.test(keyId) || ts === null || sig === null || !/^\d{1,12}$/.test(ts) || !/^[0-9a-f]{64}$/.test(sig)) {
+    const nonceOk = c.nonce === null || c.nonce === undefined || NONCE_RE.test(c.nonce);
+    if (!/^[0-9a-f]{16}$/.test(keyId) || ts === null || sig === null || !/^\d{1,12}$/.test(ts) || !/^[0-9a-f]{64}$/.test(sig) || !nonceOk) {
       throw unauthenticated(
-        'a signed request needs X-Bella-Key-Id (16 hex), X-Bella-Timestamp (Unix seconds) and X-Bella-Signature (64 hex)',
+        'a signed request needs X-Bella-Key-Id (16 hex), X-Bella-Timestamp (Unix seconds) and X-Bella-Signature (64 hex), and an X-Bella-Nonce if any of 16–64 letters, digits, _ or -',
         'malformed_signature',
       );
     }
@@ -79,7 +82,7 @@ export function createAuthenticator(deps: {
     const q = c.url.indexOf('?');
     const path = q < 0 ? c.url : c.url.slice(0, q);
     const search = q < 0 ? '' : c.url.slice(q + 1);
-    const expected = createHmac('sha256', signingKey).update(stringToSign(c.method, path, search, ts, c.rawBody)).digest('hex');
+    const expected = createHmac('sha256', signingKey).update(stringToSign(c.method, path, search, ts, c.rawBody, c.nonce)).digest('hex');
     if (!safeEqualHex(expected, sig)) throw unauthenticated(KEY_NOT_VALID, 'bad_signature');
     const p = await keyPrincipal(row, c.ip);
     // Last, so only a request that would otherwise be accepted uses up its signature.

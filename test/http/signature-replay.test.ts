@@ -83,5 +83,24 @@ for (const kind of await testStores()) {
       expect(gets.filter((r) => r.statusCode === 200).map((r) => r.json().value)).toEqual(['race-value']);
       expect(gets.filter((r) => r.statusCode === 401)).toHaveLength(11);
     });
+
+    it('identical requests in the same second with their own nonces both pass; reusing a nonce is a replay', async () => {
+      const { deriveSigningKey, parseApiKey, signRequest } = await import('../../src/contract/signing.js');
+      const k = parseApiKey(key.key) as { id: string; secret: string };
+      const url = `${base}/NONCED`;
+      expect((await t.req('PUT', url, { token: t.adminToken, body: { value: 'n' } })).statusCode).toBe(200);
+      const ts = String(Math.floor(Date.now() / 1000));
+      const headers = (nonce: string) => ({
+        'x-bella-key-id': k.id, 'x-bella-timestamp': ts, 'x-bella-nonce': nonce,
+        'x-bella-signature': signRequest(deriveSigningKey(k.secret), 'GET', url, '', ts, '', nonce),
+      });
+      expect((await send('GET', url, headers('nonce-aaaaaaaaaaaa-1'))).statusCode).toBe(200);
+      expect((await send('GET', url, headers('nonce-aaaaaaaaaaaa-2'))).statusCode).toBe(200);
+      const id = rid('nonce-replay');
+      await expectReplayRefused(await send('GET', url, headers('nonce-aaaaaaaaaaaa-1'), undefined, id), id, 'SecretRead');
+      const bad = await send('GET', url, { ...headers('nonce-aaaaaaaaaaaa-3'), 'x-bella-nonce': 'short' });
+      expect(bad.statusCode).toBe(401);
+      expect(errorOf(bad).message).toContain('X-Bella-Nonce');
+    });
   });
 }
