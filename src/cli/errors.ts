@@ -1,3 +1,4 @@
+import { visibleEscape } from '../contract/text-safety.js';
 import type { ErrorBody } from '../contract/api.js';
 
 /**
@@ -34,7 +35,10 @@ export function usageError(message: string, hint: string | null = null): CliErro
 
 /** Formats an error for stderr; the hint goes on its own line so it stands out. */
 export function formatError(err: CliError): string {
-  return err.hint ? `bella: ${err.message}\n${err.hint}\n` : `bella: ${err.message}\n`;
+  // A server message may quote what the caller sent (a name, a query value): control and bidi
+  // characters in it are shown as visible escapes, never written raw to the terminal.
+  const shown = (t: string) => t.split('\n').map(visibleEscape).join('\n');
+  return err.hint ? `bella: ${shown(err.message)}\n${shown(err.hint)}\n` : `bella: ${shown(err.message)}\n`;
 }
 
 /** What an error mapping needs to know to say what to do next. */

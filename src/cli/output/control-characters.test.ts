@@ -35,3 +35,11 @@ describe('bidi and C1 characters in CLI output', () => {
     expect(JSON.parse(out)).toEqual([{ name: 'deploy\u202eyek\u0085', role: 'CONSUMER' }]);
   });
 });
+
+describe('CLI error messages', () => {
+  it('show control and bidi characters a server message quotes as visible escapes, keeping line breaks', async () => {
+    const { CliError, formatError } = await import('../errors.js');
+    const e = new CliError(1, 'project "evil\u202etxt.exe" not found\u001b[31m', 'Run `bella projects list`\nthen try again');
+    expect(formatError(e)).toBe('bella: project "evil\\u202etxt.exe" not found\\x1b[31m\nRun `bella projects list`\nthen try again\n');
+  });
+});
