@@ -1,33 +1,23 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { TEST_ADMIN } from '../helpers/admin.js';
+import { REPO_ROOT, probeStatus, removeDataDir, startServerProcess } from '../helpers/process.js';
 
 /**
- * End-to-end harness: a real `bella-server` process per test file (random free port, temp data dir)
- * and the real `bella` CLI as a child process with its own HOME. Requires `npm run build` first.
+ * End-to-end harness: a real `bella-server` process per test file (the one startServerProcess of
+ * test/helpers/process.ts: random free port, temp data dir) and the real `bella` CLI as a child
+ * process with its own HOME. Requires `npm run build` first.
  */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const ADMIN_EMAIL = 'admin@example.com';
-export const ADMIN_PASSWORD = 'admin-password-123';
+export const ROOT = REPO_ROOT;
+export const ADMIN_EMAIL = TEST_ADMIN.email;
+export const ADMIN_PASSWORD = TEST_ADMIN.password;
 
 function requireBuild(): void {
   for (const f of ['dist/src/main.js', 'dist/src/cli/main.js']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` before the end-to-end tests`);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => ok(port));
-    });
-  });
 }
 
 export interface TestServer {
@@ -38,76 +28,28 @@ export interface TestServer {
 }
 
 /**
- * Starts `node bin/bella-server.js` and waits until it says it listens on its port and /readyz
- * answers 200. The port is picked free then released, so another process may grab it first: the
- * child's own "listening" line proves the server answering is ours, and a lost race is retried.
+ * Starts `node bin/bella-server.js` through startServerProcess (which waits for the child's own
+ * "listening" line, so the server answering is ours, and retries a lost port race), then waits until
+ * /readyz answers 200. stop() ends the process and removes its data dir.
  */
 export async function startServer(extraEnv: Record<string, string> = {}): Promise<TestServer> {
   requireBuild();
-  let lastError: Error | null = null;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      return await startOnce(extraEnv);
-    } catch (e) {
-      lastError = e as Error;
-    }
-  }
-  throw lastError as Error;
-}
-
-async function startOnce(extraEnv: Record<string, string>): Promise<TestServer> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'bella-e2e-data-'));
-  let output = '';
-  const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin/bella-server.js')], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      BELLA_PORT: String(port),
-      BELLA_HOST: '127.0.0.1',
-      BELLA_DATA_DIR: dataDir,
-      BELLA_ADMIN_EMAIL: ADMIN_EMAIL,
-      BELLA_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      BELLA_LOG_LEVEL: 'warn',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const url = `http://127.0.0.1:${port}`;
+  const srv = await startServerProcess({ env: { BELLA_LOG_LEVEL: 'warn', ...extraEnv } });
+  const log = () => srv.stdout() + srv.stderr();
+  const stop = async () => {
+    await srv.stop();
+    removeDataDir(srv.dataDir);
+  };
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) {
-      rmSync(dataDir, { recursive: true, force: true });
-      throw new Error(`bella-server exited with ${child.exitCode}:\n${output}`);
-    }
-    if (output.includes(`listening on ${url}`)) {
-      try {
-        const res = await fetch(`${url}/readyz`);
-        if (res.ok) break;
-      } catch {
-        // not accepting yet
-      }
-    }
+    if ((await probeStatus(`${srv.url}/readyz`)) === 200) break;
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`bella-server did not become ready:\n${output}`);
+      await stop();
+      throw new Error(`bella-server did not become ready:\n${log()}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    url,
-    dataDir,
-    log: () => output,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return { url: srv.url, dataDir: srv.dataDir, log, stop };
 }
 
 export interface RunResult {

@@ -5,21 +5,14 @@ import type { LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../src/config.js';
 import { createServer, type Server } from '../../src/server.js';
 import type { Store } from '../../src/store/types.js';
-import { createTestDatabase, postgresAvailable, type TestDatabase } from './pg.js';
+import { TEST_ADMIN } from './admin.js';
+import { createTestDatabase, type TestDatabase } from './pg.js';
+import type { StoreKind } from './stores.js';
 
-export const ADMIN_EMAIL = 'admin@example.com';
-export const ADMIN_PASSWORD = 'admin-password-123';
+export { testStores, type StoreKind } from './stores.js';
 
-export type StoreKind = 'sqlite' | 'postgres';
-
-/**
- * The stores a suite runs against, the way Kysely's tests loop over dialects: SQLite always,
- * PostgreSQL when it answers (always in CI, where a missing PostgreSQL fails instead of skipping).
- * Use at the top level of a test file: `for (const kind of await testStores()) describe(…)`.
- */
-export async function testStores(): Promise<StoreKind[]> {
-  return (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
-}
+export const ADMIN_EMAIL = TEST_ADMIN.email;
+export const ADMIN_PASSWORD = TEST_ADMIN.password;
 
 export interface TestServer {
   readonly server: Server;
@@ -55,12 +48,20 @@ export async function startTestServer(
     ...(database ? { BELLA_DATABASE_URL: database.url } : {}),
     ...opts.env,
   });
-  let store: Store | undefined;
-  if (opts.wrapStore) {
-    const { openStore } = await import('../../src/server.js');
-    store = opts.wrapStore(await openStore(config));
+  let server: Server;
+  try {
+    let store: Store | undefined;
+    if (opts.wrapStore) {
+      const { openStore } = await import('../../src/server.js');
+      store = opts.wrapStore(await openStore(config));
+    }
+    server = await createServer(config, { store, clock: opts.clock });
+  } catch (e) {
+    // A server that did not start leaves neither its temp dir nor its database behind.
+    rmSync(dataDir, { recursive: true, force: true });
+    await database?.drop().catch(() => undefined);
+    throw e;
   }
-  const server = await createServer(config, { store, clock: opts.clock });
   const req: TestServer['req'] = (method, url, o = {}) => {
     const headers: Record<string, string> = { ...o.headers };
     if (o.token) headers.authorization = `Bearer ${o.token}`;

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_ADMIN } from './admin.js';
 
 /**
  * A real `node bin/bella-server.js` process for end-to-end tests (crash, log-leak, CLI tests).
@@ -20,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SERVER_BIN = join(REPO_ROOT, 'bin', 'bella-server.js');
-export const PROCESS_ADMIN = { email: 'admin@example.com', password: 'admin-password-123' } as const;
+/** The admin a process is started with: the one TEST_ADMIN of every harness. */
+export const PROCESS_ADMIN = TEST_ADMIN;
 
 export interface ExitInfo {
   readonly code: number | null;
@@ -86,7 +89,10 @@ export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** A port nobody listens on right now (the OS picks it; a tiny race remains, hence startServerProcess retries). */
+/**
+ * A port nobody listens on right now (the OS picks it; a tiny race remains, hence startServerProcess
+ * retries). The only freePort of the test suite: every harness that starts a server on a port uses it.
+ */
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
@@ -96,6 +102,24 @@ export function freePort(): Promise<number> {
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       s.close(() => res(port));
     });
+  });
+}
+
+/**
+ * The status of one GET on its own connection, closed afterwards (null if nothing answers). For
+ * readiness polls: fetch would leave the connection in its pool, and a test that then blocks the
+ * event loop (spawnSync of the CLI) past the server's keep-alive timeout would reuse it after the
+ * server closed it ("other side closed").
+ */
+export function probeStatus(url: string, timeoutMs = 2000): Promise<number | null> {
+  return new Promise((res) => {
+    const req = get(url, { agent: false, headers: { connection: 'close' }, timeout: timeoutMs }, (r) => {
+      r.resume();
+      r.once('end', () => res(r.statusCode ?? null));
+      r.once('error', () => res(null));
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => res(null));
   });
 }
 
@@ -113,7 +137,11 @@ export async function httpRequest(baseUrl: string, method: string, path: string,
   return { status: r.status, headers: r.headers, bytes, text, json: () => JSON.parse(text) };
 }
 
-/** Starts bella-server and resolves once GET /healthz answers 200 (rejects with its stderr if it dies first). */
+/**
+ * Starts bella-server and resolves once it printed its own "listening on" line for the port and GET
+ * /healthz answers 200 (rejects with its stderr if it dies first). The line proves that the server
+ * answering is this child, not another process that grabbed the freed port first.
+ */
 export async function startServerProcess(opts: StartOptions = {}): Promise<ServerProcess> {
   if (!existsSync(join(REPO_ROOT, 'dist', 'src', 'main.js'))) {
     throw new Error('dist/src/main.js is missing: build the server first (npx tsc -p tsconfig.build.json)');
@@ -153,15 +181,11 @@ async function startOnce(opts: StartOptions, port: number): Promise<ServerProces
   });
   const url = `http://127.0.0.1:${port}`;
   const stderr = () => Buffer.concat(err).toString('utf8');
+  const listening = new RegExp(`listening on http://\\S+:${port} `);
   const deadline = Date.now() + (opts.startTimeoutMs ?? 20_000);
   for (;;) {
     if (exitInfo) throw new Error(`bella-server exited during start (${JSON.stringify(exitInfo)}): ${stderr()}`);
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.status === 200) break;
-    } catch {
-      // not listening yet
-    }
+    if (listening.test(Buffer.concat(out).toString('utf8')) && (await probeStatus(`${url}/healthz`)) === 200) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`bella-server did not answer /healthz within the start timeout: ${stderr()}`);

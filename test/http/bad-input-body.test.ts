@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { testStores } from '../helpers/harness.js';
 import { OVERSIZED_BODY, badInputWorld, expectRefused, type BadInput, type BadInputWorld } from './bad-input-runner.js';
 
 const secret = '/api/v1/projects/p/environments/prod/secrets';
@@ -43,14 +44,16 @@ const CASES: readonly BadInput[] = [
   { name: 'a malformed signed-request header set', method: 'GET', url: `${secret}`, as: 'none', headers: { 'x-bella-key-id': 'nothex', 'x-bella-timestamp': 'now', 'x-bella-signature': 'x' }, status: 401, code: 'unauthenticated', message: /X-Bella-Key-Id \(16 hex\)/ },
 ];
 
-describe('bad bodies, paths and headers', () => {
-  let w: BadInputWorld;
-  beforeAll(async () => {
-    w = await badInputWorld();
-  });
-  afterAll(async () => w.t.close());
+for (const kind of await testStores()) {
+  describe(`bad bodies, paths and headers (${kind})`, () => {
+    let w: BadInputWorld;
+    beforeAll(async () => {
+      w = await badInputWorld(kind);
+    });
+    afterAll(async () => w.t.close());
 
-  it.each(CASES.map((c) => [c.name, c] as const))('%s is refused with a clear 4xx, writes nothing, and is in the Access Log', async (_n, c) => {
-    await expectRefused(w, c);
+    it.each(CASES.map((c) => [c.name, c] as const))('%s is refused with a clear 4xx, writes nothing, and is in the Access Log', async (_n, c) => {
+      await expectRefused(w, c);
+    });
   });
-});
+}

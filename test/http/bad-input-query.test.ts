@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/contract/events.js';
+import { testStores } from '../helpers/harness.js';
 import { badInputWorld, expectRefused, type BadInput, type BadInputWorld } from './bad-input-runner.js';
 import { errorOf } from './helpers.js';
 
@@ -48,25 +49,27 @@ const CASES: readonly BadInput[] = [
   { name: 'a bad neutralize flag', method: 'GET', url: `${audit}/export?format=csv&neutralize=maybe`, status: 400, code: 'validation_failed', message: /must be true or false/ },
 ];
 
-describe('bad log-query inputs', () => {
-  let w: BadInputWorld;
-  beforeAll(async () => {
-    w = await badInputWorld();
-  });
-  afterAll(async () => w.t.close());
+for (const kind of await testStores()) {
+  describe(`bad log-query inputs (${kind})`, () => {
+    let w: BadInputWorld;
+    beforeAll(async () => {
+      w = await badInputWorld(kind);
+    });
+    afterAll(async () => w.t.close());
 
-  it.each(CASES.map((c) => [c.name, c] as const))('%s is refused with a clear 4xx, writes nothing, and is in the Access Log', async (_n, c) => {
-    await expectRefused(w, c);
-  });
+    it.each(CASES.map((c) => [c.name, c] as const))('%s is refused with a clear 4xx, writes nothing, and is in the Access Log', async (_n, c) => {
+      await expectRefused(w, c);
+    });
 
-  it('an altered cursor (one character of its signed body changed) is refused', async () => {
-    const [body, tag] = w.cursor.split('.') as [string, string];
-    const altered = `${body.slice(0, -2)}${body.at(-2) === 'A' ? 'B' : 'A'}${body.at(-1)}.${tag}`;
-    await expectRefused(w, { name: 'altered', method: 'GET', url: `${audit}?cursor=${q(altered)}`, status: 400, code: 'invalid_cursor', message: CURSOR });
-  });
+    it('an altered cursor (one character of its signed body changed) is refused', async () => {
+      const [body, tag] = w.cursor.split('.') as [string, string];
+      const altered = `${body.slice(0, -2)}${body.at(-2) === 'A' ? 'B' : 'A'}${body.at(-1)}.${tag}`;
+      await expectRefused(w, { name: 'altered', method: 'GET', url: `${audit}?cursor=${q(altered)}`, status: 400, code: 'invalid_cursor', message: CURSOR });
+    });
 
-  it('the unknown-event message lists every valid event', async () => {
-    const r = await w.t.req('GET', `${audit}?event=Nope`, { token: w.t.adminToken });
-    for (const e of EVENT_TYPES) expect(errorOf(r).message).toContain(e);
+    it('the unknown-event message lists every valid event', async () => {
+      const r = await w.t.req('GET', `${audit}?event=Nope`, { token: w.t.adminToken });
+      for (const e of EVENT_TYPES) expect(errorOf(r).message).toContain(e);
+    });
   });
-});
+}

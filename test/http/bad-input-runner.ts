@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/harness.js';
+import { startTestServer, type StoreKind, type TestServer } from '../helpers/harness.js';
 import { accessFor, auditCount, auditFor, createKey, errorOf, rid, seedProject, stateSnapshot } from './helpers.js';
 
 /** One row of a bad-input table: the request, the 4xx it must get and what its message must say. */
@@ -27,9 +27,9 @@ export interface BadInputWorld {
   readonly keyId: string;
 }
 
-/** A server with a project p/prod, a secret K, an API key and enough log rows for cursors. */
-export async function badInputWorld(): Promise<BadInputWorld> {
-  const t = await startTestServer();
+/** A server on `store` with a project p/prod, a secret K, an API key and enough log rows for cursors. */
+export async function badInputWorld(store: StoreKind): Promise<BadInputWorld> {
+  const t = await startTestServer({ store });
   await t.user('bob@example.com', 'Bob');
   await seedProject(t, t.adminToken, 'p', ['prod']);
   await t.req('PUT', '/api/v1/projects/p/environments/prod/secrets/K', { token: t.adminToken, body: { value: 'v' } });

@@ -19,6 +19,7 @@ function documentedErrors(): Map<string, number> {
   return rows;
 }
 
+// Not per store: no server runs here, only code against docs, so there is no store to loop over.
 describe('the error catalogue and docs/api.md', () => {
   const codes = Object.keys(ERROR_CATALOG) as ErrorCode[];
 

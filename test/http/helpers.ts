@@ -3,6 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { AccessEntry, AuditEntry } from '../../src/contract/entries.js';
 import { deriveSigningKey, parseApiKey, signRequest } from '../../src/contract/signing.js';
 import type { TestServer } from '../helpers/harness.js';
+import { createProject, seedApi } from '../helpers/seed.js';
 
 /** UTC ISO 8601 with milliseconds, the only time format on the wire. */
 export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -59,14 +60,9 @@ export async function stateSnapshot(t: TestServer): Promise<string> {
   return JSON.stringify({ users: await s.users.list(), projects });
 }
 
-/** Creates a project and its environments as `token`'s user (who becomes OWNER). */
+/** Creates a project and its environments as `token`'s user (who becomes OWNER), with the shared seeding steps. */
 export async function seedProject(t: TestServer, token: string, slug: string, envs: readonly string[]): Promise<void> {
-  const p = await t.req('POST', '/api/v1/projects', { token, body: { slug, name: `Project ${slug}` } });
-  expect(p.statusCode, p.body).toBe(201);
-  for (const env of envs) {
-    const e = await t.req('POST', `/api/v1/projects/${slug}/environments`, { token, body: { slug: env, name: env } });
-    expect(e.statusCode, e.body).toBe(201);
-  }
+  await createProject(seedApi(t), token, slug, envs);
 }
 
 export async function createKey(t: TestServer, token: string, project: string, env: string, role: string, name = `key-${role}`): Promise<{ id: string; key: string }> {

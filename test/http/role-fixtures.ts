@@ -56,7 +56,7 @@ function principal(c: CallerSpec): AccessFacts['principal'] {
     const projectSlug = c.apiKey.where === 'otherProject' ? 'elsewhere' : 'proj';
     const environmentSlug = c.apiKey.where === 'own' ? 'env' : 'other-env';
     const project = { id: 'p', slug: projectSlug, name: 'P', wrappedKey: Buffer.alloc(0), createdAt: '' };
-    const environment = { id: 'e', projectId: 'p', slug: environmentSlug, name: 'E', createdAt: '' };
+    const environment = { id: 'e', projectId: 'p', slug: environmentSlug, name: 'E', createdAt: '', restricted: false };
     return { kind: 'apiKey', actor, apiKey, projectSlug, environmentSlug, project, environment } satisfies Principal;
   }
   const user = { id: 'u', email: 'u@example.com', name: 'U', passwordHash: '', admin: c.admin ?? false, createdAt: '' };

@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import type { EventType } from '../../src/contract/events.js';
 import type { Action } from '../../src/identity/authorize.js';
-import { startTestServer, type TestServer } from '../helpers/harness.js';
+import { startTestServer, type StoreKind, type TestServer } from '../helpers/harness.js';
 import { accessFor, auditFor, createKey, rid, seedProject, signedHeaders } from './helpers.js';
 import { parseRolesDoc, type Cell } from './role-fixtures.js';
 
@@ -20,8 +20,9 @@ export interface MatrixWorld {
   send(c: Caller, method: string, url: string, body?: unknown, id?: string): Promise<LightMyRequestResponse>;
 }
 
-export async function matrixWorld(): Promise<MatrixWorld> {
-  const t = await startTestServer();
+/** The matrix's world on one store: project rm (open, locked), project other, a user per caller, API keys. */
+export async function matrixWorld(store: StoreKind): Promise<MatrixWorld> {
+  const t = await startTestServer({ store });
   const owner = await t.user('owner@example.com', 'Owner');
   await seedProject(t, owner, 'rm', ['open', 'locked']);
   await seedProject(t, owner, 'other', ['prod']);

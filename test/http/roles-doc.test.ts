@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIONS, decide } from '../../src/identity/authorize.js';
 import { CALLERS, factsFor, parseRolesDoc } from './role-fixtures.js';
 
+// Not per store: no server runs here, only code against docs, so there is no store to loop over.
 describe('docs/roles.md', () => {
   const doc = parseRolesDoc();
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/harness.js';
+import { startTestServer, testStores, type TestServer } from '../helpers/harness.js';
 
 /**
  * Every route the server registers, and the test file that drives it through app.inject(). A new route
@@ -58,25 +58,27 @@ function routesOf(tree: string): string[] {
   return out.sort();
 }
 
-describe('route coverage', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(async () => t.close());
+for (const kind of await testStores()) {
+  describe(`route coverage (${kind})`, () => {
+    let t: TestServer;
+    beforeAll(async () => {
+      t = await startTestServer({ store: kind });
+    });
+    afterAll(async () => t.close());
 
-  it('every route the server registers is listed with the test file that requests it, and nothing else is', () => {
-    const routes = routesOf(t.server.app.printRoutes({ commonPrefix: false }));
-    expect(routes.length).toBeGreaterThan(25);
-    expect(routes.filter((r) => !(r in COVERED) && !r.startsWith('GET /*') && !r.startsWith('GET /assets'))).toEqual([]);
-    expect(Object.keys(COVERED).filter((r) => !routes.includes(r))).toEqual([]);
-  });
+    it('every route the server registers is listed with the test file that requests it, and nothing else is', () => {
+      const routes = routesOf(t.server.app.printRoutes({ commonPrefix: false }));
+      expect(routes.length).toBeGreaterThan(25);
+      expect(routes.filter((r) => !(r in COVERED) && !r.startsWith('GET /*') && !r.startsWith('GET /assets'))).toEqual([]);
+      expect(Object.keys(COVERED).filter((r) => !routes.includes(r))).toEqual([]);
+    });
 
-  it('each listed test file exists and sends a request of that method', () => {
-    for (const [route, file] of Object.entries(COVERED)) {
-      const path = fileURLToPath(new URL(`../../${file}`, import.meta.url));
-      expect(existsSync(path), `${route}: ${file}`).toBe(true);
-      expect(readFileSync(path, 'utf8'), `${route}: ${file}`).toContain(`'${route.split(' ')[0]}'`);
-    }
+    it('each listed test file exists and sends a request of that method', () => {
+      for (const [route, file] of Object.entries(COVERED)) {
+        const path = fileURLToPath(new URL(`../../${file}`, import.meta.url));
+        expect(existsSync(path), `${route}: ${file}`).toBe(true);
+        expect(readFileSync(path, 'utf8'), `${route}: ${file}`).toContain(`'${route.split(' ')[0]}'`);
+      }
+    });
   });
-});
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../helpers/harness.js';
+import { startTestServer, testStores, type TestServer } from '../helpers/harness.js';
 
 /** actor.ip as the logs record it for a request from `from` carrying X-Forwarded-For. */
 async function loggedIp(t: TestServer, from: string, forwarded: string, id: string): Promise<{ access: unknown; audit: unknown }> {
@@ -15,27 +15,29 @@ async function loggedIp(t: TestServer, from: string, forwarded: string, id: stri
   return { access: access.json().entries[0]?.actor.ip, audit: audit.json().entries[0]?.actor.ip };
 }
 
-describe('actor.ip and BELLA_TRUSTED_PROXIES', () => {
-  let trusting: TestServer;
-  let plain: TestServer;
-  beforeAll(async () => {
-    trusting = await startTestServer({ env: { BELLA_TRUSTED_PROXIES: '10.0.0.5' } });
-    plain = await startTestServer();
-  });
-  afterAll(async () => {
-    await trusting.close();
-    await plain.close();
-  });
+for (const kind of await testStores()) {
+  describe(`actor.ip and BELLA_TRUSTED_PROXIES (${kind})`, () => {
+    let trusting: TestServer;
+    let plain: TestServer;
+    beforeAll(async () => {
+      trusting = await startTestServer({ store: kind, env: { BELLA_TRUSTED_PROXIES: '10.0.0.5' } });
+      plain = await startTestServer({ store: kind });
+    });
+    afterAll(async () => {
+      await trusting.close();
+      await plain.close();
+    });
 
-  it('a trusted proxy may name the client with X-Forwarded-For, in both logs', async () => {
-    expect(await loggedIp(trusting, '10.0.0.5', '203.0.113.7', 'xff-trusted')).toEqual({ access: '203.0.113.7', audit: '203.0.113.7' });
-  });
+    it('a trusted proxy may name the client with X-Forwarded-For, in both logs', async () => {
+      expect(await loggedIp(trusting, '10.0.0.5', '203.0.113.7', 'xff-trusted')).toEqual({ access: '203.0.113.7', audit: '203.0.113.7' });
+    });
 
-  it('any other peer cannot: its own socket address is recorded', async () => {
-    expect(await loggedIp(trusting, '10.0.0.9', '203.0.113.7', 'xff-untrusted')).toEqual({ access: '10.0.0.9', audit: '10.0.0.9' });
-  });
+    it('any other peer cannot: its own socket address is recorded', async () => {
+      expect(await loggedIp(trusting, '10.0.0.9', '203.0.113.7', 'xff-untrusted')).toEqual({ access: '10.0.0.9', audit: '10.0.0.9' });
+    });
 
-  it('without trusted proxies X-Forwarded-For is ignored entirely', async () => {
-    expect(await loggedIp(plain, '10.0.0.5', '203.0.113.7', 'xff-none')).toEqual({ access: '10.0.0.5', audit: '10.0.0.5' });
+    it('without trusted proxies X-Forwarded-For is ignored entirely', async () => {
+      expect(await loggedIp(plain, '10.0.0.5', '203.0.113.7', 'xff-none')).toEqual({ access: '10.0.0.5', audit: '10.0.0.5' });
+    });
   });
-});
+}

@@ -10,6 +10,7 @@ import { removeDataDir, startServerProcess, type ServerProcess } from '../helper
  * covered by fail-closed.test.ts: here each failed commit costs the full busy timeout, during which
  * better-sqlite3 blocks the server's event loop, so this test keeps to the essential requests.)
  */
+// SQLite only: the fault is a real SQLite file lock (BEGIN IMMEDIATE from a second connection on bella.db); PostgreSQL's real faults are in test/pg/connection-loss.test.ts.
 describe('fail-closed against a real locked database', () => {
   let srv: ServerProcess | undefined;
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { queryDatabase } from '../helpers/pg.js';
 
 /** A unique value nobody else would ever write: finding it anywhere means it leaked. */
 export function newMarker(): string {
@@ -70,4 +71,44 @@ export function searchDir(dir: string, marker: string, exclude: readonly string[
     hits.push(...findMarker(rel, readFileSync(f), marker));
   }
   return { hits, seen };
+}
+
+/** One table of a PostgreSQL database as the database returns it: every row as text, one per line. */
+export interface TableDump {
+  readonly table: string;
+  readonly rows: number;
+  readonly text: Buffer;
+}
+
+/**
+ * Every row of every table of a PostgreSQL database, as text (`SELECT t::text`: bytea shows as hex,
+ * which markerForms covers). Ordinary tables and partitions (relkind 'r'), so each log row is read
+ * once from the partition that holds it; the system schemas are left out.
+ */
+export async function dumpDatabase(url: string): Promise<TableDump[]> {
+  const tables = await queryDatabase<{ schema: string; name: string }>(
+    url,
+    `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+     ORDER BY 1, 2`,
+  );
+  const out: TableDump[] = [];
+  for (const { schema, name } of tables) {
+    const q = (id: string) => `"${id.replace(/"/g, '""')}"`;
+    const rows = await queryDatabase<{ row: string }>(url, `SELECT t::text AS row FROM ${q(schema)}.${q(name)} t`);
+    out.push({ table: schema === 'public' ? name : `${schema}.${name}`, rows: rows.length, text: Buffer.from(rows.map((r) => r.row).join('\n'), 'utf8') });
+  }
+  return out;
+}
+
+/** Searches every table of a PostgreSQL database; `seen` names each table with its row count so a test can assert coverage. */
+export async function searchDatabase(url: string, marker: string): Promise<{ hits: Hit[]; seen: Record<string, number>; dump: TableDump[] }> {
+  const dump = await dumpDatabase(url);
+  const seen: Record<string, number> = {};
+  const hits: Hit[] = [];
+  for (const d of dump) {
+    seen[d.table] = d.rows;
+    hits.push(...findMarker(`table ${d.table}`, d.text, marker));
+  }
+  return { hits, seen, dump };
 }
