@@ -118,11 +118,11 @@ export function createMemberService(deps: {
         }
         await tx.members.upsert(s.project.id, env?.id ?? null, user.id, role);
         if (prev === null) op.audit.record({ event: 'MemberAdded', resource: user.email, details: { role, scope } });
+        else op.audit.record({ event: 'MemberRoleChanged', resource: user.email, details: { from: prev, to: role, scope } });
         // The first environment member restricts the environment, until an owner lifts it.
         if (env && (await tx.projects.setRestricted(env.id, true))) {
-          op.audit.record({ event: 'EnvironmentRestrictionChanged', resource: env.slug, details: { restricted: true, cause: 'first environment member' } });
+          op.audit.record({ event: 'RestrictionChanged', resource: env.slug, details: { restricted: true, cause: 'first environment member' } });
         }
-        else op.audit.record({ event: 'MemberRoleChanged', resource: user.email, details: { from: prev, to: role, scope } });
         if (prev !== null) await revokeOutlivedKeys(op, tx, s, user, await tx.members.lockProject(s.project.id), 'member_demoted');
         return { ...result, changed: true };
       });

@@ -30,7 +30,7 @@ export function registerProjectRoutes(app: FastifyInstance, deps: AppDeps): void
     '/api/v1/projects/:project/environments/:env/restriction',
     {
       schema: { params: z.object({ project: slugSchema, env: slugSchema }), body: restrictionBody },
-      config: { audit: { event: 'EnvironmentRestrictionChanged', resourceParam: 'env' }, authorize: 'member.manage' },
+      config: { audit: { event: 'RestrictionChanged', resourceParam: 'env' }, authorize: 'member.manage' },
     },
     async (req) => projects.setRestriction(opOf(req), req.params.project, req.params.env, req.body.restricted),
   );

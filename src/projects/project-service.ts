@@ -73,7 +73,7 @@ export function createProjectService(deps: {
       const s = await scopes.resolve(op, project, environment, 'member.manage');
       await uow.run(op, async (tx) => {
         if (!(await tx.projects.setRestricted(s.environment.id, restricted))) return;
-        op.audit.record({ event: 'EnvironmentRestrictionChanged', resource: s.environment.slug, details: { restricted, cause: restricted ? 'set by an owner' : 'lifted by an owner' } });
+        op.audit.record({ event: 'RestrictionChanged', resource: s.environment.slug, details: { restricted, cause: restricted ? 'set by an owner' : 'lifted by an owner' } });
       });
       return envView({ ...s.environment, restricted });
     },

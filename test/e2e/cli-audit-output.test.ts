@@ -202,7 +202,8 @@ describe('exports stream the server export endpoint', () => {
     const got = s.admin.json<AuditEntry[]>(['audit', 'list', '-o', 'json', '--event', 'AuditLogExported', '--limit', '1']);
     expect(got[0]?.event).toBe('AuditLogExported');
     expect(got[0]?.actor.email).toBe('admin@example.com');
-    expect(got[0]?.details).toMatchObject({ format: 'csv', filters: { resource: 'NO_SUCH_THING', limit: 2 } });
+    // The filters as the Access Log keeps them: names always, values only of known-safe filters.
+    expect(got[0]?.details).toMatchObject({ format: 'csv', filters: { resource: '', limit: expect.anything() } });
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/contract/entries.js';
@@ -111,10 +111,18 @@ describe('secrets and pull', () => {
     const dir = join(admin.cwd, 'pull');
     mkdirSync(dir);
     writeFileSync(join(dir, '.bella'), 'project = "my-api"\nenvironment = "production"\n');
-    expect(admin.ok(['pull'], { cwd: dir })).toContain('Wrote 3 secrets from my-api/production');
     const file = join(dir, '.env');
+    // MULTI mixes a single quote with " and $: no .env quoting is inert in a shell and exact for
+    // dotenv at once, so the pull refuses (naming the key) and writes nothing.
+    const refused = admin.run(['pull'], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('MULTI');
+    expect(refused.stderr).toContain('-o json');
+    expect(existsSync(file)).toBe(false);
+    admin.ok(['secrets', 'set', 'MULTI', '-p', 'my-api', '-e', 'production'], { input: 'line 1\n"two" $HOME\n' });
+    expect(admin.ok(['pull'], { cwd: dir })).toContain('Wrote 3 secrets from my-api/production');
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    expect(readFileSync(file, 'utf8')).toBe(`DATABASE_URL='postgres://db/y'\nMULTI="line 1\\nit's \\"two\\" \\$HOME"\nPROMPTED='tty-s3cret-value'\n`.replace(hasScript ? '' : "PROMPTED='tty-s3cret-value'\n", ''));
+    expect(readFileSync(file, 'utf8')).toBe(`DATABASE_URL='postgres://db/y'\nMULTI='line 1\n"two" $HOME'\nPROMPTED='tty-s3cret-value'\n`.replace(hasScript ? '' : "PROMPTED='tty-s3cret-value'\n", ''));
     writeFileSync(file, 'MINE=1\n');
     const again = admin.run(['pull'], { cwd: dir });
     expect(again.code).toBe(1);

@@ -64,7 +64,7 @@ for (const kind of await testStores()) {
 
       const tampered = await t.req('PUT', url, { raw: JSON.stringify({ value: 'evil' }), headers: signedHeaders(k.key, 'PUT', url, body) });
       expect(tampered.statusCode).toBe(401);
-      expect(errorOf(tampered).message).toBe('the request signature does not match');
+      expect(errorOf(tampered).message).toBe('the API key or its signature is not valid');
       expect((await t.req('GET', url, { token: bob })).json().value).toBe('signed-value');
     });
 

@@ -41,7 +41,7 @@ const CASES: readonly BadInput[] = [
   { name: 'a text/plain body', method: 'PUT', url: `${secret}/NEW`, raw: 'just text', headers: { 'content-type': 'text/plain' }, status: 415, code: 'unsupported_media_type', message: /application\/json/ },
   { name: 'an XML body', method: 'POST', url: '/api/v1/projects', raw: '<project/>', headers: { 'content-type': 'application/xml' }, status: 415, code: 'unsupported_media_type', message: /Content-Type: application\/json/ },
   { name: 'a malformed Authorization header', method: 'PUT', url: `${secret}/NEW`, body: { value: 'v' }, as: 'none', headers: { authorization: 'Basic YWRtaW46YWRtaW4=' }, status: 401, code: 'unauthenticated', message: /must be "Bearer <session token or API key>"/, denied: 'malformed_authorization' },
-  { name: 'a malformed signed-request header set', method: 'GET', url: `${secret}`, as: 'none', headers: { 'x-bella-key-id': 'nothex', 'x-bella-timestamp': 'now', 'x-bella-signature': 'x' }, status: 401, code: 'unauthenticated', message: /X-Bella-Key-Id \(16 hex\)/ },
+  { name: 'a malformed signed-request header set', method: 'GET', url: `${secret}`, as: 'none', headers: { 'x-bella-key-id': 'nothex', 'x-bella-timestamp': 'now', 'x-bella-signature': 'x' }, status: 401, code: 'unauthenticated', message: /X-Bella-Key-Id \(16 hex\)/, denied: 'malformed_signature' },
 ];
 
 for (const kind of await testStores()) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import type { AccessEntry, AuditEntry } from '../../src/contract/entries.js';
@@ -77,10 +78,13 @@ export function signedHeaders(key: string, method: string, url: string, body = '
   if (!parsed) throw new Error(`not an API key: ${key}`);
   const u = new URL(url, 'http://localhost');
   const ts = String(Math.floor(now.getTime() / 1000));
+  // A fresh nonce, as the CLI sends: a signature is accepted once.
+  const nonce = randomBytes(16).toString('base64url');
   return {
     'x-bella-key-id': parsed.id,
     'x-bella-timestamp': ts,
-    'x-bella-signature': signRequest(deriveSigningKey(parsed.secret), method, u.pathname, u.search, ts, body),
+    'x-bella-nonce': nonce,
+    'x-bella-signature': signRequest(deriveSigningKey(parsed.secret), method, u.pathname, u.search, ts, body, nonce),
   };
 }
 

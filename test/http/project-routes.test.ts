@@ -47,7 +47,7 @@ for (const kind of await testStores()) {
       const id = rid('mkenv');
       const r = await t.req('POST', '/api/v1/projects/shop/environments', { token: bob, body: { slug: 'prod', name: 'Production' }, headers: { 'x-request-id': id } });
       expect(r.statusCode).toBe(201);
-      expect(r.json()).toEqual({ slug: 'prod', name: 'Production', createdAt: expect.stringMatching(ISO_MS) });
+      expect(r.json()).toEqual({ slug: 'prod', name: 'Production', createdAt: expect.stringMatching(ISO_MS), restricted: false });
       expect(await oneAudit(t, id)).toMatchObject({ event: 'EnvironmentCreated', projectSlug: 'shop', environmentSlug: 'prod', resource: 'prod', details: { name: 'Production' } });
       expect((await t.req('POST', '/api/v1/projects/shop/environments', { token: bob, body: { slug: 'dev', name: 'Dev' } })).statusCode).toBe(201);
       const list = await t.req('GET', '/api/v1/projects/shop/environments', { token: bob });
@@ -92,7 +92,12 @@ for (const kind of await testStores()) {
       expect((await t.req('PUT', base, { token: bob, body: { role: 'CONSUMER' }, headers: { 'x-request-id': add } })).json()).toEqual({
         email: 'carol@example.com', name: 'Carol', role: 'CONSUMER', environmentSlug: 'prod', changed: true,
       });
-      expect(await oneAudit(t, add)).toMatchObject({ event: 'MemberAdded', projectSlug: 'shop', environmentSlug: 'prod', details: { role: 'CONSUMER', scope: 'environment' } });
+      // The first environment member also restricts the environment: a second entry says so.
+      const added = await auditFor(t, add);
+      expect(added).toMatchObject([
+        { event: 'MemberAdded', projectSlug: 'shop', environmentSlug: 'prod', details: { role: 'CONSUMER', scope: 'environment' } },
+        { event: 'RestrictionChanged', projectSlug: 'shop', environmentSlug: 'prod', resource: 'prod', details: { restricted: true, cause: 'first environment member' } },
+      ]);
       const change = rid('envchange');
       await t.req('PUT', base, { token: bob, body: { role: 'ENVIRONMENT_OWNER' }, headers: { 'x-request-id': change } });
       expect(await oneAudit(t, change)).toMatchObject({ event: 'MemberRoleChanged', environmentSlug: 'prod', details: { from: 'CONSUMER', to: 'ENVIRONMENT_OWNER' } });

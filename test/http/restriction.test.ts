@@ -23,7 +23,7 @@ for (const kind of await testStores()) {
     const restricted = async () =>
       ((await t.req('GET', '/api/v1/projects/lock/environments', { token: owner })).json() as { environments: { slug: string; restricted: boolean }[] }).environments[0]?.restricted;
     const changes = async () =>
-      (await t.server.store.auditLog.query({ events: ['EnvironmentRestrictionChanged'], outcome: 'Success' }, 10)).reverse().map((e) => [e.actor.email, e.details.restricted, e.details.cause]);
+      (await t.server.store.auditLog.query({ events: ['RestrictionChanged'], outcome: 'Success' }, 10)).reverse().map((e) => [e.actor.email, e.details.restricted, e.details.cause]);
 
     it('the first environment member restricts it; removing the last one does not lift it silently', async () => {
       expect((await read()).statusCode).toBe(200);
@@ -42,7 +42,7 @@ for (const kind of await testStores()) {
     it('only an owner lifts it (audited); a MEMBER asking is refused and recorded', async () => {
       const refused = await t.req('PUT', '/api/v1/projects/lock/environments/prod/restriction', { token: member, body: { restricted: false } });
       expect(refused.statusCode).toBe(403);
-      const [denied] = await t.server.store.auditLog.query({ events: ['EnvironmentRestrictionChanged'], outcome: 'Denied' }, 5);
+      const [denied] = await t.server.store.auditLog.query({ events: ['RestrictionChanged'], outcome: 'Denied' }, 5);
       expect(denied).toMatchObject({ resource: 'prod', reason: 'insufficient_role' });
       const lift = await t.req('PUT', '/api/v1/projects/lock/environments/prod/restriction', { token: owner, body: { restricted: false } });
       expect(lift.statusCode, lift.body).toBe(200);

@@ -93,7 +93,9 @@ export async function matrixWorld(store: StoreKind): Promise<MatrixWorld> {
 export interface Operation {
   readonly name: string;
   readonly action: Action;
-  /** null: not an auditable action, so a refusal is only in the Access Log */
+  /** Further rights the operation needs (checked after `action`) */
+  readonly also?: readonly Action[];
+  /** null: a read with no event of its own (a refusal is recorded as AccessDenied) */
   readonly event: EventType | null;
   readonly ok: number;
   /** Sends the request; `prepare` runs first as the OWNER (seed something to delete or revoke) */
@@ -129,12 +131,15 @@ export const OPERATIONS: readonly Operation[] = [
   {
     name: 'manage environment members', action: 'environment.member.manage', event: 'MemberAdded', ok: 200,
     run: (w, c, _n, id) => w.send(c, 'PUT', `${envBase(c)}/members/target@example.com`, { role: 'CONSUMER' }, id),
+    // The first environment member restricts the environment, and removing it does not lift that.
     restore: async (w, c) => {
       await w.t.req('DELETE', `${envBase(c)}/members/target@example.com`, { token: w.owner });
+      await w.t.req('PUT', `${envBase(c)}/restriction`, { token: w.owner, body: { restricted: c.env === 'locked' } });
     },
   },
   { name: 'list API keys', action: 'apikey.manage', event: null, ok: 200, run: (w, c, _n, id) => w.send(c, 'GET', `${envBase(c)}/api-keys`, undefined, id) },
-  { name: 'create an API key', action: 'apikey.manage', event: 'ApiKeyCreated', ok: 201, run: (w, c, n, id) => w.send(c, 'POST', `${envBase(c)}/api-keys`, { name: `k${n}`, role: 'CONSUMER' }, id) },
+  // A key never carries more than its creator may do: a CONSUMER key also needs secret.list and secret.read.
+  { name: 'create an API key', action: 'apikey.manage', also: ['secret.list', 'secret.read'], event: 'ApiKeyCreated', ok: 201, run: (w, c, n, id) => w.send(c, 'POST', `${envBase(c)}/api-keys`, { name: `k${n}`, role: 'CONSUMER' }, id) },
   {
     name: 'revoke an API key', action: 'apikey.manage', event: 'ApiKeyRevoked', ok: 204,
     run: async (w, c, n, id) => {
@@ -155,7 +160,9 @@ export async function checkRow(w: MatrixWorld, label: string): Promise<string[]>
   if (!expected || !caller) return [`no row or caller for ${label}`];
   const problems: string[] = [];
   for (const op of OPERATIONS) {
-    const cell = expected.get(op.action) as Cell;
+    // The first refused action of the operation decides (an operation that needs several rights).
+    const cells = [op.action, ...(op.also ?? [])].map((a) => expected.get(a) as Cell);
+    const cell = cells.find((c) => !c.allowed) ?? (cells[0] as Cell);
     const n = ++seq;
     const id = rid(`m${n}`);
     const r = await op.run(w, caller, n, id);
@@ -164,11 +171,12 @@ export async function checkRow(w: MatrixWorld, label: string): Promise<string[]>
     if (r.statusCode !== want) problems.push(`${where}: status ${r.statusCode}, doc says ${cell.allowed ? 'allow' : `deny ${cell.reason}`} (${r.body.slice(0, 160)})`);
     if (cell.allowed && r.statusCode === op.ok && op.restore) await op.restore(w, caller);
     const audit = await auditFor(w.t, id);
-    if (!cell.allowed && op.event) {
-      const ok = audit.length === 1 && audit[0]?.event === op.event && audit[0].outcome === 'Denied' && audit[0].reason === cell.reason;
-      if (!ok) problems.push(`${where}: want one ${op.event} Denied ${cell.reason}, audit has ${JSON.stringify(audit.map((e) => [e.event, e.outcome, e.reason]))}`);
+    // Every refusal is recorded: under the operation's event, or AccessDenied for reads that have none.
+    if (!cell.allowed) {
+      const event = op.event ?? 'AccessDenied';
+      const ok = audit.length === 1 && audit[0]?.event === event && audit[0].outcome === 'Denied' && audit[0].reason === cell.reason;
+      if (!ok) problems.push(`${where}: want one ${event} Denied ${cell.reason}, audit has ${JSON.stringify(audit.map((e) => [e.event, e.outcome, e.reason]))}`);
     }
-    if (!cell.allowed && !op.event && audit.length > 0) problems.push(`${where}: a refused read wrote ${audit.length} audit rows`);
     if (cell.allowed && op.event && !audit.some((e) => e.outcome === 'Success')) problems.push(`${where}: allowed but no Success audit row`);
     const access = await accessFor(w.t, id);
     if (access.length !== 1 || access[0]?.status !== r.statusCode) problems.push(`${where}: access rows ${JSON.stringify(access.map((a) => a.status))}`);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, testStores, type TestServer } from '../helpers/harness.js';
+import { routesOf } from './routes.js';
 
 /**
  * Every route the server registers, and the test file that drives it through app.inject(). A new route
@@ -20,6 +21,7 @@ const COVERED: Readonly<Record<string, string>> = {
   'GET /api/v1/projects/:project': 'test/http/project-routes.test.ts',
   'POST /api/v1/projects/:project/environments': 'test/http/project-routes.test.ts',
   'GET /api/v1/projects/:project/environments': 'test/http/project-routes.test.ts',
+  'PUT /api/v1/projects/:project/environments/:env/restriction': 'test/http/restriction.test.ts',
   'GET /api/v1/projects/:project/members': 'test/http/project-routes.test.ts',
   'PUT /api/v1/projects/:project/members/:email': 'test/http/project-routes.test.ts',
   'DELETE /api/v1/projects/:project/members/:email': 'test/http/project-routes.test.ts',
@@ -42,21 +44,6 @@ const COVERED: Readonly<Record<string, string>> = {
   'GET /api/v1/admin/retention': 'src/audit/retention.test.ts',
   'PUT /api/v1/admin/retention': 'src/audit/retention.test.ts',
 };
-
-/** Reads Fastify's printRoutes tree back into "METHOD /full/path" lines (HEAD left out: Fastify adds it to every GET). */
-function routesOf(tree: string): string[] {
-  const stack: string[] = [];
-  const out: string[] = [];
-  for (const line of tree.split('\n')) {
-    const m = /^((?:[│ ] {3})*)[├└]── (\S+)(?: \(([^)]*)\))?/.exec(line);
-    if (!m) continue;
-    const depth = (m[1] as string).length / 4;
-    stack.length = depth;
-    stack.push(m[2] as string);
-    for (const method of (m[3] ?? '').split(',').map((s) => s.trim()).filter((s) => s && s !== 'HEAD')) out.push(`${method} ${stack.join('')}`);
-  }
-  return out.sort();
-}
 
 for (const kind of await testStores()) {
   describe(`route coverage (${kind})`, () => {
