@@ -52,6 +52,20 @@ describe('projects, environments, users and members', () => {
     expect(events).toEqual(['MemberRemoved', 'MemberAdded', 'MemberAdded']);
   });
 
+  it('restricts and lifts an environment: its first member restricted it, removing that member did not lift it', () => {
+    const staging = () => admin.json<{ slug: string; restricted: boolean }[]>(['environments', 'list', '-p', 'my-api', '-o', 'json']).find((e) => e.slug === 'staging');
+    expect(staging()?.restricted).toBe(true);
+    expect(admin.ok(['environments', 'unrestrict', 'staging', '-p', 'my-api'])).toBe('my-api/staging is no longer restricted.\n');
+    expect(staging()?.restricted).toBe(false);
+    expect(admin.ok(['environments', 'restrict', 'staging', '-p', 'my-api'])).toBe('my-api/staging is restricted to its own members.\n');
+    const refused = alice.run(['environments', 'unrestrict', 'staging', '-p', 'my-api']);
+    expect(refused.code).toBe(3);
+    expect(staging()?.restricted).toBe(true);
+    const events = admin.json<AuditEntry[]>(['audit', 'list', '-p', 'my-api', '--event', 'RestrictionChanged', '-o', 'json']);
+    expect(events.map((e) => [e.outcome, e.details.restricted ?? null])).toEqual([['Denied', null], ['Success', true], ['Success', false], ['Success', true]]);
+    admin.ok(['environments', 'unrestrict', 'staging', '-p', 'my-api']);
+  });
+
   it('exits 4 for an unknown project or user, 1 for a conflict, 2 for a role of the wrong level', () => {
     const nf = admin.run(['environments', 'list', '-p', 'nope']);
     expect(nf.code).toBe(4);
