@@ -27,7 +27,7 @@ export async function benchHttpRead(report: Report, o: ReadOpts): Promise<{ audi
     await bare.stop();
   }
 
-  const runBella = async (entry: string, label: string): Promise<{ m: Measured; idle: number }> => {
+  const runBella = async (entry: string, label: string, signed = false): Promise<{ m: Measured; idle: number; signed: Measured | null }> => {
     const tmp = tempDir(label);
     const server = await startBella(entry, tmp.dir);
     try {
@@ -36,14 +36,21 @@ export async function benchHttpRead(report: Report, o: ReadOpts): Promise<{ audi
       const idle = memOf(server.pid)?.rss ?? NaN;
       const m = await measure(server, fx.readPath, { authorization: `Bearer ${fx.apiKey}` }, o.duration, o.warmup);
       if (m.load.non2xx > 0 || m.load.errors > 0) throw new Error(`${label}: ${m.load.non2xx} non-2xx and ${m.load.errors} errors under load`);
-      return { m, idle };
+      // The same read signed with the key (HMAC, a fresh nonce per request), on the same server right
+      // after: the difference is the signature check plus the replay guard's recorded use.
+      let s: Measured | null = null;
+      if (signed) {
+        s = await measure(server, fx.readPath, {}, o.duration, o.warmup, undefined, fx.apiKey);
+        if (s.load.non2xx > 0 || s.load.errors > 0) throw new Error(`${label} signed: ${s.load.non2xx} non-2xx and ${s.load.errors} errors under load`);
+      }
+      return { m, idle, signed: s };
     } finally {
       await server.stop();
       tmp.remove();
     }
   };
 
-  const audited = await runBella(BELLA_SERVER, 'read');
+  const audited = await runBella(BELLA_SERVER, 'read', true);
   const relaxed = await runBella(RELAXED_SERVER, 'relaxed');
   const a = audited.m;
   const c = ceiling;
@@ -58,6 +65,12 @@ export async function benchHttpRead(report: Report, o: ReadOpts): Promise<{ audi
   report.add({ group: G, metric: 'audited secret read, p99 latency', unit: 'ms', value: a.load.p99, baseline: c.load.p99, ratio: a.load.p99 / c.load.p99, target: '<= 10 ms', met: a.load.p99 <= 10 });
   report.add({ group: G, metric: 'relaxed durability (synchronous=NORMAL), req/s', unit: 'req/s', value: r.load.rps, baseline: c.load.rps, ratio: r.load.rps / c.load.rps, target: 'info', met: null });
   report.add({ group: G, metric: 'relaxed durability (synchronous=NORMAL), p99', unit: 'ms', value: r.load.p99, baseline: c.load.p99, ratio: r.load.p99 / c.load.p99, target: 'info', met: null });
+  const sg = audited.signed;
+  if (sg) {
+    report.extra.read = { ...(report.extra.read as object), signed: sg };
+    report.add({ group: G, metric: 'signed audited read (HMAC + replay guard), req/s (vs Bearer key, same server)', unit: 'req/s', value: sg.load.rps, baseline: a.load.rps, ratio: sg.load.rps / a.load.rps, target: 'info', met: null });
+    report.add({ group: G, metric: 'signed audited read (HMAC + replay guard), p99', unit: 'ms', value: sg.load.p99, baseline: a.load.p99, ratio: sg.load.p99 / a.load.p99, target: 'info', met: null });
+  }
   report.add({ group: G, metric: 'server CPU during audited load (1.0 = the pinned core)', unit: 'cores', value: a.serverCpu, baseline: c.serverCpu, ratio: null, target: 'info', met: null });
 
   report.add({ group: G6, metric: 'server RSS at idle (after setup)', unit: 'MiB', value: audited.idle, baseline: null, ratio: null, target: 'info', met: null });

@@ -7,6 +7,8 @@ declare module 'autocannon' {
       connections?: number;
       duration?: number;
       pipelining?: number;
+      /** per-request hooks; setupRequest may return the request with new headers */
+      requests?: { setupRequest?: (req: Record<string, unknown>) => Record<string, unknown> }[];
     }
     interface Histogram {
       average: number;

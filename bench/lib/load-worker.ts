@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
+import { deriveSigningKey, parseApiKey, signRequest } from '../../src/contract/signing.js';
 
 /**
  * The load generator, run as its own process (pinned to core 1 by the parent) so it never competes
@@ -10,12 +12,34 @@ interface Args {
   connections: number;
   duration: number;
   warmup: number;
+  /** Sign every GET with this API key (HMAC, a fresh nonce each time) instead of sending it as a Bearer token. */
+  signWith?: string;
+}
+
+/** Headers of a freshly signed GET, as the CLI sends them: each request is a first use of its signature. */
+function signer(apiKey: string, url: string): () => Record<string, string> {
+  const parsed = parseApiKey(apiKey);
+  if (!parsed) throw new Error('signWith: not an API key');
+  const key = deriveSigningKey(parsed.secret);
+  const u = new URL(url);
+  return () => {
+    const ts = String(Math.floor(Date.now() / 1000));
+    const nonce = randomBytes(16).toString('hex');
+    return {
+      'x-bella-key-id': parsed.id,
+      'x-bella-timestamp': ts,
+      'x-bella-nonce': nonce,
+      'x-bella-signature': signRequest(key, 'GET', u.pathname, u.search, ts, '', nonce),
+    };
+  };
 }
 
 /** duration 0 = until a line "stop" arrives on stdin (the parent's measured window). */
 function run(a: Args, duration: number): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    const inst = autocannon({ url: a.url, headers: a.headers, connections: a.connections, duration: duration || 3600, pipelining: 1 }, (err, res) =>
+    const sign = a.signWith ? signer(a.signWith, a.url) : null;
+    const requests = sign ? [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, headers: { ...a.headers, ...sign() } }) }] : undefined;
+    const inst = autocannon({ url: a.url, headers: a.headers, connections: a.connections, duration: duration || 3600, pipelining: 1, requests }, (err, res) =>
       err ? reject(err) : resolve(res),
     );
     if (duration === 0) {

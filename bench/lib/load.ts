@@ -30,9 +30,11 @@ export function runLoad(opts: {
   onMeasureStart?: () => void;
   /** with duration 0: the measured window ends when this settles */
   until?: Promise<unknown>;
+  /** sign each request with this API key (see load-worker.ts) */
+  signWith?: string;
 }): Promise<LoadResult> {
   const args = JSON.stringify({
-    url: opts.url, headers: opts.headers ?? {}, connections: opts.connections ?? 50, duration: opts.duration, warmup: opts.warmup ?? 0,
+    url: opts.url, headers: opts.headers ?? {}, connections: opts.connections ?? 50, duration: opts.duration, warmup: opts.warmup ?? 0, signWith: opts.signWith,
   });
   const [cmd, argv] = pinned(1, process.execPath, [WORKER, args]);
   return new Promise((resolve, reject) => {

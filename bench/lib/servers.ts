@@ -42,6 +42,7 @@ export interface Measured {
 export async function measure(
   server: Running, path: string, headers: Record<string, string>, duration: number, warmup: number,
   window?: { onStart: () => Promise<unknown> },
+  signWith?: string,
 ): Promise<Measured> {
   let release: (v?: unknown) => void = () => undefined;
   const until = window ? new Promise((r) => (release = r)) : undefined;
@@ -49,7 +50,7 @@ export async function measure(
   let t0 = 0;
   let mem: ReturnType<typeof sampleMemory> | null = null;
   const load = await runLoad({
-    url: server.url + path, headers, duration: window ? 0 : duration, warmup, until,
+    url: server.url + path, headers, duration: window ? 0 : duration, warmup, until, signWith,
     onMeasureStart: () => {
       if (window) void window.onStart().finally(() => release());
       cpu0 = cpuSeconds(server.pid);
