@@ -19,6 +19,8 @@ export interface Config {
   readonly purgeIntervalMinutes: number;
   /** SQLite durability: FULL (default) fsyncs every commit; NORMAL may lose the last commits on power loss */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** BELLA_INITIALIZE=true: start on an empty database even though the data dir held one before */
+  readonly initialize: boolean;
   /** Limits that cut off slow or idle clients (milliseconds) */
   readonly timeouts: HttpTimeouts;
   /** Log exports streaming at once on this node: per caller (user or API key) and in all */
@@ -133,7 +135,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (sync !== 'FULL' && sync !== 'NORMAL') {
     throw new ConfigError('BELLA_SQLITE_SYNCHRONOUS must be FULL (every commit fsynced, the default) or NORMAL');
   }
+  const initialize = (env.BELLA_INITIALIZE || 'false').toLowerCase();
+  if (initialize !== 'true' && initialize !== 'false') {
+    throw new ConfigError('BELLA_INITIALIZE must be true or false');
+  }
   return Object.freeze({
+    initialize: initialize === 'true',
     port: parsePort(env.BELLA_PORT),
     host,
     dataDir: resolve(env.BELLA_DATA_DIR || './data'),

@@ -7,6 +7,7 @@ import { systemOp } from './audit/recorder.js';
 import { createRetentionWorker } from './audit/retention-worker.js';
 import { createUnitOfWork, type UnitOfWork } from './audit/unit-of-work.js';
 import type { Config } from './config.js';
+import { checkDataDir, markInitialized } from './data-dir.js';
 import { buildApp, type App } from './http/app.js';
 import type { AppDeps } from './http/deps.js';
 import { createAuthenticator } from './identity/authenticator.js';
@@ -45,6 +46,11 @@ export async function openStore(config: Config): Promise<Store> {
 export async function createServer(config: Config, opts: { store?: Store; clock?: Clock } = {}): Promise<Server> {
   const notices: string[] = [];
   const clock = opts.clock ?? (() => new Date());
+  // Before the master key file is created: its presence is evidence of an earlier start.
+  if (!config.databaseUrl && !opts.store) {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    checkDataDir(config.dataDir, { initialize: config.initialize });
+  }
   let master = config.masterKey;
   if (!master) {
     const k = loadOrCreateMasterKey(config.dataDir);
@@ -53,9 +59,10 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   }
   const store = opts.store ?? (await openStore(config));
   await store.migrate();
+  if (store.kind === 'sqlite') markInitialized(config.dataDir, clock());
   const keyring = new KeyRing(master);
   const uow = createUnitOfWork({ committer: createGroupCommitter({ store, now: clock }) });
-  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits });
+  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits, tempDir: config.dataDir });
   notices.push(...(await bootstrapAdmin(services, store, clock, config)));
   let log: App['log'] | null = null;
   const supervisor = createSupervisor([

@@ -1,4 +1,5 @@
 import type { UnitOfWork } from './audit/unit-of-work.js';
+import { createBackupService } from './audit/backup.js';
 import { createExportLimiter, type ExportLimits } from './audit/export-limiter.js';
 import { createLogQueryService } from './audit/log-query-service.js';
 import { createRetentionService } from './audit/retention.js';
@@ -15,7 +16,7 @@ import { createSecretService } from './secrets/secret-service.js';
 import type { Store } from './store/ports.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
-export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits }) {
+export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits; readonly tempDir: string }) {
   const { store, uow, keyring, clock } = deps;
   const scopes = createScopeResolver({ store });
   return {
@@ -28,6 +29,7 @@ export function createServices(deps: { readonly store: Store; readonly uow: Unit
     apiKeys: createApiKeyService({ store, scopes, keyring, uow, clock }),
     logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey, exports: createExportLimiter(deps.exportLimits) }),
     retention: createRetentionService({ store, uow, clock }),
+    backup: createBackupService({ store, uow, tempDir: deps.tempDir }),
   };
 }
 

@@ -111,9 +111,9 @@ export class ApiClient {
    * early (the server failed or the connection dropped mid-stream) is raised as exit 5, so callers
    * can discard what they wrote.
    */
-  async *stream(path: string, query?: Query): AsyncGenerator<Uint8Array> {
+  async *stream(path: string, query?: Query, method: 'GET' | 'POST' = 'GET', what = 'export'): AsyncGenerator<Uint8Array> {
     const url = new URL(`${this.baseUrl}${path}${buildSearch(query)}`);
-    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...authHeaders(this.auth, 'GET', url, '', new Date()) };
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...authHeaders(this.auth, method, url, '', new Date()) };
     const abort = new AbortController();
     let timedOut = false;
     let timer = setTimeout(() => ((timedOut = true), abort.abort()), TIMEOUT_MS);
@@ -125,7 +125,7 @@ export class ApiClient {
     try {
       let res: Response;
       try {
-        res = await fetch(url, { headers, signal: abort.signal });
+        res = await fetch(url, { method, headers, signal: abort.signal });
       } catch (err) {
         throw networkError(timedOut ? Object.assign(new Error('timed out'), { name: 'TimeoutError' }) : err, this.ctx);
       }
@@ -151,7 +151,7 @@ export class ApiClient {
         const reason = timedOut ? `no data for ${TIMEOUT_MS / 1000} s` : (cause?.code ?? cause?.message ?? (err as Error).message ?? 'connection lost');
         throw new CliError(
           EXIT.unavailable,
-          `the export from ${this.baseUrl} broke off after ${received.toLocaleString('en-US')} bytes (${reason})`,
+          `the ${what} from ${this.baseUrl} broke off after ${received.toLocaleString('en-US')} bytes (${reason})`,
           'Nothing was written to stdout; try again, or narrow the export with --since/--until. The server log says why it stopped.',
         );
       }

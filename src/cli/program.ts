@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAdminBackupCommand } from './commands/admin-backup.js';
 import { registerAdminRetentionCommands } from './commands/admin-retention.js';
 import { registerApiKeyCommands } from './commands/api-keys.js';
 import { registerAuthCommands } from './commands/auth.js';
@@ -42,6 +43,7 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
   registerApiKeyCommands(program, context);
   registerLogCommands(program, context);
   registerAdminRetentionCommands(program, context);
+  registerAdminBackupCommand(program, context);
   // Every command: unknown options and stray arguments are usage errors, reported by commander.
   const strict = (cmd: Command) => {
     cmd.exitOverride().allowExcessArguments(false);

@@ -34,6 +34,7 @@ export const ADMIN_EVENTS = [
   'LogsPurged',
   'AccessDenied',
   'RestrictionChanged',
+  'BackupCreated',
 ] as const;
 
 export const EVENT_TYPES = [...PRODUCT_EVENTS, ...ADMIN_EVENTS] as const;
@@ -78,6 +79,7 @@ export const EVENT_CATALOG: Readonly<Record<EventType, { readonly group: EventGr
   AccessLogExported: { group: 'administration', description: 'The Access Log was exported' },
   RetentionChanged: { group: 'administration', description: 'A log retention window was changed' },
   LogsPurged: { group: 'administration', description: 'Expired log entries were purged by retention' },
+  BackupCreated: { group: 'administration', description: 'An online backup of the database was taken' },
   RestrictionChanged: { group: 'members', description: 'An environment was restricted to its own members, or the restriction lifted' },
   AccessDenied: { group: 'authentication', description: 'A request to a protected route with no more specific event was refused' },
 };

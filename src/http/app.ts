@@ -4,6 +4,7 @@ import { TIMEOUT_DEFAULTS } from '../config.js';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAccessRoutes } from '../access/access-routes.js';
 import { registerAuditRoutes } from '../audit/log-routes.js';
+import { registerBackupRoutes } from '../audit/backup-routes.js';
 import { registerRetentionRoutes } from '../audit/retention-routes.js';
 import { registerAuthRoutes } from '../identity/auth-routes.js';
 import { registerApiKeyRoutes } from '../identity/api-key-routes.js';
@@ -75,6 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerAccessRoutes(app, deps);
   await registerWebStatic(app, { webRoot: deps.webRoot });
   registerRetentionRoutes(app, deps);
+  registerBackupRoutes(app, deps);
   await app.ready();
   return app;
 }

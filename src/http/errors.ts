@@ -16,6 +16,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   headers_too_large: 431,
   too_many_attempts: 429,
   too_many_exports: 429,
+  not_supported: 501,
   internal: 500,
   audit_unavailable: 503,
 };

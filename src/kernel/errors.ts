@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   headers_too_large: 'The request headers are larger than the server accepts (16 KiB).',
   too_many_attempts: 'Too many failed logins for this account or address; retry after the given seconds.',
   too_many_exports: 'Too many exports are streaming at once for this caller or on this server; retry after the given seconds.',
+  not_supported: 'The operation is not available on this store (an online backup on PostgreSQL: use pg_dump or pg_basebackup).',
   internal: 'An unexpected error; the requestId finds it in the server log.',
   audit_unavailable:
     "The audit log cannot be written, so the operation was not performed (fail-closed). Exception: details.applied = true means the change was already committed with its audit rows and only the request's Access Log row failed.",

@@ -196,6 +196,11 @@ export interface Store {
   commitBatch(units: readonly Unit[]): Promise<UnitOutcome[]>;
   /** A cheap write probe for /readyz: begins a write transaction and rolls it back. */
   probeWritable(): Promise<void>;
+  /**
+   * An online, consistent copy of the whole database into `file` (a new file), taken while the store
+   * keeps serving. Throws DomainError not_supported where the engine has its own tools (PostgreSQL).
+   */
+  backup(file: string): Promise<void>;
 
   readonly users: UserPort;
   readonly projects: ProjectPort;

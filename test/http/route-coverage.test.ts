@@ -43,6 +43,7 @@ const COVERED: Readonly<Record<string, string>> = {
   'GET /api/v1/access-logs/export': 'test/http/log-export-routes.test.ts',
   'GET /api/v1/admin/retention': 'src/audit/retention.test.ts',
   'PUT /api/v1/admin/retention': 'src/audit/retention.test.ts',
+  'POST /api/v1/admin/backup': 'test/http/backup-routes.test.ts',
 };
 
 for (const kind of await testStores()) {

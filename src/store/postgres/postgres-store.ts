@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { DomainError } from '../../kernel/errors.js';
 import { POSTGRES_TS_EPOCH_MS } from '../histogram-sql.js';
 import type { Store } from '../ports.js';
 import { entityPorts } from '../sql/compose.js';
@@ -93,6 +94,12 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
     },
     commitBatch: (units) => writer.commitBatch(units),
     probeWritable: () => writer.probeWritable(),
+    async backup() {
+      throw new DomainError(
+        'not_supported',
+        'on PostgreSQL, back up with the database\'s own tools (pg_dump for a logical copy, pg_basebackup with WAL archiving for point-in-time recovery); see docs/operations.md',
+      );
+    },
 
     ...entityPorts(read, d),
     auditLog: auditLogPort(read, d, (olderThan, batchSize) => purgeLog(pool, 'audit_log', olderThan, batchSize), highWater),

@@ -9,7 +9,7 @@ const PURGE_SLICE_MS = 5;
  * about PURGE_SLICE_MS, then pauses at least as long as the slice took, so requests' commits
  * interleave and reads never wait long behind a purge.
  */
-export function purgeSqliteLog(writer: Database.Database, lock: SerialLock, table: 'audit_log' | 'access_log') {
+export function purgeSqliteLog(writer: Database.Database, lock: SerialLock, table: 'audit_log' | 'access_log', checkFile: () => void) {
   let del: Database.Statement | null = null;
   return async (olderThan: string, batchSize: number): Promise<number> => {
     del ??= writer.prepare(`DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} WHERE ts < ? ORDER BY seq LIMIT ?)`);
@@ -18,7 +18,10 @@ export function purgeSqliteLog(writer: Database.Database, lock: SerialLock, tabl
     let size = Math.max(1, Math.min(batchSize, 100));
     for (;;) {
       const started = process.hrtime.bigint();
-      const n = await lock.run(async () => stmt.run(olderThan, size).changes);
+      const n = await lock.run(async () => {
+        checkFile();
+        return stmt.run(olderThan, size).changes;
+      });
       const tookMs = Number(process.hrtime.bigint() - started) / 1e6;
       total += n;
       if (n < size) return total;

@@ -7,6 +7,7 @@ import { entityPorts, storeTx } from '../sql/compose.js';
 import type { SqlDialect } from '../sql/db.js';
 import { accessLogPort, auditLogPort } from '../sql/logs.js';
 import { runBatch } from '../batch-runner.js';
+import { fileIdentity } from './file-identity.js';
 import { purgeSqliteLog } from './purge.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
 import { sqliteBatch } from './sqlite-batch.js';
@@ -48,12 +49,13 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
   let reader: Database.Database | null = null;
   let batch: ReturnType<typeof sqliteBatch> | null = null;
   const lock = new SerialLock();
+  const identity = fileIdentity(opts.file);
   const read = sqliteDb(() => {
     if (!reader) throw new Error('store not migrated');
     return reader;
   });
   const d = SQLITE_DIALECT;
-  const purge = (table: 'audit_log' | 'access_log') => purgeSqliteLog(writer, lock, table);
+  const purge = (table: 'audit_log' | 'access_log') => purgeSqliteLog(writer, lock, table, identity.check);
   // AUTOINCREMENT's counter: the highest seq ever inserted, kept when rows are purged.
   const highWater = async (log: 'audit' | 'access') =>
     Number((await read.one('SELECT seq FROM sqlite_sequence WHERE name = ?', [`${log}_log`]))?.seq ?? 0);
@@ -71,6 +73,7 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
       reader ??= new Database(opts.file, { readonly: true });
       reader.pragma('busy_timeout = 5000');
       batch ??= sqliteBatch(writer, storeTx(sqliteDb(() => writer), d));
+      identity.pin();
     },
     async ensurePartitions() {
       // One table per log, nothing to create ahead of time.
@@ -84,14 +87,23 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
     commitBatch(units) {
       return lock.run(() => {
         if (!batch) throw new Error('store not migrated');
+        identity.check();
         return runBatch(batch, units);
       });
     },
     probeWritable() {
       return lock.run(async () => {
+        identity.check();
         writer.exec('BEGIN IMMEDIATE');
         writer.exec('ROLLBACK');
       });
+    },
+    async backup(file) {
+      if (!reader) throw new Error('store not migrated');
+      // Copied from the reader: a committed snapshot, page by page, while commits go on.
+      identity.check();
+      await reader.backup(file);
+      chmodSync(file, 0o600);
     },
     ...entityPorts(read, d),
     auditLog: auditLogPort(read, d, purge('audit_log'), highWater),
