@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/schema.js';
+import { freePort, makeDataDir, removeDataDir, REPO_ROOT, SERVER_BIN, startServerProcess, type ServerProcess } from '../helpers/process.js';
+import { auditedReadIds, reads, seedSecret, until } from './fixture.js';
+
+/**
+ * SIGKILL in the middle of long writes that are not requests: a retention purge and a schema
+ * migration. The restarted server finds a consistent store (integrity check, nothing half-applied)
+ * and finishes the work.
+ */
+const VALUE = 'kill-fault-marker-8e20';
+const OLD_TS = new Date(Date.now() - 400 * 86_400_000).toISOString();
+
+/** Appends n audit and n access rows dated `ts` (default 400 days ago: older than both default windows). */
+function insertOldRows(db: Database.Database, n: number, ts = OLD_TS): void {
+  db.exec(`
+    WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ${n})
+    INSERT INTO audit_log (id, ts, event, actor_type, outcome, details, project_slug, resource)
+      SELECT 'old-a-' || i, '${ts}', 'SecretRead', 'User', 'Success', '{}', 'faults', 'K' || (i % 50) FROM c;
+    WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ${n})
+    INSERT INTO access_log (id, ts, request_id, method, path, status, duration_ms, actor_type)
+      SELECT 'old-x-' || i, '${ts}', 'r-' || i, 'GET', '/x', 200, 1.0, 'User' FROM c;`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('SIGKILL during a retention purge and during a migration (SQLite)', () => {
+  const dirs: string[] = [];
+  let srv: ServerProcess | null = null;
+  afterEach(async () => {
+    await srv?.kill();
+    srv = null;
+    for (const d of dirs.splice(0)) removeDataDir(d);
+  });
+
+  it('killed mid-purge: the restart finds an intact database whose old rows are a contiguous tail of what was there, then finishes the purge', async () => {
+    const first = await startServerProcess();
+    dirs.push(first.dataDir);
+    const token = await seedSecret(first, VALUE);
+    const ok = await reads(first, token, 5);
+    await first.stop();
+    const file = join(first.dataDir, 'bella.db');
+    const db = new Database(file);
+    insertOldRows(db, 150_000);
+    const total = (db.prepare("SELECT count(*) AS n FROM audit_log WHERE id LIKE 'old-a-%'").get() as { n: number }).n;
+    db.close();
+
+    // The purge runs at start; kill the server once it has removed some rows but not all.
+    srv = await startServerProcess({ dataDir: first.dataDir });
+    const watch = new Database(file, { readonly: true });
+    const oldLeft = () => (watch.prepare("SELECT count(*) AS n FROM audit_log WHERE id LIKE 'old-a-%'").get() as { n: number }).n;
+    let left = total;
+    for (let i = 0; i < 400 && left === total; i++) {
+      await sleep(10);
+      left = oldLeft();
+    }
+    await srv.kill();
+    srv = null;
+    const atKill = oldLeft();
+    watch.close();
+    expect(atKill, 'the purge had not started, or had finished, when the process was killed').toBeGreaterThan(0);
+    expect(atKill).toBeLessThan(total);
+
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    // Removed oldest first: what is left of the old rows is one contiguous run of seq.
+    const run = check.prepare("SELECT min(seq) AS lo, max(seq) AS hi, count(*) AS n FROM audit_log WHERE id LIKE 'old-a-%'").get() as { lo: number; hi: number; n: number };
+    expect(run.hi - run.lo + 1).toBe(run.n);
+    check.close();
+
+    srv = await startServerProcess({ dataDir: first.dataDir });
+    const t2 = await srv.login();
+    const done = await until(
+      async () => (await srv?.request('GET', '/api/v1/audit-logs?event=LogsPurged', { token: t2 }))?.json<{ entries: unknown[] }>().entries.length ?? 0,
+      (n) => n > 0,
+      60_000,
+    );
+    expect(done).toBeGreaterThan(0);
+    const audited = await auditedReadIds(srv, t2);
+    for (const r of ok) expect(audited.has(r.headers.get('x-request-id') as string)).toBe(true);
+    expect((await reads(srv, t2, 1))[0]?.json()).toMatchObject({ value: VALUE });
+  }, 120_000);
+
+  it('killed mid-migration: each migration is all or nothing, the rows are intact, and the next start completes the schema', async () => {
+    const dir = makeDataDir();
+    dirs.push(dir);
+    const file = join(dir, 'bella.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec(SQLITE_MIGRATIONS[0] as string);
+    db.pragma('user_version = 1');
+    insertOldRows(db, 150_000, new Date().toISOString()); // recent: no purge after the migrations
+    db.close();
+    // Migration 2 builds indexes over both logs: long enough to be killed in the middle.
+    const migration2 = ['audit_project_seq', 'audit_denied', 'audit_denied_event', 'access_project_seq'];
+
+    const versions: number[] = [];
+    for (const delayMs of [150, 400, 800]) {
+      const port = await freePort();
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('BELLA_')) env[k] = v;
+      Object.assign(env, { BELLA_DATA_DIR: dir, BELLA_PORT: String(port), BELLA_ADMIN_EMAIL: 'admin@example.com', BELLA_ADMIN_PASSWORD: 'correct-horse-battery' });
+      const child = spawn(process.execPath, [SERVER_BIN], { cwd: REPO_ROOT, env, stdio: 'ignore' });
+      await sleep(delayMs);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+
+      const check = new Database(file, { readonly: true });
+      expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+      const version = check.pragma('user_version', { simple: true }) as number;
+      versions.push(version);
+      const indexes = new Set((check.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all() as { name: string }[]).map((r) => r.name));
+      const present = migration2.filter((n) => indexes.has(n));
+      expect(present, `after ${delayMs} ms: user_version ${version}`).toEqual(version >= 2 ? migration2 : []);
+      expect((check.prepare("SELECT count(*) AS n FROM audit_log WHERE id LIKE 'old-a-%'").get() as { n: number }).n).toBe(150_000);
+      check.close();
+    }
+
+    // At least one kill landed before the schema was complete (else the test proved nothing).
+    expect(versions.some((v) => v < SQLITE_MIGRATIONS.length), `user_version after each kill: ${versions.join(', ')}`).toBe(true);
+    srv = await startServerProcess({ dataDir: dir, admin: { email: 'admin@example.com', password: 'correct-horse-battery' } });
+    expect((await srv.request('GET', '/readyz')).status).toBe(200);
+    const check = new Database(file, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(SQLITE_MIGRATIONS.length);
+    check.close();
+  }, 120_000);
+});
