@@ -13,6 +13,7 @@ import { createProjectService } from './projects/project-service.js';
 import { createScopeResolver } from './projects/scope.js';
 import type { KeyRing } from './secrets/envelope.js';
 import { createSecretService } from './secrets/secret-service.js';
+import { createSshService } from './ssh/ssh-service.js';
 import type { Store } from './store/ports.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
@@ -29,6 +30,7 @@ export function createServices(deps: { readonly store: Store; readonly uow: Unit
     apiKeys: createApiKeyService({ store, scopes, keyring, uow, clock }),
     logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey, exports: createExportLimiter(deps.exportLimits) }),
     retention: createRetentionService({ store, uow, clock }),
+    ssh: createSshService({ store, scopes, keyring, uow, clock }),
     backup: createBackupService({ store, uow, tempDir: deps.tempDir }),
   };
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAdminBackupCommand } from './commands/admin-backup.js';
 import { registerAdminRetentionCommands } from './commands/admin-retention.js';
 import { registerApiKeyCommands } from './commands/api-keys.js';
+import { registerSshCommands } from './commands/ssh.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerContextCommands } from './commands/context.js';
 import { registerLogCommands } from './commands/logs.js';
@@ -41,6 +42,7 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
   registerSecretCommands(program, context);
   registerPullCommand(program, context);
   registerApiKeyCommands(program, context);
+  registerSshCommands(program, context);
   registerLogCommands(program, context);
   registerAdminRetentionCommands(program, context);
   registerAdminBackupCommand(program, context);

@@ -35,6 +35,9 @@ export const ADMIN_EVENTS = [
   'AccessDenied',
   'RestrictionChanged',
   'BackupCreated',
+  'SshCaCreated',
+  'SshRoleCreated',
+  'SshRoleDeleted',
 ] as const;
 
 export const EVENT_TYPES = [...PRODUCT_EVENTS, ...ADMIN_EVENTS] as const;
@@ -80,6 +83,9 @@ export const EVENT_CATALOG: Readonly<Record<EventType, { readonly group: EventGr
   RetentionChanged: { group: 'administration', description: 'A log retention window was changed' },
   LogsPurged: { group: 'administration', description: 'Expired log entries were purged by retention' },
   BackupCreated: { group: 'administration', description: 'An online backup of the database was taken' },
+  SshCaCreated: { group: 'ssh', description: "An environment's SSH certificate authority was created" },
+  SshRoleCreated: { group: 'ssh', description: 'An SSH signing role was created' },
+  SshRoleDeleted: { group: 'ssh', description: 'An SSH signing role was deleted' },
   RestrictionChanged: { group: 'members', description: 'An environment was restricted to its own members, or the restriction lifted' },
   AccessDenied: { group: 'authentication', description: 'A request to a protected route with no more specific event was refused' },
 };

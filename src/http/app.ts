@@ -5,6 +5,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import { registerAccessRoutes } from '../access/access-routes.js';
 import { registerAuditRoutes } from '../audit/log-routes.js';
 import { registerBackupRoutes } from '../audit/backup-routes.js';
+import { registerSshRoutes } from '../ssh/ssh-routes.js';
 import { registerRetentionRoutes } from '../audit/retention-routes.js';
 import { registerAuthRoutes } from '../identity/auth-routes.js';
 import { registerApiKeyRoutes } from '../identity/api-key-routes.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerWebStatic(app, { webRoot: deps.webRoot });
   registerRetentionRoutes(app, deps);
   registerBackupRoutes(app, deps);
+  registerSshRoutes(app, deps);
   await app.ready();
   return app;
 }

@@ -53,7 +53,8 @@ function toDomainError(err: FastifyError, req: FastifyRequest): DomainError | nu
 /** Every auditable request that is refused leaves a Denied entry with a machine-readable reason. */
 function recordRefusal(req: FastifyRequest, e: DomainError): void {
   if (!req.ctx?.auditEvent) return;
-  if (e.code !== 'forbidden' && e.code !== 'unauthenticated') return;
+  // A refusal by policy carries its reason even when the status is 400 (a weak SSH key, say).
+  if (e.code !== 'forbidden' && e.code !== 'unauthenticated' && !e.extra.reason) return;
   if (req.ctx.audit.hasDenied()) return;
   req.ctx.audit.record({
     event: req.ctx.auditEvent,

@@ -43,7 +43,7 @@ describe('decide()', () => {
   });
 
   it('a project MEMBER reads and writes secrets; a CONSUMER only reads them', () => {
-    expect(allowed(facts({ projectRole: 'MEMBER' }))).toEqual(['project.read', 'secret.list', 'secret.read', 'secret.write']);
+    expect(allowed(facts({ projectRole: 'MEMBER' }))).toEqual(['project.read', 'secret.list', 'secret.read', 'secret.write', 'ssh.sign']);
     expect(allowed(facts({ projectRole: 'CONSUMER' }))).toEqual(['project.read', 'secret.list', 'secret.read']);
   });
 
@@ -69,7 +69,7 @@ describe('decide()', () => {
 
   it('an ENVIRONMENT_OWNER manages its environment but not the project', () => {
     const f = facts({ environmentRole: 'ENVIRONMENT_OWNER', hasAnyEnvironmentRole: true });
-    expect(allowed(f)).toEqual(['project.read', 'environment.member.manage', 'secret.list', 'secret.read', 'secret.write', 'apikey.manage']);
+    expect(allowed(f)).toEqual(['project.read', 'environment.member.manage', 'secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'ssh.sign', 'ssh.manage']);
     expect(reason(f, 'member.manage')).toBe('insufficient_role');
     expect(reason(f, 'logs.read')).toBe('insufficient_role');
   });
@@ -86,13 +86,13 @@ describe('decide()', () => {
 
   it('the instance admin administers any project but reads secret values only through a membership', () => {
     const f = facts({ principal: user(true) });
-    expect(allowed(f)).toEqual(['project.read', 'environment.create', 'member.manage', 'environment.member.manage', 'apikey.manage', 'logs.read']);
+    expect(allowed(f)).toEqual(['project.read', 'environment.create', 'member.manage', 'environment.member.manage', 'apikey.manage', 'logs.read', 'ssh.manage']);
     expect(reason(f, 'secret.read')).toBe('not_a_member');
     expect(decide(facts({ principal: user(true), projectRole: 'CONSUMER' }), 'secret.read').allowed).toBe(true);
   });
 
   it('an API key acts with its role in its own project and environment only', () => {
-    expect(allowed(facts({ principal: key('MEMBER') }))).toEqual(['project.read', 'secret.list', 'secret.read', 'secret.write']);
+    expect(allowed(facts({ principal: key('MEMBER') }))).toEqual(['project.read', 'secret.list', 'secret.read', 'secret.write', 'ssh.sign']);
     expect(allowed(facts({ principal: key('CONSUMER') }))).toEqual(['project.read', 'secret.list', 'secret.read']);
     expect(allowed(facts({ principal: key('AUDITOR') }))).toEqual(['project.read', 'logs.read']);
     expect(reason(facts({ principal: key('MEMBER', 'p', 'dev') }), 'secret.read')).toBe('api_key_scope');

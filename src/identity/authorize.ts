@@ -13,13 +13,15 @@ export const ACTIONS = [
   'secret.write',
   'apikey.manage',
   'logs.read',
+  'ssh.sign',
+  'ssh.manage',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** Actions decided by the caller's role in one environment (after restriction). */
 const ENV_ACTIONS: Readonly<Record<EnvironmentRole, readonly Action[]>> = {
-  ENVIRONMENT_OWNER: ['secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'environment.member.manage'],
-  MEMBER: ['secret.list', 'secret.read', 'secret.write'],
+  ENVIRONMENT_OWNER: ['secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'environment.member.manage', 'ssh.sign', 'ssh.manage'],
+  MEMBER: ['secret.list', 'secret.read', 'secret.write', 'ssh.sign'],
   CONSUMER: ['secret.list', 'secret.read'],
 };
 /** Actions decided by the project role alone. */
@@ -40,12 +42,12 @@ const INHERITED: Readonly<Record<ProjectRole, EnvironmentRole | null>> = {
 };
 /** What an API key of each role may do (within its own project and environment). */
 export const API_KEY_ACTIONS: Readonly<Record<string, readonly Action[]>> = {
-  MEMBER: ['secret.list', 'secret.read', 'secret.write'],
+  MEMBER: ['secret.list', 'secret.read', 'secret.write', 'ssh.sign'],
   CONSUMER: ['secret.list', 'secret.read'],
   AUDITOR: ['logs.read'],
 };
 /** The instance admin administers every project but reads secret values only through a membership. */
-const ADMIN_ACTIONS: readonly Action[] = ['project.read', 'environment.create', 'member.manage', 'environment.member.manage', 'apikey.manage', 'logs.read'];
+const ADMIN_ACTIONS: readonly Action[] = ['project.read', 'environment.create', 'member.manage', 'environment.member.manage', 'apikey.manage', 'logs.read', 'ssh.manage'];
 
 /** The facts a decision needs, loaded by the route from the store. */
 export interface AccessFacts {
@@ -63,7 +65,7 @@ export interface AccessFacts {
 
 export type Decision = { readonly allowed: true } | { readonly allowed: false; readonly reason: DeniedReason; readonly message: string };
 
-const ENV_SCOPED: ReadonlySet<Action> = new Set(['secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'environment.member.manage']);
+const ENV_SCOPED: ReadonlySet<Action> = new Set(['secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'environment.member.manage', 'ssh.sign', 'ssh.manage']);
 
 /** Project roles that reach every environment as ENVIRONMENT_OWNER, whatever the environment's own members say. */
 export const REACHES_EVERY_ENVIRONMENT: ReadonlySet<ProjectRole> = new Set(['OWNER', 'PROJECT_MANAGER']);

@@ -53,6 +53,12 @@ export const DENIED_REASONS = {
   wrong_password: 'Login: the password is wrong.',
   unknown_account: 'Login: no user has this email.',
   throttled: 'Login: too many failed attempts for this account or address; retry later.',
+  ssh_unknown_role: 'SSH signing: the environment has no SSH role of that name.',
+  ssh_malformed_key: 'SSH signing: the public key is not a well-formed OpenSSH public key of a supported type.',
+  ssh_weak_key: 'SSH signing: the public key is weak (DSA, or RSA under 2,048 bits).',
+  ssh_principal_not_allowed: "SSH signing: a requested principal is not among the role's allowed principals (or none was named).",
+  ssh_ttl_exceeds_max: "SSH signing: the requested validity exceeds the role's maximum TTL.",
+  ssh_extension_not_allowed: "SSH signing: a requested extension is not among the role's allowed extensions.",
   export_limit: 'Export: the caller (or the server in all) already streams as many exports as allowed; retry after the given seconds.',
 } as const;
 

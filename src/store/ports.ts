@@ -86,6 +86,43 @@ export interface ApiKeysTx {
   listActiveByCreator(projectId: string, createdBy: string): Promise<ApiKeyRow[]>;
 }
 
+/** An environment's SSH certificate authority: its public key, its private key sealed, its serial counter. */
+export interface SshCaRow {
+  readonly environmentId: string;
+  readonly publicKey: Buffer;
+  readonly sealedPrivateKey: Buffer;
+  readonly createdAt: string;
+}
+/** A signing role of an environment's CA (what certificates it may issue). */
+export interface SshRoleRow {
+  readonly environmentId: string;
+  readonly name: string;
+  readonly allowedPrincipals: readonly string[];
+  readonly allowEmptyPrincipals: boolean;
+  readonly defaultExtensions: readonly string[];
+  readonly allowedExtensions: readonly string[];
+  /** name → value */
+  readonly criticalOptions: Readonly<Record<string, string>>;
+  readonly defaultTtlSeconds: number;
+  readonly maxTtlSeconds: number;
+  readonly createdAt: string;
+  readonly createdBy: string | null;
+}
+export interface SshPort {
+  getCa(environmentId: string): Promise<SshCaRow | null>;
+  getRole(environmentId: string, name: string): Promise<SshRoleRow | null>;
+  listRoles(environmentId: string): Promise<SshRoleRow[]>;
+}
+export interface SshTx {
+  /** Inserts the CA unless one exists; returns the CA in force (the first one wins a race). */
+  ensureCa(row: SshCaRow): Promise<SshCaRow>;
+  /** The next certificate serial of the environment's CA (1, 2, …), unique per CA. */
+  nextSerial(environmentId: string): Promise<number>;
+  /** False when a role of that name exists. */
+  createRole(row: SshRoleRow): Promise<boolean>;
+  deleteRole(environmentId: string, name: string): Promise<boolean>;
+}
+
 export interface SettingsPort {
   get(key: string): Promise<string | null>;
 }
@@ -171,6 +208,7 @@ export interface StoreTx {
   readonly secrets: SecretsTx;
   readonly apiKeys: ApiKeysTx;
   readonly settings: SettingsTx;
+  readonly ssh: SshTx;
   readonly loginAttempts: LoginAttemptsTx;
   readonly signatureUses: SignatureUsesTx;
 }
@@ -208,6 +246,7 @@ export interface Store {
   readonly secrets: SecretPort;
   readonly apiKeys: ApiKeyPort;
   readonly settings: SettingsPort;
+  readonly ssh: SshPort;
   readonly loginAttempts: LoginAttemptPort;
   readonly signatureUses: SignatureUsePort;
   readonly auditLog: AuditLogPort;

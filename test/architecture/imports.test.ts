@@ -17,16 +17,17 @@ export const LAYERS = {
   identity: ['identity', 'contract', 'kernel', 'store', 'secrets', 'projects', 'audit'],
   projects: ['projects', 'contract', 'kernel', 'store', 'identity', 'secrets', 'audit'],
   secrets: ['secrets', 'contract', 'kernel', 'store', 'projects', 'audit'],
+  ssh: ['ssh', 'contract', 'kernel', 'store', 'projects', 'secrets', 'audit'],
   workers: ['workers', 'kernel', 'contract'],
-  http: ['http', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'workers', 'root'],
+  http: ['http', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'root'],
   cli: ['cli', 'contract'],
-  root: ['root', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'workers', 'http', 'integrity'],
+  root: ['root', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'http', 'integrity'],
   web: ['web', 'contract'],
 } as const satisfies Record<string, readonly string[]>;
 export type Layer = keyof typeof LAYERS;
 
 /** The domain folders: only their `*-routes.ts` files may import Fastify or src/http/. */
-const DOMAINS: ReadonlySet<string> = new Set(['audit', 'access', 'identity', 'projects', 'secrets', 'workers', 'integrity', 'kernel', 'store', 'contract']);
+const DOMAINS: ReadonlySet<string> = new Set(['audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'integrity', 'kernel', 'store', 'contract']);
 const HTTP_PACKAGES = /^(fastify|@fastify\/|fastify-)/;
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;

@@ -47,7 +47,7 @@ export const CALLERS: readonly CallerSpec[] = [
 ];
 
 /** Actions the routes check against one environment (the others are checked against the project alone). */
-export const ENV_ACTIONS: ReadonlySet<Action> = new Set(['secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'environment.member.manage']);
+export const ENV_ACTIONS: ReadonlySet<Action> = new Set(['secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'environment.member.manage', 'ssh.sign', 'ssh.manage']);
 
 function principal(c: CallerSpec): AccessFacts['principal'] {
   if (c.apiKey) {

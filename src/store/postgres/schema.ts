@@ -182,6 +182,31 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE environments ADD COLUMN restricted BOOLEAN NOT NULL DEFAULT FALSE;
   UPDATE environments SET restricted = TRUE WHERE id IN (SELECT environment_id FROM members WHERE environment_id <> '');
   `,
+  // SSH certificate authorities, one per environment (ssh/): the private key sealed with the
+  // project's data key, a serial counter so every certificate's serial is unique; and signing roles.
+  `
+  CREATE TABLE ssh_cas (
+    environment_id TEXT PRIMARY KEY REFERENCES environments(id),
+    public_key BYTEA NOT NULL,
+    sealed_private_key BYTEA NOT NULL,
+    next_serial BIGINT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+  );
+  CREATE TABLE ssh_roles (
+    environment_id TEXT NOT NULL REFERENCES environments(id),
+    name TEXT NOT NULL,
+    allowed_principals TEXT NOT NULL,
+    allow_empty_principals BOOLEAN NOT NULL DEFAULT FALSE,
+    default_extensions TEXT NOT NULL,
+    allowed_extensions TEXT NOT NULL,
+    critical_options TEXT NOT NULL,
+    default_ttl_seconds INTEGER NOT NULL,
+    max_ttl_seconds INTEGER NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    created_by TEXT,
+    PRIMARY KEY (environment_id, name)
+  );
+  `,
 ];
 
 /** Key of the session advisory lock that serialises migrations of several nodes starting at once. */

@@ -7,10 +7,11 @@ import { projectsPort, projectsTx } from './projects.js';
 import { secretsPort, secretsTx } from './secrets.js';
 import { settingsPort, settingsTx } from './settings.js';
 import { signatureUsesPort, signatureUsesTx } from './signature-uses.js';
+import { sshPort, sshTx } from './ssh.js';
 import { usersPort, usersTx } from './users.js';
 
 /** The read ports of the entity tables over a reader (committed data only). */
-export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'loginAttempts' | 'signatureUses'> {
+export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'ssh' | 'loginAttempts' | 'signatureUses'> {
   return {
     users: usersPort(db, d),
     projects: projectsPort(db, d),
@@ -18,6 +19,7 @@ export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'pr
     secrets: secretsPort(db, d),
     apiKeys: apiKeysPort(db),
     settings: settingsPort(db),
+    ssh: sshPort(db),
     loginAttempts: loginAttemptsPort(db),
     signatureUses: signatureUsesPort(db),
   };
@@ -32,6 +34,7 @@ export function storeTx(db: SqlDb, d: SqlDialect): StoreTx {
     secrets: secretsTx(db, d),
     apiKeys: apiKeysTx(db),
     settings: settingsTx(db),
+    ssh: sshTx(db),
     loginAttempts: loginAttemptsTx(db, d),
     signatureUses: signatureUsesTx(db),
   };

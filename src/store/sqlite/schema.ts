@@ -162,4 +162,29 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE environments ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;
   UPDATE environments SET restricted = 1 WHERE id IN (SELECT environment_id FROM members WHERE environment_id <> '');
-  `,];
+  `,  // SSH certificate authorities, one per environment (ssh/): the private key sealed with the
+  // project's data key, a serial counter so every certificate's serial is unique; and signing roles.
+  `
+  CREATE TABLE ssh_cas (
+    environment_id TEXT PRIMARY KEY REFERENCES environments(id),
+    public_key BLOB NOT NULL,
+    sealed_private_key BLOB NOT NULL,
+    next_serial BIGINT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE ssh_roles (
+    environment_id TEXT NOT NULL REFERENCES environments(id),
+    name TEXT NOT NULL,
+    allowed_principals TEXT NOT NULL,
+    allow_empty_principals INTEGER NOT NULL DEFAULT 0,
+    default_extensions TEXT NOT NULL,
+    allowed_extensions TEXT NOT NULL,
+    critical_options TEXT NOT NULL,
+    default_ttl_seconds INTEGER NOT NULL,
+    max_ttl_seconds INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    PRIMARY KEY (environment_id, name)
+  );
+  `,
+];
