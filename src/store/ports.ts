@@ -1,3 +1,4 @@
+import type { SshRoleView } from '../contract/ssh.js';
 import type { AccessEntry, AuditEntry } from '../contract/entries.js';
 import type {
   AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, HistogramCount, MemberRow, ProjectRow, SecretRow, SecretVersionRow,
@@ -93,20 +94,9 @@ export interface SshCaRow {
   readonly sealedPrivateKey: Buffer;
   readonly createdAt: string;
 }
-/** A signing role of an environment's CA (what certificates it may issue). */
-export interface SshRoleRow {
+/** A signing role of an environment's CA (what certificates it may issue): the API's view plus its environment. */
+export interface SshRoleRow extends SshRoleView {
   readonly environmentId: string;
-  readonly name: string;
-  readonly allowedPrincipals: readonly string[];
-  readonly allowEmptyPrincipals: boolean;
-  readonly defaultExtensions: readonly string[];
-  readonly allowedExtensions: readonly string[];
-  /** name → value */
-  readonly criticalOptions: Readonly<Record<string, string>>;
-  readonly defaultTtlSeconds: number;
-  readonly maxTtlSeconds: number;
-  readonly createdAt: string;
-  readonly createdBy: string | null;
 }
 export interface SshPort {
   getCa(environmentId: string): Promise<SshCaRow | null>;
