@@ -14,6 +14,7 @@ import { createScopeResolver } from './projects/scope.js';
 import type { KeyRing } from './secrets/envelope.js';
 import { createSecretService } from './secrets/secret-service.js';
 import { createSshService } from './ssh/ssh-service.js';
+import { createProviderService } from './secrets/provider-service.js';
 import type { Store } from './store/ports.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
@@ -31,6 +32,9 @@ export function createServices(deps: { readonly store: Store; readonly uow: Unit
     logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey, exports: createExportLimiter(deps.exportLimits) }),
     retention: createRetentionService({ store, uow, clock }),
     ssh: createSshService({ store, scopes, keyring, uow, clock }),
+    providers: createProviderService({ store, scopes, keyring, uow, clock }),
+    /** Usernames of a provider's active leases (none until provider leases exist). */
+    providerLeaseUsernames: async (_provider: string): Promise<readonly string[]> => [],
     backup: createBackupService({ store, uow, tempDir: deps.tempDir }),
   };
 }

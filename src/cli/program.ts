@@ -3,6 +3,7 @@ import { registerAdminBackupCommand } from './commands/admin-backup.js';
 import { registerAdminRetentionCommands } from './commands/admin-retention.js';
 import { registerApiKeyCommands } from './commands/api-keys.js';
 import { registerSshCommands } from './commands/ssh.js';
+import { registerProviderCommands } from './commands/providers.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerContextCommands } from './commands/context.js';
 import { registerLogCommands } from './commands/logs.js';
@@ -43,6 +44,7 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
   registerPullCommand(program, context);
   registerApiKeyCommands(program, context);
   registerSshCommands(program, context);
+  registerProviderCommands(program, context);
   registerLogCommands(program, context);
   registerAdminRetentionCommands(program, context);
   registerAdminBackupCommand(program, context);

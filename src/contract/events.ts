@@ -38,6 +38,8 @@ export const ADMIN_EVENTS = [
   'SshCaCreated',
   'SshRoleCreated',
   'SshRoleDeleted',
+  'ProviderDeleted',
+  'ProviderAssigned',
 ] as const;
 
 export const EVENT_TYPES = [...PRODUCT_EVENTS, ...ADMIN_EVENTS] as const;
@@ -86,6 +88,8 @@ export const EVENT_CATALOG: Readonly<Record<EventType, { readonly group: EventGr
   SshCaCreated: { group: 'ssh', description: "An environment's SSH certificate authority was created" },
   SshRoleCreated: { group: 'ssh', description: 'An SSH signing role was created' },
   SshRoleDeleted: { group: 'ssh', description: 'An SSH signing role was deleted' },
+  ProviderDeleted: { group: 'providers', description: 'A provider was deleted' },
+  ProviderAssigned: { group: 'providers', description: 'A provider was assigned to a project or environment' },
   RestrictionChanged: { group: 'members', description: 'An environment was restricted to its own members, or the restriction lifted' },
   AccessDenied: { group: 'authentication', description: 'A request to a protected route with no more specific event was refused' },
 };

@@ -6,6 +6,7 @@ import { registerAccessRoutes } from '../access/access-routes.js';
 import { registerAuditRoutes } from '../audit/log-routes.js';
 import { registerBackupRoutes } from '../audit/backup-routes.js';
 import { registerSshRoutes } from '../ssh/ssh-routes.js';
+import { registerProviderRoutes } from '../secrets/provider-routes.js';
 import { registerRetentionRoutes } from '../audit/retention-routes.js';
 import { registerAuthRoutes } from '../identity/auth-routes.js';
 import { registerApiKeyRoutes } from '../identity/api-key-routes.js';
@@ -79,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRetentionRoutes(app, deps);
   registerBackupRoutes(app, deps);
   registerSshRoutes(app, deps);
+  registerProviderRoutes(app, deps);
   await app.ready();
   return app;
 }

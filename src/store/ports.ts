@@ -113,6 +113,39 @@ export interface SshTx {
   deleteRole(environmentId: string, name: string): Promise<boolean>;
 }
 
+/** A configured provider (the built-in System provider is not stored). */
+export interface ProviderRow {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  /** The settings that are not secret, as JSON */
+  readonly configPublic: string;
+  /** The secret settings as JSON, sealed by the key ring */
+  readonly configSealed: Buffer;
+  readonly createdAt: string;
+  readonly createdBy: string | null;
+}
+export interface ProviderAssignmentRow {
+  readonly providerId: string;
+  readonly projectId: string;
+  /** null: the whole project */
+  readonly environmentId: string | null;
+}
+export interface ProviderPort {
+  getByName(name: string): Promise<ProviderRow | null>;
+  list(): Promise<ProviderRow[]>;
+  assignments(providerId: string): Promise<ProviderAssignmentRow[]>;
+  /** Whether the provider may serve this environment (assigned to it or to its project). */
+  isAssigned(providerId: string, projectId: string, environmentId: string): Promise<boolean>;
+}
+export interface ProviderTx {
+  /** False when the name is taken. */
+  insert(row: ProviderRow): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+  /** False when it was assigned there already. */
+  assign(row: ProviderAssignmentRow): Promise<boolean>;
+}
+
 export interface SettingsPort {
   get(key: string): Promise<string | null>;
 }
@@ -199,6 +232,7 @@ export interface StoreTx {
   readonly apiKeys: ApiKeysTx;
   readonly settings: SettingsTx;
   readonly ssh: SshTx;
+  readonly providers: ProviderTx;
   readonly loginAttempts: LoginAttemptsTx;
   readonly signatureUses: SignatureUsesTx;
 }
@@ -237,6 +271,7 @@ export interface Store {
   readonly apiKeys: ApiKeyPort;
   readonly settings: SettingsPort;
   readonly ssh: SshPort;
+  readonly providers: ProviderPort;
   readonly loginAttempts: LoginAttemptPort;
   readonly signatureUses: SignatureUsePort;
   readonly auditLog: AuditLogPort;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, removeDataDir, startServerProcess, type HttpResult, type ServerProcess } from '../helpers/process.js';
-import { createPgCluster, pgClusterProblem, type PgCluster } from './pg-cluster.js';
+import { createPgCluster, pgClusterProblem, type PgCluster } from '../helpers/pg-cluster.js';
 import { auditedReadIds, SECRET_URL, seedSecret, until } from './fixture.js';
 
 /**

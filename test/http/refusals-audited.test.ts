@@ -10,6 +10,7 @@ function urlOf(pattern: string, keyId: string): string {
     .replace(':env', 'prod')
     .replace(':key', 'DB_URL')
     .replace(':email', 'target@example.com')
+    .replace(':name', 'deploy')
     .replace(':id', keyId);
   // Log reads name the project, so a non-member is refused rather than shown an empty page.
   return url.startsWith('/api/v1/audit-logs') || url.startsWith('/api/v1/access-logs') ? `${url}?project=guard` : url;
@@ -25,6 +26,9 @@ const BODIES: Readonly<Record<string, unknown>> = {
   'PUT /api/v1/projects/:project/environments/:env/secrets/:key': { value: 'v' },
   'POST /api/v1/projects/:project/environments/:env/api-keys': { name: 'k', role: 'CONSUMER' },
   'PUT /api/v1/admin/retention': { auditDays: 400 },
+  'POST /api/v1/projects/:project/environments/:env/ssh/roles': { name: 'deploy', allowedPrincipals: ['deploy'] },
+  'POST /api/v1/projects/:project/environments/:env/ssh/sign': { publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0bOAY8Q9P3pQ1B6nh0k9KBxPnQjq4sX2kRNJOZcW3T x', role: 'deploy' },
+  'POST /api/v1/providers': { name: 'pg-x', type: 'PostgresDynamic', configuration: { host: '127.0.0.1', database: 'postgres', username: 'postgres' } },
 };
 
 /** Routes a signed-in user without any membership may still use (their answer is theirs alone). */

@@ -44,6 +44,18 @@ const COVERED: Readonly<Record<string, string>> = {
   'GET /api/v1/admin/retention': 'src/audit/retention.test.ts',
   'PUT /api/v1/admin/retention': 'src/audit/retention.test.ts',
   'POST /api/v1/admin/backup': 'test/http/backup-routes.test.ts',
+  'GET /api/v1/projects/:project/environments/:env/ssh/ca': 'test/http/ssh-routes.test.ts',
+  'GET /api/v1/projects/:project/environments/:env/ssh/roles': 'test/http/ssh-routes.test.ts',
+  'POST /api/v1/projects/:project/environments/:env/ssh/roles': 'test/http/ssh-routes.test.ts',
+  'DELETE /api/v1/projects/:project/environments/:env/ssh/roles/:name': 'test/http/ssh-routes.test.ts',
+  'POST /api/v1/projects/:project/environments/:env/ssh/sign': 'test/http/ssh-routes.test.ts',
+  'POST /api/v1/providers': 'test/http/providers.test.ts',
+  'GET /api/v1/providers': 'test/http/providers.test.ts',
+  'GET /api/v1/providers/:name': 'test/http/providers.test.ts',
+  'DELETE /api/v1/providers/:name': 'test/http/providers.test.ts',
+  'PUT /api/v1/projects/:project/providers/:name': 'test/http/providers.test.ts',
+  'PUT /api/v1/projects/:project/environments/:env/providers/:name': 'test/http/providers.test.ts',
+  'GET /api/v1/providers/:name/check': 'test/http/providers.test.ts',
 };
 
 for (const kind of await testStores()) {

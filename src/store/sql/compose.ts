@@ -8,10 +8,11 @@ import { secretsPort, secretsTx } from './secrets.js';
 import { settingsPort, settingsTx } from './settings.js';
 import { signatureUsesPort, signatureUsesTx } from './signature-uses.js';
 import { sshPort, sshTx } from './ssh.js';
+import { providersPort, providersTx } from './providers.js';
 import { usersPort, usersTx } from './users.js';
 
 /** The read ports of the entity tables over a reader (committed data only). */
-export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'ssh' | 'loginAttempts' | 'signatureUses'> {
+export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'ssh' | 'providers' | 'loginAttempts' | 'signatureUses'> {
   return {
     users: usersPort(db, d),
     projects: projectsPort(db, d),
@@ -20,6 +21,7 @@ export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'pr
     apiKeys: apiKeysPort(db),
     settings: settingsPort(db),
     ssh: sshPort(db),
+    providers: providersPort(db),
     loginAttempts: loginAttemptsPort(db),
     signatureUses: signatureUsesPort(db),
   };
@@ -35,6 +37,7 @@ export function storeTx(db: SqlDb, d: SqlDialect): StoreTx {
     apiKeys: apiKeysTx(db),
     settings: settingsTx(db),
     ssh: sshTx(db),
+    providers: providersTx(db),
     loginAttempts: loginAttemptsTx(db, d),
     signatureUses: signatureUsesTx(db),
   };

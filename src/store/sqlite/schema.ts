@@ -187,4 +187,23 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (environment_id, name)
   );
   `,
+  // Providers (secrets/providers/): configured instances with their secret settings sealed, and where
+  // each is assigned (a project, or one environment: environment_id '' means the whole project).
+  `
+  CREATE TABLE providers (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    config_public TEXT NOT NULL,
+    config_sealed BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT
+  );
+  CREATE TABLE provider_assignments (
+    provider_id TEXT NOT NULL REFERENCES providers(id) ON DELETE CASCADE,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    environment_id TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (provider_id, project_id, environment_id)
+  );
+  `,
 ];

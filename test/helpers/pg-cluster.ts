@@ -11,6 +11,8 @@ import { join } from 'node:path';
 export interface PgCluster {
   readonly port: number;
   readonly url: string;
+  /** The superuser's password over TCP when created with password auth (else '') */
+  readonly password: string;
   restart(): void;
   stop(): void;
   start(): void;
@@ -31,7 +33,7 @@ export function pgClusterProblem(): string | null {
   return null;
 }
 
-export function createPgCluster(port: number): PgCluster {
+export function createPgCluster(port: number, opts: { passwordAuth?: boolean } = {}): PgCluster {
   const bin = binDir() as string;
   const dir = mkdtempSync(join(tmpdir(), 'bella-pgcluster-'));
   const data = join(dir, 'data');
@@ -40,16 +42,20 @@ export function createPgCluster(port: number): PgCluster {
   chownSync(dir, uid, gid);
   const asPostgres = (tool: string, args: string[]) =>
     execFileSync('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args], { stdio: 'pipe', cwd: dir, timeout: 60_000 });
-  asPostgres('initdb', ['-D', data, '--auth=trust', '-U', 'postgres', '--no-sync']);
-  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on`;
+  const password = opts.passwordAuth ? `pw-${Math.random().toString(36).slice(2)}` : '';
+  asPostgres('initdb', ['-D', data, '--auth-local=trust', opts.passwordAuth ? '--auth-host=scram-sha-256' : '--auth-host=trust', '-U', 'postgres', '--no-sync']);
+  const serverOpts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on`;
   const ctl = (...args: string[]) => asPostgres('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', ...args]);
-  ctl('-o', opts, 'start');
+  ctl('-o', serverOpts, 'start');
+  // Over the Unix socket (trust) the superuser's password is set for TCP clients.
+  if (password) asPostgres('psql', ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-qc', `ALTER ROLE postgres PASSWORD '${password}'`]);
   return {
     port,
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    restart: () => ctl('-m', 'fast', '-o', opts, 'restart'),
+    password,
+    url: `postgres://postgres${password ? `:${password}` : ''}@127.0.0.1:${port}/postgres`,
+    restart: () => ctl('-m', 'fast', '-o', serverOpts, 'restart'),
     stop: () => ctl('-m', 'fast', 'stop'),
-    start: () => ctl('-o', opts, 'start'),
+    start: () => ctl('-o', serverOpts, 'start'),
     destroy() {
       try {
         ctl('-m', 'immediate', 'stop');
