@@ -3,6 +3,7 @@ import { createExportLimiter, type ExportLimits } from './audit/export-limiter.j
 import { createLogQueryService } from './audit/log-query-service.js';
 import { createRetentionService } from './audit/retention.js';
 import { createApiKeyService } from './identity/api-key-service.js';
+import { createLeaseService } from './identity/leases/lease-service.js';
 import { createSessionService } from './identity/session-service.js';
 import { createLoginThrottle } from './identity/throttle.js';
 import { createUserService } from './identity/user-service.js';
@@ -26,6 +27,7 @@ export function createServices(deps: { readonly store: Store; readonly uow: Unit
     users: createUserService({ store, uow, clock }),
     sessions: createSessionService({ store, uow, clock, throttle: createLoginThrottle() }),
     apiKeys: createApiKeyService({ store, scopes, keyring, uow, clock }),
+    leases: createLeaseService({ store, scopes, uow, clock }),
     logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey, exports: createExportLimiter(deps.exportLimits) }),
     retention: createRetentionService({ store, uow, clock }),
   };

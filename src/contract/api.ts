@@ -83,6 +83,16 @@ export interface WhoAmI {
   readonly actor: { readonly type: string; readonly id: string | null; readonly email: string | null; readonly name: string | null };
   readonly admin: boolean;
   readonly apiKey: { readonly id: string; readonly projectSlug: string; readonly environmentSlug: string; readonly role: string } | null;
+  /** The scoped credential in use (API key, lease or trust token): kind, id, role, project, environment, expiry, lease scope */
+  readonly credential?: {
+    readonly kind: 'apiKey' | 'lease' | 'trustToken';
+    readonly id: string;
+    readonly role: string;
+    readonly projectSlug: string;
+    readonly environmentSlug: string;
+    readonly expiresAt: string | null;
+    readonly scope: readonly string[] | null;
+  } | null;
 }
 export interface ProjectView {
   readonly slug: string;

@@ -1,6 +1,6 @@
 import type { AccessEntry, AuditEntry } from '../contract/entries.js';
 import type {
-  AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, HistogramCount, MemberRow, ProjectRow, SecretRow, SecretVersionRow,
+  AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, HistogramCount, IssuedTokenRow, MemberRow, ProjectRow, SecretRow, SecretVersionRow, TrustDomainRow,
   SessionRow, Unit, UnitOutcome, UserRow,
 } from './types.js';
 
@@ -84,6 +84,35 @@ export interface ApiKeysTx {
   revoke(id: string, at: string): Promise<boolean>;
   /** Read-for-write: the keys of a project created by `createdBy` (an email) and not revoked */
   listActiveByCreator(projectId: string, createdBy: string): Promise<ApiKeyRow[]>;
+}
+
+/** Leases and trust tokens (one table, told apart by kind). */
+export interface IssuedTokenPort {
+  get(id: string): Promise<IssuedTokenRow | null>;
+  /** Every token of one kind in an environment, newest first, at most `limit` */
+  list(environmentId: string, kind: IssuedTokenRow['kind'], limit: number): Promise<IssuedTokenRow[]>;
+  /** Leases that expired at or before `now`, not revoked, whose expiry is not recorded yet (oldest first) */
+  dueForExpiry(now: string, limit: number): Promise<IssuedTokenRow[]>;
+}
+export interface IssuedTokensTx {
+  insert(row: IssuedTokenRow): Promise<void>;
+  /** Returns false when the token was already revoked or does not exist */
+  revoke(id: string, at: string, by: string | null, reason: string | null): Promise<boolean>;
+  /** Read-for-write: tokens of a kind in an environment neither revoked nor expired at `now` */
+  listActive(environmentId: string, kind: IssuedTokenRow['kind'], now: string): Promise<IssuedTokenRow[]>;
+  /** Marks a lease's expiry as recorded; false when another run (or node) did it first, or it was revoked */
+  markExpiryRecorded(id: string, at: string): Promise<boolean>;
+}
+
+export interface TrustDomainPort {
+  get(environmentId: string, name: string): Promise<TrustDomainRow | null>;
+  list(environmentId: string): Promise<TrustDomainRow[]>;
+}
+export interface TrustDomainsTx {
+  insert(row: TrustDomainRow): Promise<void>;
+  /** Replaces the mutable fields; false when it no longer exists */
+  update(row: TrustDomainRow): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
 }
 
 export interface SettingsPort {
@@ -173,6 +202,8 @@ export interface StoreTx {
   readonly settings: SettingsTx;
   readonly loginAttempts: LoginAttemptsTx;
   readonly signatureUses: SignatureUsesTx;
+  readonly issuedTokens: IssuedTokensTx;
+  readonly trustDomains: TrustDomainsTx;
 }
 
 /**
@@ -205,6 +236,8 @@ export interface Store {
   readonly settings: SettingsPort;
   readonly loginAttempts: LoginAttemptPort;
   readonly signatureUses: SignatureUsePort;
+  readonly issuedTokens: IssuedTokenPort;
+  readonly trustDomains: TrustDomainPort;
   readonly auditLog: AuditLogPort;
   readonly accessLog: AccessLogPort;
 }

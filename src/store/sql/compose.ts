@@ -1,16 +1,18 @@
 import type { Store, StoreTx } from '../ports.js';
 import { apiKeysPort, apiKeysTx } from './api-keys.js';
 import type { SqlDb, SqlDialect } from './db.js';
+import { issuedTokensPort, issuedTokensTx } from './issued-tokens.js';
 import { loginAttemptsPort, loginAttemptsTx } from './login-attempts.js';
 import { membersPort, membersTx } from './members.js';
 import { projectsPort, projectsTx } from './projects.js';
 import { secretsPort, secretsTx } from './secrets.js';
 import { settingsPort, settingsTx } from './settings.js';
 import { signatureUsesPort, signatureUsesTx } from './signature-uses.js';
+import { trustDomainsPort, trustDomainsTx } from './trust-domains.js';
 import { usersPort, usersTx } from './users.js';
 
 /** The read ports of the entity tables over a reader (committed data only). */
-export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'loginAttempts' | 'signatureUses'> {
+export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'loginAttempts' | 'signatureUses' | 'issuedTokens' | 'trustDomains'> {
   return {
     users: usersPort(db, d),
     projects: projectsPort(db, d),
@@ -20,6 +22,8 @@ export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'pr
     settings: settingsPort(db),
     loginAttempts: loginAttemptsPort(db),
     signatureUses: signatureUsesPort(db),
+    issuedTokens: issuedTokensPort(db),
+    trustDomains: trustDomainsPort(db, d),
   };
 }
 
@@ -34,5 +38,7 @@ export function storeTx(db: SqlDb, d: SqlDialect): StoreTx {
     settings: settingsTx(db),
     loginAttempts: loginAttemptsTx(db, d),
     signatureUses: signatureUsesTx(db),
+    issuedTokens: issuedTokensTx(db),
+    trustDomains: trustDomainsTx(db),
   };
 }
