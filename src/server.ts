@@ -56,7 +56,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   await store.migrate();
   const keyring = new KeyRing(master);
   const uow = createUnitOfWork({ committer: createGroupCommitter({ store, now: clock }) });
-  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits });
+  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits, oidc: config.oidc });
   notices.push(...(await bootstrapAdmin(services, store, clock, config)));
   let log: App['log'] | null = null;
   const supervisor = createSupervisor([

@@ -4,6 +4,10 @@ import { createLogQueryService } from './audit/log-query-service.js';
 import { createRetentionService } from './audit/retention.js';
 import { createApiKeyService } from './identity/api-key-service.js';
 import { createLeaseService } from './identity/leases/lease-service.js';
+import { createIssuerKeys } from './identity/trust/issuer-keys.js';
+import { createTokenExchangeService } from './identity/trust/token-exchange-service.js';
+import { createTrustDomainService } from './identity/trust/trust-domain-service.js';
+import type { OidcConfig } from './config.js';
 import { createSessionService } from './identity/session-service.js';
 import { createLoginThrottle } from './identity/throttle.js';
 import { createUserService } from './identity/user-service.js';
@@ -16,9 +20,11 @@ import { createSecretService } from './secrets/secret-service.js';
 import type { Store } from './store/ports.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
-export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits }) {
+export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits; readonly oidc?: OidcConfig }) {
   const { store, uow, keyring, clock } = deps;
   const scopes = createScopeResolver({ store });
+  const oidc = deps.oidc ?? { allowHttpLoopback: true, jwksCooldownSeconds: 30 };
+  const issuerKeys = createIssuerKeys({ clock, allowHttpLoopback: oidc.allowHttpLoopback, cooldownSeconds: oidc.jwksCooldownSeconds });
   return {
     scopes,
     secrets: createSecretService({ store, scopes, keyring, uow, clock }),
@@ -28,6 +34,8 @@ export function createServices(deps: { readonly store: Store; readonly uow: Unit
     sessions: createSessionService({ store, uow, clock, throttle: createLoginThrottle() }),
     apiKeys: createApiKeyService({ store, scopes, keyring, uow, clock }),
     leases: createLeaseService({ store, scopes, uow, clock }),
+    trustDomains: createTrustDomainService({ store, scopes, uow, clock, allowHttpLoopback: oidc.allowHttpLoopback }),
+    tokenExchange: createTokenExchangeService({ store, uow, clock, keys: issuerKeys }),
     logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey, exports: createExportLimiter(deps.exportLimits) }),
     retention: createRetentionService({ store, uow, clock }),
   };

@@ -33,7 +33,11 @@ export const claimRuleSchema = z
     value: z.union([safeText(500), z.array(safeText(500)).min(1, 'must list at least one value').max(50, 'must list at most 50 values')]),
   })
   .strict();
-export type ClaimRule = z.output<typeof claimRuleSchema>;
+export interface ClaimRule {
+  readonly claim: string;
+  readonly operator: ClaimOperator;
+  readonly value: string | readonly string[];
+}
 
 export const issuerUrlSchema = z
   .string()

@@ -100,6 +100,8 @@ export interface IssuedTokensTx {
   revoke(id: string, at: string, by: string | null, reason: string | null): Promise<boolean>;
   /** Read-for-write: tokens of a kind in an environment neither revoked nor expired at `now` */
   listActive(environmentId: string, kind: IssuedTokenRow['kind'], now: string): Promise<IssuedTokenRow[]>;
+  /** Revokes every still-valid token a trust domain issued; returns how many */
+  revokeByTrustDomain(trustDomainId: string, at: string, by: string | null, reason: string): Promise<number>;
   /** Marks a lease's expiry as recorded; false when another run (or node) did it first, or it was revoked */
   markExpiryRecorded(id: string, at: string): Promise<boolean>;
 }

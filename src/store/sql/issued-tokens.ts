@@ -44,6 +44,10 @@ export function issuedTokensTx(db: SqlDb): IssuedTokensTx {
           environmentId, kind, now,
         ])
       ).map(issuedTokenFromRow),
+    revokeByTrustDomain: (trustDomainId, at, by, reason) =>
+      db.run('UPDATE issued_tokens SET revoked_at = ?, revoked_by = ?, revoke_reason = ? WHERE trust_domain_id = ? AND revoked_at IS NULL AND expires_at > ?', [
+        at, by, reason, trustDomainId, at,
+      ]),
     markExpiryRecorded: async (id, at) =>
       (await db.run('UPDATE issued_tokens SET expiry_recorded_at = ? WHERE id = ? AND expiry_recorded_at IS NULL AND revoked_at IS NULL', [at, id])) > 0,
   };
