@@ -1,3 +1,4 @@
+import type { CredentialView } from '../contract/api.js';
 import type { Actor } from '../contract/entries.js';
 import type { EventType, Outcome } from '../contract/events.js';
 import type { ApiKeyRow, AuditDraft, EnvironmentRow, IssuedTokenRow, ProjectRow, UserRow } from '../store/types.js';
@@ -29,20 +30,8 @@ export type Principal =
     }
   | { readonly kind: 'system'; readonly actor: Actor };
 
-/** A credential bound to one project and environment (API key, lease, trust token): what it is, as whoami reports it. */
-export interface ScopedCredential {
-  readonly kind: 'apiKey' | 'lease' | 'trustToken';
-  readonly id: string;
-  readonly role: string;
-  readonly projectSlug: string;
-  readonly environmentSlug: string;
-  /** Leases and trust tokens: when they stop working */
-  readonly expiresAt: string | null;
-  /** Leases: the only keys they may read */
-  readonly scope: readonly string[] | null;
-}
-
-export function scopedCredential(p: Principal): ScopedCredential | null {
+/** What a scoped credential is (whoami reports it; GET /api/v1/keys/me can too). */
+export function scopedCredential(p: Principal): CredentialView | null {
   if (p.kind === 'apiKey') return { kind: 'apiKey', id: p.apiKey.id, role: p.apiKey.role, projectSlug: p.projectSlug, environmentSlug: p.environmentSlug, expiresAt: null, scope: null };
   if (p.kind === 'lease' || p.kind === 'trustToken') {
     return { kind: p.kind, id: p.token.id, role: p.token.role, projectSlug: p.projectSlug, environmentSlug: p.environmentSlug, expiresAt: p.token.expiresAt, scope: p.token.scope };
