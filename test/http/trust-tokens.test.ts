@@ -143,6 +143,21 @@ for (const kind of await testStores()) {
       expect(await oneAudit(t, wrongEnv)).toMatchObject({ reason: 'no_matching_trust_domain', environmentSlug: 'dev' });
     });
 
+    it('the same token exchanged concurrently is accepted exactly once; a hostile subject is stored without control characters', async () => {
+      const token = await jose.sign({ ...labClaims, sub: 'repo:acme/api:ref:refs/heads/race' });
+      const answers = await Promise.all(Array.from({ length: 6 }, () => exchange(token)));
+      expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 401, 401, 401, 401, 401]);
+      const nasty = 'repo:acme/api:ref:refs/heads/x\u202e\nEVIL';
+      const id = rid('nasty');
+      await exchange(await jose.sign({ ...labClaims, sub: nasty, org: { team: 'nope' } }), id);
+      const e = await oneAudit(t, id);
+      expect(e.reason).toBe('claim_rule_not_accepted');
+      expect(e.actor.id).toBe('repo:acme/api:ref:refs/heads/x\ufffd\ufffdEVIL');
+      const huge = await exchange('a'.repeat(20_000));
+      expect(huge.statusCode).toBe(400);
+      expect(huge.json().error.message).toContain('at most 16384');
+    });
+
     it('key rotation: an unknown kid makes one refetch of the JWKS, not one per token', async () => {
       expect((await exchange(await jose.sign(labClaims))).statusCode).toBe(200);
       await new Promise((r) => setTimeout(r, 1100)); // past the 1 s cooldown of this server

@@ -12,6 +12,9 @@ import { API_KEY_ACTIONS, authorize } from '../authorize.js';
 import { requireUser } from '../authenticator.js';
 import { fetchableUrl } from './issuer-keys.js';
 
+/** Trust domains one environment may have. */
+export const MAX_TRUST_DOMAINS = 50;
+
 export type CreateTrustDomain = z.output<typeof createTrustDomainBody>;
 export type UpdateTrustDomain = z.output<typeof updateTrustDomainBody>;
 
@@ -62,6 +65,10 @@ export function createTrustDomainService(deps: {
       mayGrant(s, input.grantedRole);
       checkIssuer(input.oidcIssuerUrl);
       if (await store.trustDomains.get(s.environment.id, input.name)) throw conflict(`trust domain ${input.name} already exists in ${s.project.slug}/${s.environment.slug}`);
+      // Every exchange reads the environment's trust domains: keep the list short.
+      if ((await store.trustDomains.list(s.environment.id)).length >= MAX_TRUST_DOMAINS) {
+        throw conflict(`${s.project.slug}/${s.environment.slug} already has ${MAX_TRUST_DOMAINS} trust domains, the most an environment may have; delete one first`);
+      }
       const at = clock().toISOString();
       const row: TrustDomainRow = {
         id: randomUUID(), projectId: s.project.id, environmentId: s.environment.id, name: input.name, issuerUrl: input.oidcIssuerUrl, claimRules: input.claimRules,
