@@ -68,10 +68,12 @@ export class ApiClient {
   private readonly ctx: ErrorContext;
   private resolved: Promise<ClientAuth> | null = null;
 
-  constructor(baseUrl: string, auth: ClientAuth, urlFromEnv: boolean) {
+  /** `exchange`: the keyless token exchange, whose refusals are about the OIDC token, not a login */
+  constructor(baseUrl: string, auth: ClientAuth, urlFromEnv: boolean, purpose?: 'exchange') {
     this.baseUrl = baseUrl;
     this.auth = auth;
-    this.ctx = { url: baseUrl, urlFromEnv, authKind: auth.kind === 'lazy' ? 'session' : auth.kind };
+    const issued = auth.kind === 'lazy' || (auth.kind === 'session' && auth.token.startsWith('bax-'));
+    this.ctx = { url: baseUrl, urlFromEnv, authKind: purpose ?? (issued ? 'issuedToken' : (auth.kind as 'none' | 'session' | 'apiKey')) };
   }
 
   /** The credentials of the next request (a lazy one is resolved once). */
