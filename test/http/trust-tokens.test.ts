@@ -115,7 +115,9 @@ for (const kind of await testStores()) {
     it('forgeries are refused: another key, alg none, HS256 keyed with the public key, not a JWT', async () => {
       const { generateKeyPair } = await import('jose');
       const stranger = (await generateKeyPair('ES256')).privateKey;
-      await refused(await jose.sign(labClaims, { key: stranger }), 401, 'signature_invalid');
+      const forged = await refused(await jose.sign(labClaims, { key: stranger }), 401, 'signature_invalid');
+      expect(forged.actor.id).toBeNull();
+      expect(forged.details).toMatchObject({ subject: labClaims.sub, subjectVerified: false });
       const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
       const now = Math.floor(Date.now() / 1000);
       await refused(`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: jose.issuer, aud: 'bella-baxter', iat: now, exp: now + 60, jti: 'n1', ...labClaims })}.`, 401, 'algorithm_not_allowed');

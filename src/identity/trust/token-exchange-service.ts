@@ -93,7 +93,9 @@ export function createTokenExchangeService(deps: {
       let subject: string | null = null;
       let verified = false;
       let domainName: string | null = null;
-      const actor = (): Actor => ({ type: 'TrustToken', id: subject, email: null, name: domainName, ip: op.ip });
+      // Before the signature is verified the subject is only claimed: it goes to details, never to
+      // actor.id, so a forger cannot make entries that an --actor search attributes to a real job.
+      const actor = (): Actor => ({ type: 'TrustToken', id: verified ? subject : null, email: null, name: domainName, ip: op.ip });
       const reject = (reason: TrustRejection, message: string, extra: { claim?: string; retryAfterSeconds?: number } = {}): never => {
         op.audit.record({
           event: 'TrustTokenRejected', outcome: 'Denied', reason, actor: actor(), resource: domainName,
