@@ -97,6 +97,8 @@ for (const kind of await testStores()) {
       expect(r.statusCode, r.body).toBe(200);
       const { token, expiresAt } = r.json();
       expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(55_000);
+      const issued = (await t.server.store.auditLog.query({ events: ['TrustTokenIssued'] }, 1))[0];
+      expect(issued?.details.claims).toMatchObject({ sub: labClaims.sub, '/org/team': 'ops' });
       expect((await t.req('PUT', `${env}/secrets/FROM_CI`, { token, body: { value: 'x' } })).statusCode).toBe(200); // MEMBER
       const other = rid('trust-other-env');
       expect((await t.req('GET', '/api/v1/projects/tp/environments/dev/secrets', { token, headers: { 'x-request-id': other } })).statusCode).toBe(403);

@@ -10,7 +10,7 @@ import { DomainError, type ErrorCode } from '../../kernel/errors.js';
 import type { Store } from '../../store/ports.js';
 import type { IssuedTokenRow, TrustDomainRow } from '../../store/types.js';
 import { sha256hex } from '../tokens.js';
-import { firstFailingRule } from './claim-rules.js';
+import { claimValue, firstFailingRule } from './claim-rules.js';
 import { IssuerUnreachableError, type IssuerKeys } from './issuer-keys.js';
 
 /** Asymmetric algorithms only: no `none`, and no HMAC (a public key used as an HMAC secret would verify a forgery). */
@@ -189,7 +189,7 @@ export function createTokenExchangeService(deps: {
       };
       const forensic = Object.fromEntries(
         [...FORENSIC_CLAIMS, ...domain.claimRules.map((r) => r.claim)].flatMap((c) => {
-          const v = c.startsWith('/') ? undefined : claims[c];
+          const v = claimValue(claims, c);
           return v === undefined ? [] : [[c, logText(v)]];
         }),
       );
