@@ -25,6 +25,32 @@ export interface Config {
   readonly timeouts: HttpTimeouts;
   /** Log exports streaming at once on this node: per caller (user or API key) and in all */
   readonly exportLimits: ExportLimitsConfig;
+  /** Seconds between runs of the worker that records LeaseExpired */
+  readonly leaseSweepSeconds: number;
+  /** Keyless OIDC: which issuers may be trusted and how their keys are fetched */
+  readonly oidc: OidcConfig;
+}
+
+export interface OidcConfig {
+  /** Accept http:// issuers on loopback addresses (127.0.0.0/8, ::1, localhost); every other issuer must be https */
+  readonly allowHttpLoopback: boolean;
+  /** After a refetch of an issuer's keys (an unknown kid), no other refetch for this long */
+  readonly jwksCooldownSeconds: number;
+}
+
+function parseBool(env: Readonly<Record<string, string | undefined>>, name: string, fallback: boolean): boolean {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ConfigError(`${name} must be true or false; got ${JSON.stringify(v)}`);
+}
+
+function parseSeconds(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number, max: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (!/^\d{1,6}$/.test(v) || Number(v) < 1 || Number(v) > max) throw new ConfigError(`${name} must be a whole number of seconds from 1 to ${max}; got ${JSON.stringify(v)}`);
+  return Number(v);
 }
 
 export interface ExportLimitsConfig {
@@ -154,6 +180,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     sqliteSynchronous: sync,
     timeouts: Object.freeze(parseTimeouts(env)),
     exportLimits: parseExportLimits(env),
+    leaseSweepSeconds: parseSeconds(env, 'BELLA_LEASE_SWEEP_SECONDS', 15, 60),
+    oidc: Object.freeze({
+      allowHttpLoopback: parseBool(env, 'BELLA_OIDC_ALLOW_HTTP_LOOPBACK', true),
+      jwksCooldownSeconds: parseSeconds(env, 'BELLA_OIDC_JWKS_COOLDOWN_SECONDS', 30, 3600),
+    }),
   });
 }
 

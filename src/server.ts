@@ -19,6 +19,7 @@ import { createServices, type Services } from './services.js';
 import type { Store } from './store/ports.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import { createSupervisor, type Supervisor } from './workers/supervisor.js';
+import { intervalWorker } from './workers/worker.js';
 
 export interface Server {
   readonly app: App;
@@ -62,7 +63,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   if (store.kind === 'sqlite') markInitialized(config.dataDir, clock());
   const keyring = new KeyRing(master);
   const uow = createUnitOfWork({ committer: createGroupCommitter({ store, now: clock }) });
-  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits, tempDir: config.dataDir });
+  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits, tempDir: config.dataDir, oidc: config.oidc });
   notices.push(...(await bootstrapAdmin(services, store, clock, config)));
   let log: App['log'] | null = null;
   const supervisor = createSupervisor([
@@ -72,6 +73,15 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
       clock,
       intervalMs: config.purgeIntervalMinutes * 60_000,
       onError: (e) => log?.error({ err: e instanceof Error ? e.message : String(e) }, 'retention purge failed; retrying at the next interval'),
+    }),
+    // Lease expiry: LeaseExpired (System) for every lease past its expiry, at start (so a restart that
+    // spanned an expiry records it) and then every leaseSweepSeconds (at most 60: within a minute).
+    intervalWorker({
+      name: 'lease-expiry',
+      intervalMs: config.leaseSweepSeconds * 1000,
+      now: clock,
+      run: () => services.leases.recordExpiries(systemOp({ clock })),
+      onError: (e) => log?.error({ err: e instanceof Error ? e.message : String(e) }, 'recording lease expiries failed; retrying at the next interval'),
     }),
   ]);
   const deps: AppDeps = {

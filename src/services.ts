@@ -4,6 +4,11 @@ import { createExportLimiter, type ExportLimits } from './audit/export-limiter.j
 import { createLogQueryService } from './audit/log-query-service.js';
 import { createRetentionService } from './audit/retention.js';
 import { createApiKeyService } from './identity/api-key-service.js';
+import { createLeaseService } from './identity/leases/lease-service.js';
+import { createIssuerKeys } from './identity/trust/issuer-keys.js';
+import { createTokenExchangeService } from './identity/trust/token-exchange-service.js';
+import { createTrustDomainService } from './identity/trust/trust-domain-service.js';
+import type { OidcConfig } from './config.js';
 import { createSessionService } from './identity/session-service.js';
 import { createLoginThrottle } from './identity/throttle.js';
 import { createUserService } from './identity/user-service.js';
@@ -18,9 +23,11 @@ import { createProviderService } from './secrets/provider-service.js';
 import type { Store } from './store/ports.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
-export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits; readonly tempDir: string }) {
+export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits; readonly tempDir: string; readonly oidc?: OidcConfig }) {
   const { store, uow, keyring, clock } = deps;
   const scopes = createScopeResolver({ store });
+  const oidc = deps.oidc ?? { allowHttpLoopback: true, jwksCooldownSeconds: 30 };
+  const issuerKeys = createIssuerKeys({ clock, allowHttpLoopback: oidc.allowHttpLoopback, cooldownSeconds: oidc.jwksCooldownSeconds });
   return {
     scopes,
     secrets: createSecretService({ store, scopes, keyring, uow, clock }),
@@ -29,6 +36,9 @@ export function createServices(deps: { readonly store: Store; readonly uow: Unit
     users: createUserService({ store, uow, clock }),
     sessions: createSessionService({ store, uow, clock, throttle: createLoginThrottle() }),
     apiKeys: createApiKeyService({ store, scopes, keyring, uow, clock }),
+    leases: createLeaseService({ store, scopes, uow, clock }),
+    trustDomains: createTrustDomainService({ store, scopes, uow, clock, allowHttpLoopback: oidc.allowHttpLoopback }),
+    tokenExchange: createTokenExchangeService({ store, uow, clock, keys: issuerKeys }),
     logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey, exports: createExportLimiter(deps.exportLimits) }),
     retention: createRetentionService({ store, uow, clock }),
     ssh: createSshService({ store, scopes, keyring, uow, clock }),

@@ -28,6 +28,8 @@ export async function logReadScope(
     );
     return { projectIn: d.allowed ? [p.projectSlug] : [] };
   }
+  // A lease or a trust token never reads logs (neither may logs.read).
+  if (p.kind !== 'user') return { projectIn: [] };
   const mine = await deps.store.members.listOfUser(p.user.id);
   const ids = new Set(mine.filter((m) => m.environmentId === null && LOG_ROLES.has(m.role)).map((m) => m.projectId));
   const projects = await deps.store.projects.list();

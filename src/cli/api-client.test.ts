@@ -103,6 +103,20 @@ describe('error mapping', () => {
     expect(e.hint).toContain('bella login --email');
   });
 
+  it('a refused OIDC exchange keeps the server\'s reason instead of "not logged in"; a refused lease says how to get a new one', () => {
+    const x = httpError(401, body('the token expired (exp 1); at most 60 s of clock skew is allowed'), { ...ctx, authKind: 'exchange' });
+    expect(x.message).toContain('the token expired');
+    expect(x.hint).toContain('TrustTokenRejected');
+    const l = httpError(401, body('the lease was revoked at 2026-12-04T11:03:01.034Z'), { ...ctx, authKind: 'issuedToken' });
+    expect(l.hint).toContain('ask for a new lease');
+    expect(httpError(403, body('this lease does not cover OTHER'), { ...ctx, authKind: 'issuedToken' }).hint).toContain('only the keys of its scope');
+  });
+
+  it('a lease or trust token is sent as a Bearer token, never as a signing key', () => {
+    const token = `bax-lease-${'a'.repeat(16)}-${'b'.repeat(48)}`;
+    expect(apiKeyAuth(token)).toEqual({ kind: 'session', token });
+  });
+
   it('names the URL it tried when the server cannot be reached', async () => {
     const client = new ApiClient('http://127.0.0.1:9', { kind: 'none' }, true);
     await expect(client.get('/healthz')).rejects.toMatchObject({ exitCode: 5, message: expect.stringContaining('http://127.0.0.1:9') });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseIssuedToken } from '../contract/issued-tokens.js';
 import { deriveSigningKey, parseApiKey, signRequest } from '../contract/signing.js';
 import { CliError, EXIT, httpError, networkError, type ErrorContext } from './errors.js';
 
@@ -6,7 +7,9 @@ import { CliError, EXIT, httpError, networkError, type ErrorContext } from './er
 export type ClientAuth =
   | { readonly kind: 'none' }
   | { readonly kind: 'session'; readonly token: string }
-  | { readonly kind: 'apiKey'; readonly keyId: string; readonly signingKey: Buffer };
+  | { readonly kind: 'apiKey'; readonly keyId: string; readonly signingKey: Buffer }
+  /** Resolved on the first request (a keyless OIDC exchange inside GitHub Actions), then reused */
+  | { readonly kind: 'lazy'; readonly resolve: () => Promise<ClientAuth> };
 
 export type QueryValue = string | number | readonly string[] | null | undefined;
 export type Query = Readonly<Record<string, QueryValue>>;
@@ -21,6 +24,8 @@ export const USER_AGENT = 'bella-cli/0.1.0';
 const TIMEOUT_MS = 60_000;
 
 export function apiKeyAuth(key: string): ClientAuth {
+  // A lease or trust token (bax-lease-…, bax-trust-…) is a Bearer token, never a signing key.
+  if (parseIssuedToken(key)) return { kind: 'session', token: key };
   const parsed = parseApiKey(key);
   if (!parsed) {
     throw new CliError(EXIT.usage, 'that is not a Bella Baxter API key', 'API keys look like bax-<16 hex>-<48 hex>; create one with `bella api-keys create`.');
@@ -43,7 +48,7 @@ export function buildSearch(query: Query | undefined): string {
 /** The headers that authenticate one request. */
 export function authHeaders(auth: ClientAuth, method: string, url: URL, body: string, now: Date): Record<string, string> {
   if (auth.kind === 'session') return { authorization: `Bearer ${auth.token}` };
-  if (auth.kind === 'none') return {};
+  if (auth.kind === 'none' || auth.kind === 'lazy') return {};
   const timestamp = String(Math.floor(now.getTime() / 1000));
   // A fresh nonce per request: the server accepts a signature once, and two identical requests in
   // the same second (a script reading one secret twice) must not look like a replay.
@@ -61,11 +66,22 @@ export class ApiClient {
   readonly baseUrl: string;
   readonly auth: ClientAuth;
   private readonly ctx: ErrorContext;
+  private resolved: Promise<ClientAuth> | null = null;
 
-  constructor(baseUrl: string, auth: ClientAuth, urlFromEnv: boolean) {
+  /** `exchange`: the keyless token exchange, whose refusals are about the OIDC token, not a login */
+  constructor(baseUrl: string, auth: ClientAuth, urlFromEnv: boolean, purpose?: 'exchange') {
     this.baseUrl = baseUrl;
     this.auth = auth;
-    this.ctx = { url: baseUrl, urlFromEnv, authKind: auth.kind };
+    const issued = auth.kind === 'lazy' || (auth.kind === 'session' && auth.token.startsWith('bax-'));
+    this.ctx = { url: baseUrl, urlFromEnv, authKind: purpose ?? (issued ? 'issuedToken' : (auth.kind as 'none' | 'session' | 'apiKey')) };
+  }
+
+  /** The credentials of the next request (a lazy one is resolved once). */
+  private currentAuth(): Promise<ClientAuth> {
+    const a = this.auth;
+    if (a.kind !== 'lazy') return Promise.resolve(a);
+    this.resolved ??= a.resolve();
+    return this.resolved;
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -74,7 +90,7 @@ export class ApiClient {
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': USER_AGENT,
-      ...authHeaders(this.auth, method, url, body, new Date()),
+      ...authHeaders(await this.currentAuth(), method, url, body, new Date()),
     };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
@@ -113,7 +129,7 @@ export class ApiClient {
    */
   async *stream(path: string, query?: Query, method: 'GET' | 'POST' = 'GET', what = 'export'): AsyncGenerator<Uint8Array> {
     const url = new URL(`${this.baseUrl}${path}${buildSearch(query)}`);
-    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...authHeaders(this.auth, method, url, '', new Date()) };
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...authHeaders(await this.currentAuth(), method, url, '', new Date()) };
     const abort = new AbortController();
     let timedOut = false;
     let timer = setTimeout(() => ((timedOut = true), abort.abort()), TIMEOUT_MS);

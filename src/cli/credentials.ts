@@ -10,7 +10,9 @@ export type StoredCredential =
       readonly apiKey: string;
       readonly projectSlug: string | null;
       readonly environmentSlug: string | null;
-    };
+    }
+  /** A trust token from `bella auth oidc` (bax-trust-…), valid until expiresAt */
+  | { readonly kind: 'issuedToken'; readonly token: string; readonly expiresAt: string; readonly projectSlug: string; readonly environmentSlug: string };
 
 interface CredentialsFile {
   readonly version: 1;

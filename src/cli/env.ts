@@ -20,6 +20,10 @@ export interface CliEnv {
   readonly noColor: boolean;
   readonly forceColor: boolean;
   readonly columns: number | null;
+  /** Inside GitHub Actions with `permissions: id-token: write`: where to request the job's OIDC token */
+  readonly githubOidc: { readonly requestUrl: string; readonly requestToken: string } | null;
+  /** The audience asked for in the OIDC token (BELLA_OIDC_AUDIENCE, default bella-baxter) */
+  readonly oidcAudience: string;
 }
 
 function nonEmpty(v: string | undefined): string | null {
@@ -43,6 +47,11 @@ export function readCliEnv(vars: NodeJS.ProcessEnv = process.env, cwd: string = 
     noColor: vars.NO_COLOR !== undefined && vars.NO_COLOR !== '',
     forceColor: vars.FORCE_COLOR !== undefined && vars.FORCE_COLOR !== '' && vars.FORCE_COLOR !== '0',
     columns: Number.isInteger(cols) && cols > 0 ? cols : null,
+    githubOidc:
+      nonEmpty(vars.ACTIONS_ID_TOKEN_REQUEST_URL) && nonEmpty(vars.ACTIONS_ID_TOKEN_REQUEST_TOKEN)
+        ? { requestUrl: nonEmpty(vars.ACTIONS_ID_TOKEN_REQUEST_URL) as string, requestToken: nonEmpty(vars.ACTIONS_ID_TOKEN_REQUEST_TOKEN) as string }
+        : null,
+    oidcAudience: nonEmpty(vars.BELLA_OIDC_AUDIENCE) ?? 'bella-baxter',
   };
 }
 

@@ -46,7 +46,7 @@ export interface ErrorContext {
   readonly url: string;
   readonly urlFromEnv: boolean;
   /** 'none' when the request carried no credentials at all */
-  readonly authKind: 'none' | 'session' | 'apiKey';
+  readonly authKind: 'none' | 'session' | 'apiKey' | 'issuedToken' | 'exchange';
 }
 
 export const LOGIN_HINT =
@@ -80,6 +80,19 @@ export function httpError(status: number, text: string, ctx: ErrorContext): CliE
     case 400:
       return make(EXIT.usage, 'Check the values you passed; `bella <command> --help` lists the accepted forms.');
     case 401:
+    case 403:
+      if (ctx.authKind === 'exchange') {
+        return make(EXIT.auth, 'The OIDC token was refused: compare its claims with the trust domain (`bella trust-domains show NAME`); the Audit Log has a TrustTokenRejected entry with the reason.');
+      }
+      if (ctx.authKind === 'issuedToken') {
+        return make(
+          EXIT.auth,
+          status === 401
+            ? 'The lease or trust token was refused (expired, revoked or mistyped): ask for a new lease, or exchange a fresh OIDC token (`bella auth oidc`).'
+            : 'A lease reads only the keys of its scope in its environment, and a trust token acts only in its environment with its role.',
+        );
+      }
+      if (status === 403) return make(EXIT.auth, 'Ask a project owner for a role that allows this (`bella members add`), or use another login.');
       if (ctx.authKind === 'none') return new CliError(EXIT.auth, `not logged in to ${ctx.url}`, LOGIN_HINT);
       return make(
         EXIT.auth,
@@ -87,8 +100,6 @@ export function httpError(status: number, text: string, ctx: ErrorContext): CliE
           ? 'The API key was refused (revoked, mistyped or the clock is off by more than 5 minutes); check BELLA_BAXTER_API_KEY or run `bella login --api-key` again.'
           : 'Your session has expired or was revoked; run `bella login` again.',
       );
-    case 403:
-      return make(EXIT.auth, 'Ask a project owner for a role that allows this (`bella members add`), or use another login.');
     case 404:
       return make(EXIT.notFound, 'Check the names you passed; `bella projects list` and `bella environments list` show what exists.');
     case 409:

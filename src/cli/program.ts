@@ -6,6 +6,8 @@ import { registerSshCommands } from './commands/ssh.js';
 import { registerProviderCommands } from './commands/providers.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerContextCommands } from './commands/context.js';
+import { registerLeaseCommands } from './commands/leases.js';
+import { registerAuthOidcCommand, registerTrustDomainCommands } from './commands/trust-domains.js';
 import { registerLogCommands } from './commands/logs.js';
 import { registerMemberCommands } from './commands/members.js';
 import { registerProjectCommands } from './commands/projects.js';
@@ -22,6 +24,7 @@ Environment:
   BELLA_BAXTER_URL       server (default http://127.0.0.1:8080)
   BELLA_BAXTER_API_KEY   API key (bax-…), used instead of the stored login; requests are HMAC-signed
   BELLA_BAXTER_PROJECT   default project;  BELLA_BAXTER_ENV  default environment
+  ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN  inside GitHub Actions with no credential: keyless (docs/keyless-ci.md)
   NO_COLOR               disable colour
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 not authenticated or not permitted, 4 not found, 5 server unavailable.
@@ -45,6 +48,9 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
   registerApiKeyCommands(program, context);
   registerSshCommands(program, context);
   registerProviderCommands(program, context);
+  registerLeaseCommands(program, context);
+  registerTrustDomainCommands(program, context);
+  registerAuthOidcCommand(program, context);
   registerLogCommands(program, context);
   registerAdminRetentionCommands(program, context);
   registerAdminBackupCommand(program, context);

@@ -3,18 +3,24 @@ import type { WhoAmI } from '../contract/api.js';
 import { ApiClient, apiKeyAuth, type ClientAuth } from './api-client.js';
 import { findContextFile } from './context-file.js';
 import { loadCredential } from './credentials.js';
+import { exchangeOidcToken, githubIdToken } from './oidc.js';
 import type { CliEnv } from './env.js';
 import { usageError } from './errors.js';
 
 /** Where the credentials of a command come from, in precedence order. */
-export type CredentialSource = 'BELLA_BAXTER_API_KEY' | 'stored API key' | 'stored session' | 'none';
+export type CredentialSource = 'BELLA_BAXTER_API_KEY' | 'stored API key' | 'stored session' | 'stored trust token' | 'GitHub Actions OIDC' | 'none';
 
 export interface Session {
   readonly env: CliEnv;
   readonly client: ApiClient;
   readonly source: CredentialSource;
-  /** The API key's project and environment, or null when not using an API key */
+  /** The API key's (or lease's, or trust token's) project and environment, or null when not using one */
   apiKeyScope(): Promise<{ readonly project: string; readonly environment: string } | null>;
+  /**
+   * Inside GitHub Actions with no stored credential: the environment to exchange the job's OIDC token
+   * for, set once the command knows its project and environment (before its first request).
+   */
+  exchangeFor(project: string, environment: string): void;
 }
 
 /** Picks credentials: BELLA_BAXTER_API_KEY, else the login stored for this server URL. */
@@ -22,6 +28,7 @@ export function openSession(env: CliEnv): Session {
   let auth: ClientAuth = { kind: 'none' };
   let source: CredentialSource = 'none';
   let storedScope: { project: string; environment: string } | null = null;
+  let target: { project: string; environment: string } | null = null;
   if (env.apiKey !== null) {
     auth = apiKeyAuth(env.apiKey);
     source = 'BELLA_BAXTER_API_KEY';
@@ -34,6 +41,21 @@ export function openSession(env: CliEnv): Session {
       auth = apiKeyAuth(cred.apiKey);
       source = 'stored API key';
       if (cred.projectSlug && cred.environmentSlug) storedScope = { project: cred.projectSlug, environment: cred.environmentSlug };
+    } else if (cred?.kind === 'issuedToken') {
+      auth = { kind: 'session', token: cred.token };
+      source = 'stored trust token';
+      storedScope = { project: cred.projectSlug, environment: cred.environmentSlug };
+    } else if (env.githubOidc) {
+      // Keyless inside GitHub Actions: the job's OIDC token is exchanged on the first request.
+      source = 'GitHub Actions OIDC';
+      auth = {
+        kind: 'lazy',
+        resolve: async () => {
+          if (!target) throw usageError('no project and environment to exchange the GitHub Actions token for', 'Pass --project and --environment, set BELLA_BAXTER_PROJECT and BELLA_BAXTER_ENV, or commit a .bella file.');
+          const x = await exchangeOidcToken(env, await githubIdToken(env), target.project, target.environment);
+          return { kind: 'session', token: x.token };
+        },
+      };
     }
   }
   const client = new ApiClient(env.url, auth, env.urlFromEnv);
@@ -42,13 +64,20 @@ export function openSession(env: CliEnv): Session {
     env,
     client,
     source,
+    exchangeFor(project, environment) {
+      target ??= { project, environment };
+    },
     apiKeyScope() {
-      if (auth.kind !== 'apiKey') return Promise.resolve(null);
       if (storedScope) return Promise.resolve(storedScope);
+      // A session has no scope; a keyless exchange has not happened yet (its scope comes from the command).
+      if (auth.kind === 'none' || auth.kind === 'lazy' || (auth.kind === 'session' && source === 'stored session')) return Promise.resolve(null);
       // An API key from the environment: ask the server once what it is scoped to.
       cached ??= client
         .get<WhoAmI>('/api/v1/auth/whoami')
-        .then((w) => (w.apiKey ? { project: w.apiKey.projectSlug, environment: w.apiKey.environmentSlug } : null));
+        .then((w) => {
+          const c = w.credential ?? w.apiKey;
+          return c ? { project: c.projectSlug, environment: c.environmentSlug } : null;
+        });
       return cached;
     },
   };
@@ -78,14 +107,19 @@ export async function resolveScope(session: Session, flags: ScopeFlags): Promise
   const fromFlags = { project: flags.project ?? null, environment: flags.environment ?? null };
   if (fromFlags.project !== null) checkSlug(fromFlags.project, 'project');
   if (fromFlags.environment !== null) checkSlug(fromFlags.environment, 'environment');
-  if (fromFlags.project !== null && fromFlags.environment !== null) return fromFlags;
+  if (fromFlags.project !== null && fromFlags.environment !== null) {
+    session.exchangeFor(fromFlags.project, fromFlags.environment);
+    return fromFlags;
+  }
   const key = await session.apiKeyScope();
   const file = findContextFile(session.env.cwd);
   const pick = (...vals: (string | null | undefined)[]): string | null => vals.find((v) => v != null) ?? null;
-  return {
+  const scope = {
     project: pick(fromFlags.project, key?.project, session.env.project, file?.project),
     environment: pick(fromFlags.environment, key?.environment, session.env.environment, file?.environment),
   };
+  if (scope.project !== null && scope.environment !== null) session.exchangeFor(scope.project, scope.environment);
+  return scope;
 }
 
 const PROJECT_HINT = 'Pass --project SLUG, set BELLA_BAXTER_PROJECT, or run `bella context init PROJECT ENVIRONMENT` in this directory.';

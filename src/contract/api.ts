@@ -83,6 +83,20 @@ export interface WhoAmI {
   readonly actor: { readonly type: string; readonly id: string | null; readonly email: string | null; readonly name: string | null };
   readonly admin: boolean;
   readonly apiKey: { readonly id: string; readonly projectSlug: string; readonly environmentSlug: string; readonly role: string } | null;
+  /** The scoped credential in use (API key, lease or trust token), null for a user session */
+  readonly credential?: CredentialView | null;
+}
+/** A credential bound to one project and environment (API key, lease, trust token), as whoami reports it. */
+export interface CredentialView {
+  readonly kind: 'apiKey' | 'lease' | 'trustToken';
+  readonly id: string;
+  readonly role: string;
+  readonly projectSlug: string;
+  readonly environmentSlug: string;
+  /** Leases and trust tokens: when they stop working */
+  readonly expiresAt: string | null;
+  /** Leases: the only keys they may read */
+  readonly scope: readonly string[] | null;
 }
 export interface ProjectView {
   readonly slug: string;

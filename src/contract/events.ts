@@ -40,6 +40,11 @@ export const ADMIN_EVENTS = [
   'SshRoleDeleted',
   'ProviderDeleted',
   'ProviderAssigned',
+  'LeaseExpired',
+  'LeasePolicyChanged',
+  'TrustDomainCreated',
+  'TrustDomainUpdated',
+  'TrustDomainDeleted',
 ] as const;
 
 export const EVENT_TYPES = [...PRODUCT_EVENTS, ...ADMIN_EVENTS] as const;
@@ -91,6 +96,11 @@ export const EVENT_CATALOG: Readonly<Record<EventType, { readonly group: EventGr
   ProviderDeleted: { group: 'providers', description: 'A provider was deleted' },
   ProviderAssigned: { group: 'providers', description: 'A provider was assigned to a project or environment' },
   RestrictionChanged: { group: 'members', description: 'An environment was restricted to its own members, or the restriction lifted' },
+  LeaseExpired: { group: 'leases', description: 'A lease reached its expiry (recorded by the server, actor System)' },
+  LeasePolicyChanged: { group: 'leases', description: "An environment's lease policy (longest lease TTL) was changed" },
+  TrustDomainCreated: { group: 'trustTokens', description: 'An OIDC trust domain was created in an environment' },
+  TrustDomainUpdated: { group: 'trustTokens', description: 'An OIDC trust domain was changed' },
+  TrustDomainDeleted: { group: 'trustTokens', description: 'An OIDC trust domain was deleted' },
   AccessDenied: { group: 'authentication', description: 'A request to a protected route with no more specific event was refused' },
 };
 
@@ -101,5 +111,5 @@ export function isEventType(value: string): value is EventType {
 export const OUTCOMES = ['Success', 'Denied'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-export const ACTOR_TYPES = ['User', 'ApiKey', 'TrustToken', 'System', 'Anonymous'] as const;
+export const ACTOR_TYPES = ['User', 'ApiKey', 'TrustToken', 'Lease', 'System', 'Anonymous'] as const;
 export type ActorType = (typeof ACTOR_TYPES)[number];

@@ -10,6 +10,8 @@ import { registerProviderRoutes } from '../secrets/provider-routes.js';
 import { registerRetentionRoutes } from '../audit/retention-routes.js';
 import { registerAuthRoutes } from '../identity/auth-routes.js';
 import { registerApiKeyRoutes } from '../identity/api-key-routes.js';
+import { registerLeaseRoutes } from '../identity/leases/lease-routes.js';
+import { registerTrustRoutes } from '../identity/trust/trust-routes.js';
 import { registerUserRoutes } from '../identity/user-routes.js';
 import { registerProjectRoutes } from '../projects/project-routes.js';
 import { registerMemberRoutes } from '../projects/member-routes.js';
@@ -74,6 +76,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMemberRoutes(app, deps);
   registerSecretRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
+  registerLeaseRoutes(app, deps);
+  registerTrustRoutes(app, deps);
   registerAuditRoutes(app, deps);
   registerAccessRoutes(app, deps);
   await registerWebStatic(app, { webRoot: deps.webRoot });

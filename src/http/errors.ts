@@ -17,6 +17,10 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   too_many_attempts: 429,
   too_many_exports: 429,
   not_supported: 501,
+  not_a_jwt: 422,
+  token_rejected: 401,
+  issuer_unreachable: 502,
+  too_many_exchanges: 429,
   internal: 500,
   audit_unavailable: 503,
 };

@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
+import { parseIssuedToken, type IssuedTokenKind } from '../contract/issued-tokens.js';
 import { NONCE_RE, SIGNATURE_MAX_SKEW_SECONDS, parseApiKey, stringToSign } from '../contract/signing.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Authenticated, Principal } from '../kernel/context.js';
 import { DomainError, unauthenticated } from '../kernel/errors.js';
 import type { KeyRing } from '../secrets/envelope.js';
 import type { Store } from '../store/ports.js';
-import type { ApiKeyRow } from '../store/types.js';
+import type { ApiKeyRow, IssuedTokenRow } from '../store/types.js';
 import type { ReplayGuard } from './replay-guard.js';
 import { SESSION_TOKEN_RE, safeEqualHex, sha256hex } from './tokens.js';
 
@@ -41,9 +42,20 @@ export interface Authenticator {
   resolve(c: Credentials): Promise<Authenticated | null>;
 }
 
-/** Bearer session tokens, Bearer bax- API keys and HMAC-signed API-key requests. */
+const TOKEN_NOT_VALID = 'the token is not valid';
+
+/** Who a lease or trust token acts as in both logs. */
+export function issuedTokenActor(row: IssuedTokenRow, ip: string | null): Principal['actor'] {
+  return row.kind === 'lease'
+    ? // A lease is recorded under its id, named after the person who issued it (so --actor finds it).
+      { type: 'Lease', id: row.id, email: null, name: row.createdBy, ip }
+    : // A trust token is recorded under the OIDC subject it was exchanged for, named after its trust domain.
+      { type: 'TrustToken', id: row.subject, email: null, name: row.trustDomainName, ip };
+}
+
+/** Bearer session tokens, Bearer bax- API keys, HMAC-signed API-key requests, leases and trust tokens. */
 export function createAuthenticator(deps: {
-  readonly store: Pick<Store, 'users' | 'apiKeys' | 'projects'>;
+  readonly store: Pick<Store, 'users' | 'apiKeys' | 'projects' | 'issuedTokens'>;
   readonly keyring: KeyRing;
   readonly clock: Clock;
   readonly replay: ReplayGuard;
@@ -60,6 +72,27 @@ export function createAuthenticator(deps: {
     const env = await store.projects.getEnvironmentById(row.environmentId);
     if (!project || !env) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
     return { kind: 'apiKey', apiKey: row, projectSlug: project.slug, environmentSlug: env.slug, project, environment: env, actor };
+  }
+
+  /** bax-lease-… and bax-trust-…: looked up on every request, so a revocation or an expiry holds on the very next one. */
+  async function issuedPrincipal(kind: IssuedTokenKind, id: string, secret: string, ip: string): Promise<Authenticated> {
+    const row = await store.issuedTokens.get(id);
+    if (!row || row.kind !== kind || !safeEqualHex(row.tokenHash, sha256hex(secret))) throw unauthenticated(TOKEN_NOT_VALID, 'invalid_token');
+    const actor = issuedTokenActor(row, ip);
+    const lease = kind === 'lease';
+    if (row.revokedAt) {
+      throw Object.assign(unauthenticated(lease ? `the lease was revoked at ${row.revokedAt}` : 'the trust token was revoked', lease ? 'lease_revoked' : 'invalid_token'), { actor });
+    }
+    if (row.expiresAt <= deps.clock().toISOString()) {
+      throw Object.assign(
+        unauthenticated(`the ${lease ? 'lease' : 'trust token'} expired at ${row.expiresAt}`, lease ? 'lease_expired' : 'trust_token_expired'),
+        { actor },
+      );
+    }
+    const project = await store.projects.getById(row.projectId);
+    const env = await store.projects.getEnvironmentById(row.environmentId);
+    if (!project || !env) throw unauthenticated(TOKEN_NOT_VALID, 'invalid_token');
+    return { kind: lease ? 'lease' : 'trustToken', actor, token: row, projectSlug: project.slug, environmentSlug: env.slug, project, environment: env };
   }
 
   async function signed(c: Credentials, keyId: string): Promise<Authenticated> {
@@ -107,7 +140,9 @@ export function createAuthenticator(deps: {
         if (!row || !safeEqualHex(row.secretHash, sha256hex(key.secret))) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
         return keyPrincipal(row, c.ip);
       }
-      if (!SESSION_TOKEN_RE.test(token)) throw unauthenticated('the bearer token is neither a session token nor a bax- API key', 'malformed_token');
+      const issued = parseIssuedToken(token);
+      if (issued) return issuedPrincipal(issued.kind, issued.id, issued.secret, c.ip);
+      if (!SESSION_TOKEN_RE.test(token)) throw unauthenticated('the bearer token is neither a session token, a bax- API key, a lease nor a trust token', 'malformed_token');
       const session = await store.users.getSession(sha256hex(token));
       if (!session) throw unauthenticated('the session is not valid; log in again', 'invalid_session');
       if (session.revokedAt) throw unauthenticated('the session was logged out; log in again', 'session_revoked');

@@ -46,6 +46,9 @@ export const API_KEY_ACTIONS: Readonly<Record<string, readonly Action[]>> = {
   CONSUMER: ['secret.list', 'secret.read'],
   AUDITOR: ['logs.read'],
 };
+/** What a lease may do: list and read the keys of its scope, nothing else (it is read only). */
+export const LEASE_ACTIONS: readonly Action[] = ['secret.list', 'secret.read'];
+
 /** The instance admin administers every project but reads secret values only through a membership. */
 const ADMIN_ACTIONS: readonly Action[] = ['project.read', 'environment.create', 'member.manage', 'environment.member.manage', 'apikey.manage', 'logs.read', 'ssh.manage'];
 
@@ -90,6 +93,18 @@ export function decide(f: AccessFacts, action: Action): Decision {
     }
     if ((API_KEY_ACTIONS[p.apiKey.role] ?? []).includes(action) || (action === 'project.read')) return { allowed: true };
     return { allowed: false, reason: 'insufficient_role', message: `an API key with role ${p.apiKey.role} cannot ${action}` };
+  }
+  if (p.kind !== 'user') {
+    const lease = p.kind === 'lease';
+    const scopeReason = lease ? 'lease_scope' : 'trust_token_scope';
+    if (p.projectSlug !== f.projectSlug || (ENV_SCOPED.has(action) && p.environmentSlug !== f.environmentSlug)) {
+      return { allowed: false, reason: scopeReason, message: `this ${lease ? 'lease' : 'trust token'} is scoped to ${p.projectSlug}/${p.environmentSlug}` };
+    }
+    const may = lease ? LEASE_ACTIONS : (API_KEY_ACTIONS[p.token.role] ?? []);
+    if (may.includes(action) || action === 'project.read') return { allowed: true };
+    return lease
+      ? { allowed: false, reason: 'lease_scope', message: `a lease is read only: it cannot ${action}` }
+      : { allowed: false, reason: 'insufficient_role', message: `a trust token with role ${p.token.role} cannot ${action}` };
   }
   const admin = p.user.admin && ADMIN_ACTIONS.includes(action);
   if (admin) return { allowed: true };

@@ -1,7 +1,7 @@
 import type { LoginResponse, WhoAmI } from '../contract/api.js';
 import type { UnitOfWork } from '../audit/unit-of-work.js';
 import type { Clock } from '../kernel/clock.js';
-import { authenticated, type Authenticated, type OpContext } from '../kernel/context.js';
+import { authenticated, scopedCredential, type Authenticated, type OpContext } from '../kernel/context.js';
 import { DomainError } from '../kernel/errors.js';
 import type { Store } from '../store/ports.js';
 import { requireUser } from './authenticator.js';
@@ -63,6 +63,7 @@ export function createSessionService(deps: { readonly store: Pick<Store, 'users'
         actor: { type: p.actor.type, id: p.actor.id, email: p.actor.email, name: p.actor.name },
         admin: p.kind === 'user' && p.user.admin,
         apiKey: p.kind === 'apiKey' ? { id: p.apiKey.id, projectSlug: p.projectSlug, environmentSlug: p.environmentSlug, role: p.apiKey.role } : null,
+        credential: scopedCredential(p),
       };
     },
   };

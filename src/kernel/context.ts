@@ -1,6 +1,7 @@
+import type { CredentialView } from '../contract/api.js';
 import type { Actor } from '../contract/entries.js';
 import type { EventType, Outcome } from '../contract/events.js';
-import type { ApiKeyRow, AuditDraft, EnvironmentRow, ProjectRow, UserRow } from '../store/types.js';
+import type { ApiKeyRow, AuditDraft, EnvironmentRow, IssuedTokenRow, ProjectRow, UserRow } from '../store/types.js';
 import { unauthenticated, type DeniedReason } from './errors.js';
 
 /** Who performs an operation. Anonymous until credentials are resolved; System for the server's own work. */
@@ -17,7 +18,26 @@ export type Principal =
       readonly project: ProjectRow;
       readonly environment: EnvironmentRow;
     }
+  | {
+      /** A lease (bax-lease-…, actor type Lease) or a trust token from a keyless OIDC exchange (bax-trust-…, actor type TrustToken) */
+      readonly kind: 'lease' | 'trustToken';
+      readonly actor: Actor;
+      readonly token: IssuedTokenRow;
+      readonly projectSlug: string;
+      readonly environmentSlug: string;
+      readonly project: ProjectRow;
+      readonly environment: EnvironmentRow;
+    }
   | { readonly kind: 'system'; readonly actor: Actor };
+
+/** What a scoped credential is (whoami reports it; GET /api/v1/keys/me can too). */
+export function scopedCredential(p: Principal): CredentialView | null {
+  if (p.kind === 'apiKey') return { kind: 'apiKey', id: p.apiKey.id, role: p.apiKey.role, projectSlug: p.projectSlug, environmentSlug: p.environmentSlug, expiresAt: null, scope: null };
+  if (p.kind === 'lease' || p.kind === 'trustToken') {
+    return { kind: p.kind, id: p.token.id, role: p.token.role, projectSlug: p.projectSlug, environmentSlug: p.environmentSlug, expiresAt: p.token.expiresAt, scope: p.token.scope };
+  }
+  return null;
+}
 
 export type Authenticated = Exclude<Principal, { readonly kind: 'anonymous' }>;
 

@@ -47,8 +47,8 @@ export function createScopeResolver(deps: { readonly store: Pick<Store, 'project
   const { store } = deps;
   async function resolve(op: OpContext, projectSlug: string, environmentSlug: string | null, action: Action): Promise<Scope> {
     const principal = authenticated(op);
-    // An API key acting in its own project and environment already loaded both while authenticating.
-    const own = principal.kind === 'apiKey' && principal.projectSlug === projectSlug ? principal : null;
+    // An API key, lease or trust token acting in its own project and environment already loaded both while authenticating.
+    const own = (principal.kind === 'apiKey' || principal.kind === 'lease' || principal.kind === 'trustToken') && principal.projectSlug === projectSlug ? principal : null;
     const project = own ? own.project : await store.projects.getBySlug(projectSlug);
     if (!project) throw notFound(`project ${projectSlug}`);
     const environment =

@@ -2,7 +2,7 @@ import { MAX_SECRET_BYTES, type PullResponse, type SecretKeyView, type SecretVie
 import type { SecretVersionRow } from '../store/types.js';
 import type { Clock } from '../kernel/clock.js';
 import type { OpContext } from '../kernel/context.js';
-import { DomainError, notFound } from '../kernel/errors.js';
+import { DomainError, forbidden, notFound } from '../kernel/errors.js';
 import type { UnitOfWork } from '../audit/unit-of-work.js';
 import type { EnvScope, ScopeResolver } from '../projects/scope.js';
 import type { Store } from '../store/ports.js';
@@ -24,6 +24,24 @@ export interface SecretServiceDeps {
   readonly clock: Clock;
 }
 
+/**
+ * A lease reads only the keys of its scope (the other principals are not limited per key). The refusal
+ * is a 403 lease_scope, recorded as Denied under the route's event.
+ */
+function checkKey(s: EnvScope, key: string): void {
+  const p = s.facts.principal;
+  if (p.kind === 'lease' && !(p.token.scope ?? []).includes(key)) {
+    throw forbidden(`this lease does not cover ${key}: it may read ${(p.token.scope ?? []).join(', ')}`, 'lease_scope');
+  }
+}
+/** The keys a principal may see: a lease sees only its scope. */
+const visible = (s: EnvScope) => {
+  const p = s.facts.principal;
+  if (p.kind !== 'lease') return () => true;
+  const scope = new Set(p.token.scope ?? []);
+  return (row: { key: string }) => scope.has(row.key);
+};
+
 /** AAD binds a ciphertext to its project, environment, key and version. */
 const aad = (s: EnvScope, key: string, version: number) => `${s.project.id}/${s.environment.id}/${key}/v${version}`;
 const where = (s: EnvScope) => `${s.project.slug}/${s.environment.slug}`;
@@ -43,11 +61,12 @@ export function createSecretService(deps: SecretServiceDeps) {
   const service = {
     async list(op: OpContext, project: string, environment: string): Promise<SecretKeyView[]> {
       const s = await scopes.resolve(op, project, environment, 'secret.list');
-      return (await store.secrets.list(s.environment.id)).map((x) => ({ key: x.key, version: x.version, updatedAt: x.updatedAt, updatedBy: x.updatedBy }));
+      return (await store.secrets.list(s.environment.id)).filter(visible(s)).map((x) => ({ key: x.key, version: x.version, updatedAt: x.updatedAt, updatedBy: x.updatedBy }));
     },
 
     async read(op: OpContext, ref: SecretRef, version?: number): Promise<SecretView> {
       const s = await scopes.resolve(op, ref.project, ref.environment, 'secret.read');
+      checkKey(s, ref.key);
       const row = await store.secrets.get(s.environment.id, ref.key, version);
       if (!row) throw notFound(version === undefined ? `secret ${ref.key} in ${where(s)}` : `version ${version} of secret ${ref.key} in ${where(s)}`);
       if (row.deleted) {
@@ -72,6 +91,7 @@ export function createSecretService(deps: SecretServiceDeps) {
 
     async versions(op: OpContext, ref: SecretRef): Promise<SecretVersionRow[]> {
       const s = await scopes.resolve(op, ref.project, ref.environment, 'secret.list');
+      checkKey(s, ref.key);
       const versions = await store.secrets.listVersions(s.environment.id, ref.key);
       if (versions.length === 0) throw notFound(`secret ${ref.key} in ${where(s)}`);
       return versions;
@@ -103,7 +123,8 @@ export function createSecretService(deps: SecretServiceDeps) {
 
     async pull(op: OpContext, project: string, environment: string): Promise<PullResponse> {
       const s = await scopes.resolve(op, project, environment, 'secret.read');
-      const rows = await store.secrets.list(s.environment.id);
+      // A lease pulls only the keys of its scope.
+      const rows = (await store.secrets.list(s.environment.id)).filter(visible(s));
       // No prototype: a secret named __proto__ (a valid key) must be an own entry, not a prototype change.
       const secrets: Record<string, string> = Object.create(null) as Record<string, string>;
       for (const row of rows) secrets[row.key] = decrypt(s, row);

@@ -1,7 +1,7 @@
 import type { SshRoleView } from '../contract/ssh.js';
 import type { AccessEntry, AuditEntry } from '../contract/entries.js';
 import type {
-  AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, HistogramCount, MemberRow, ProjectRow, SecretRow, SecretVersionRow,
+  AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, HistogramCount, IssuedTokenRow, MemberRow, ProjectRow, SecretRow, SecretVersionRow, TrustDomainRow,
   SessionRow, Unit, UnitOutcome, UserRow,
 } from './types.js';
 
@@ -146,6 +146,37 @@ export interface ProviderTx {
   assign(row: ProviderAssignmentRow): Promise<boolean>;
 }
 
+/** Leases and trust tokens (one table, told apart by kind). */
+export interface IssuedTokenPort {
+  get(id: string): Promise<IssuedTokenRow | null>;
+  /** Every token of one kind in an environment, newest first, at most `limit` */
+  list(environmentId: string, kind: IssuedTokenRow['kind'], limit: number): Promise<IssuedTokenRow[]>;
+  /** Leases that expired at or before `now`, not revoked, whose expiry is not recorded yet (oldest first) */
+  dueForExpiry(now: string, limit: number): Promise<IssuedTokenRow[]>;
+}
+export interface IssuedTokensTx {
+  insert(row: IssuedTokenRow): Promise<void>;
+  /** Returns false when the token was already revoked or does not exist */
+  revoke(id: string, at: string, by: string | null, reason: string | null): Promise<boolean>;
+  /** Read-for-write: tokens of a kind in an environment neither revoked nor expired at `now` */
+  listActive(environmentId: string, kind: IssuedTokenRow['kind'], now: string): Promise<IssuedTokenRow[]>;
+  /** Revokes every still-valid token a trust domain issued; returns how many */
+  revokeByTrustDomain(trustDomainId: string, at: string, by: string | null, reason: string): Promise<number>;
+  /** Marks a lease's expiry as recorded; false when another run (or node) did it first, or it was revoked */
+  markExpiryRecorded(id: string, at: string): Promise<boolean>;
+}
+
+export interface TrustDomainPort {
+  get(environmentId: string, name: string): Promise<TrustDomainRow | null>;
+  list(environmentId: string): Promise<TrustDomainRow[]>;
+}
+export interface TrustDomainsTx {
+  insert(row: TrustDomainRow): Promise<void>;
+  /** Replaces the mutable fields; false when it no longer exists */
+  update(row: TrustDomainRow): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+}
+
 export interface SettingsPort {
   get(key: string): Promise<string | null>;
 }
@@ -235,6 +266,8 @@ export interface StoreTx {
   readonly providers: ProviderTx;
   readonly loginAttempts: LoginAttemptsTx;
   readonly signatureUses: SignatureUsesTx;
+  readonly issuedTokens: IssuedTokensTx;
+  readonly trustDomains: TrustDomainsTx;
 }
 
 /**
@@ -274,6 +307,8 @@ export interface Store {
   readonly providers: ProviderPort;
   readonly loginAttempts: LoginAttemptPort;
   readonly signatureUses: SignatureUsePort;
+  readonly issuedTokens: IssuedTokenPort;
+  readonly trustDomains: TrustDomainPort;
   readonly auditLog: AuditLogPort;
   readonly accessLog: AccessLogPort;
 }

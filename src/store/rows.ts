@@ -1,6 +1,6 @@
 import type { AccessEntry, AuditEntry } from '../contract/entries.js';
 import type { ActorType, EventType, Outcome } from '../contract/events.js';
-import type { AccessDraft, ApiKeyRow, AuditDraft, EnvironmentRow, MemberRow, ProjectRow, SecretRow, SecretVersionRow, SessionRow, UserRow } from './types.js';
+import type { AccessDraft, ApiKeyRow, AuditDraft, EnvironmentRow, IssuedTokenRow, MemberRow, ProjectRow, SecretRow, SecretVersionRow, SessionRow, TrustDomainRow, UserRow } from './types.js';
 
 /** Column order shared by both adapters for inserting log rows. */
 export const AUDIT_COLUMNS = [
@@ -65,6 +65,20 @@ export const apiKeyFromRow = (x: Row): ApiKeyRow => ({
   id: String(x.id), projectId: String(x.project_id), environmentId: String(x.environment_id), name: String(x.name),
   role: x.role as ApiKeyRow['role'], secretHash: String(x.secret_hash), wrappedSigningKey: x.wrapped_signing_key as Buffer,
   createdAt: iso(x.created_at), createdBy: str(x.created_by), revokedAt: isoOrNull(x.revoked_at),
+});
+
+export const issuedTokenFromRow = (x: Row): IssuedTokenRow => ({
+  id: String(x.id), kind: x.kind as IssuedTokenRow['kind'], projectId: String(x.project_id), environmentId: String(x.environment_id),
+  tokenHash: String(x.token_hash), role: x.role as IssuedTokenRow['role'], scope: x.scope === null || x.scope === undefined ? null : (JSON.parse(String(x.scope)) as string[]),
+  reason: str(x.reason), trustDomainId: str(x.trust_domain_id), trustDomainName: str(x.trust_domain_name), issuer: str(x.issuer), subject: str(x.subject),
+  createdAt: iso(x.created_at), createdBy: str(x.created_by), expiresAt: iso(x.expires_at), revokedAt: isoOrNull(x.revoked_at),
+  revokedBy: str(x.revoked_by), revokeReason: str(x.revoke_reason), expiryRecordedAt: isoOrNull(x.expiry_recorded_at),
+});
+export const trustDomainFromRow = (x: Row): TrustDomainRow => ({
+  id: String(x.id), projectId: String(x.project_id), environmentId: String(x.environment_id), name: String(x.name), issuerUrl: String(x.issuer_url),
+  claimRules: JSON.parse(String(x.claim_rules)) as TrustDomainRow['claimRules'], audiences: JSON.parse(String(x.audiences)) as string[],
+  ttlMinutes: Number(x.ttl_minutes), grantedRole: x.granted_role as TrustDomainRow['grantedRole'], createdAt: iso(x.created_at),
+  createdBy: str(x.created_by), updatedAt: iso(x.updated_at),
 });
 
 export function auditFromRow(r: Row): AuditEntry {

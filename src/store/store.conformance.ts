@@ -3,6 +3,7 @@ import { accessLogConformance } from './conformance/access-log.conformance.js';
 import { apiKeysConformance } from './conformance/api-keys.conformance.js';
 import { auditLogConformance } from './conformance/audit-log.conformance.js';
 import type { StoreFixture } from './conformance/fixtures.js';
+import { issuedTokensConformance } from './conformance/issued-tokens.conformance.js';
 import { lifecycleConformance } from './conformance/lifecycle.conformance.js';
 import { loginAttemptsConformance } from './conformance/login-attempts.conformance.js';
 import { membersConformance } from './conformance/members.conformance.js';
@@ -47,6 +48,7 @@ export function runStoreConformance(name: string, makeFixture: () => Promise<Sto
     settingsConformance(ctx);
     loginAttemptsConformance(ctx);
     signatureUsesConformance(ctx);
+    issuedTokensConformance(ctx);
     auditLogConformance(ctx);
     accessLogConformance(ctx);
   });

@@ -76,6 +76,53 @@ export interface ApiKeyRow {
   readonly revokedAt: string | null;
 }
 
+/**
+ * A token the server issued for a limited time: a lease (kind lease: read only, `scope` lists its
+ * keys) or a trust token from a keyless OIDC exchange (kind trust: the trust domain's role). Only the
+ * SHA-256 of its secret is kept.
+ */
+export interface IssuedTokenRow {
+  readonly id: string;
+  readonly kind: 'lease' | 'trust';
+  readonly projectId: string;
+  readonly environmentId: string;
+  readonly tokenHash: string;
+  /** CONSUMER (leases are always read only) or the trust domain's granted role */
+  readonly role: 'CONSUMER' | 'MEMBER';
+  /** Lease: the secret keys it may read; null for a trust token (the whole environment) */
+  readonly scope: readonly string[] | null;
+  readonly reason: string | null;
+  readonly trustDomainId: string | null;
+  readonly trustDomainName: string | null;
+  /** Trust token: the OIDC issuer and subject it was exchanged for */
+  readonly issuer: string | null;
+  readonly subject: string | null;
+  readonly createdAt: string;
+  /** Lease: the issuing user's email; trust token: the OIDC subject */
+  readonly createdBy: string | null;
+  readonly expiresAt: string;
+  readonly revokedAt: string | null;
+  readonly revokedBy: string | null;
+  readonly revokeReason: string | null;
+  /** When the expiry worker recorded LeaseExpired (null until then) */
+  readonly expiryRecordedAt: string | null;
+}
+/** An OIDC trust domain of one environment (identity/trust/). */
+export interface TrustDomainRow {
+  readonly id: string;
+  readonly projectId: string;
+  readonly environmentId: string;
+  readonly name: string;
+  readonly issuerUrl: string;
+  readonly claimRules: readonly { readonly claim: string; readonly operator: 'Equals' | 'StartsWith' | 'Glob'; readonly value: string | readonly string[] }[];
+  readonly audiences: readonly string[];
+  readonly ttlMinutes: number;
+  readonly grantedRole: 'CONSUMER' | 'MEMBER';
+  readonly createdAt: string;
+  readonly createdBy: string | null;
+  readonly updatedAt: string;
+}
+
 /** An audit row before commit: the committer assigns seq (and the adapter stores it). */
 export interface AuditDraft {
   readonly id: string;

@@ -50,7 +50,9 @@ for (const kind of await testStores()) {
       expect(r.json().value).toBe('v-1');
       expect(await oneAudit(t, id)).toMatchObject({ event: 'SecretRead', actor: { type: 'ApiKey', id: k.id, email: null, name: 'bearer', ip: '127.0.0.1' } });
       const who = await t.req('GET', '/api/v1/auth/whoami', { token: k.key });
-      expect(who.json()).toEqual({ actor: { type: 'ApiKey', id: k.id, email: null, name: 'bearer' }, admin: false, apiKey: { id: k.id, projectSlug: 'api', environmentSlug: 'prod', role: 'CONSUMER' } });
+      expect(who.json()).toEqual({ actor: { type: 'ApiKey', id: k.id, email: null, name: 'bearer' }, admin: false, apiKey: { id: k.id, projectSlug: 'api', environmentSlug: 'prod', role: 'CONSUMER' },
+        credential: { kind: 'apiKey', id: k.id, projectSlug: 'api', environmentSlug: 'prod', role: 'CONSUMER', expiresAt: null, scope: null },
+      });
     });
 
     it('an HMAC-signed request with a MEMBER key writes a secret; the signature covers the body', async () => {

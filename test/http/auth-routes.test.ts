@@ -70,7 +70,7 @@ for (const kind of await testStores()) {
     it('whoami describes the session user', async () => {
       const r = await t.req('GET', '/api/v1/auth/whoami', { token: t.adminToken });
       expect(r.statusCode).toBe(200);
-      expect(r.json()).toEqual({ actor: { type: 'User', id: expect.any(String), email: ADMIN_EMAIL, name: 'Instance Admin' }, admin: true, apiKey: null });
+      expect(r.json()).toEqual({ actor: { type: 'User', id: expect.any(String), email: ADMIN_EMAIL, name: 'Instance Admin' }, admin: true, apiKey: null, credential: null });
     });
 
     it('logout answers 204, writes UserLogout, and the token is refused afterwards', async () => {

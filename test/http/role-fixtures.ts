@@ -18,6 +18,8 @@ export interface CallerSpec {
   readonly memberElsewhere?: boolean;
   readonly admin?: boolean;
   readonly apiKey?: { readonly role: ApiKeyRole; readonly where: 'own' | 'otherEnvironment' | 'otherProject' };
+  /** A lease (read only, its keys) or a trust token from the keyless exchange, of the environment acted on or another */
+  readonly issued?: { readonly kind: 'lease' | 'trustToken'; readonly role: 'CONSUMER' | 'MEMBER'; readonly where: 'own' | 'otherEnvironment' };
 }
 
 export const CALLERS: readonly CallerSpec[] = [
@@ -44,12 +46,30 @@ export const CALLERS: readonly CallerSpec[] = [
   { label: 'API key AUDITOR', apiKey: { role: 'AUDITOR', where: 'own' } },
   { label: 'API key MEMBER, another environment', apiKey: { role: 'MEMBER', where: 'otherEnvironment' } },
   { label: 'API key MEMBER, another project', apiKey: { role: 'MEMBER', where: 'otherProject' } },
+  { label: 'lease', issued: { kind: 'lease', role: 'CONSUMER', where: 'own' } },
+  { label: 'lease, another environment', issued: { kind: 'lease', role: 'CONSUMER', where: 'otherEnvironment' } },
+  { label: 'trust token CONSUMER', issued: { kind: 'trustToken', role: 'CONSUMER', where: 'own' } },
+  { label: 'trust token MEMBER', issued: { kind: 'trustToken', role: 'MEMBER', where: 'own' } },
+  { label: 'trust token MEMBER, another environment', issued: { kind: 'trustToken', role: 'MEMBER', where: 'otherEnvironment' } },
 ];
 
 /** Actions the routes check against one environment (the others are checked against the project alone). */
 export const ENV_ACTIONS: ReadonlySet<Action> = new Set(['secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'environment.member.manage', 'ssh.sign', 'ssh.manage']);
 
 function principal(c: CallerSpec): AccessFacts['principal'] {
+  if (c.issued) {
+    const lease = c.issued.kind === 'lease';
+    const actor = { type: lease ? ('Lease' as const) : ('TrustToken' as const), id: 'x', email: null, name: 'x', ip: null };
+    const token = {
+      id: '0123456789abcdef', kind: lease ? ('lease' as const) : ('trust' as const), projectId: 'p', environmentId: 'e', tokenHash: '', role: c.issued.role,
+      scope: lease ? ['READ_ME'] : null, reason: null, trustDomainId: null, trustDomainName: null, issuer: null, subject: null, createdAt: '', createdBy: null,
+      expiresAt: '9999-12-31T00:00:00.000Z', revokedAt: null, revokedBy: null, revokeReason: null, expiryRecordedAt: null,
+    };
+    const environmentSlug = c.issued.where === 'own' ? 'env' : 'other-env';
+    const project = { id: 'p', slug: 'proj', name: 'P', wrappedKey: Buffer.alloc(0), createdAt: '' };
+    const environment = { id: 'e', projectId: 'p', slug: environmentSlug, name: 'E', createdAt: '', restricted: false };
+    return { kind: c.issued.kind, actor, token, projectSlug: 'proj', environmentSlug, project, environment } satisfies Principal;
+  }
   if (c.apiKey) {
     const actor = { type: 'ApiKey' as const, id: '0123456789abcdef', email: null, name: 'k', ip: null };
     const apiKey = { id: actor.id, projectId: 'p', environmentId: 'e', name: 'k', role: c.apiKey.role, secretHash: '', wrappedSigningKey: Buffer.alloc(0), createdAt: '', createdBy: null, revokedAt: null };
@@ -66,7 +86,7 @@ function principal(c: CallerSpec): AccessFacts['principal'] {
 /** What authorizeScope loads for this caller acting on project "proj" (and environment "env" for env actions). */
 export function factsFor(c: CallerSpec, action: Action): AccessFacts {
   const envScoped = ENV_ACTIONS.has(action);
-  const isUser = !c.apiKey;
+  const isUser = !c.apiKey && !c.issued;
   const environmentRole = isUser && envScoped ? (c.environmentRole ?? null) : null;
   return {
     principal: principal(c),

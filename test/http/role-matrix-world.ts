@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { EventType } from '../../src/contract/events.js';
 import type { Action } from '../../src/identity/authorize.js';
 import { startTestServer, type StoreKind, type TestServer } from '../helpers/harness.js';
+import { startJoseIssuer, type JoseIssuer } from '../helpers/oidc.js';
 import { accessFor, auditFor, createKey, rid, seedProject, signedHeaders } from './helpers.js';
 import { parseRolesDoc, type Cell } from './role-fixtures.js';
 
@@ -15,6 +16,8 @@ export interface Caller {
 /** Project rm: "open" has no environment members; "locked" has some, so it is restricted. */
 export interface MatrixWorld {
   readonly t: TestServer;
+  /** The OIDC issuer the trust-token callers' tokens came from */
+  readonly issuer: JoseIssuer;
   readonly callers: ReadonlyMap<string, Caller>;
   readonly owner: string;
   send(c: Caller, method: string, url: string, body?: unknown, id?: string): Promise<LightMyRequestResponse>;
@@ -54,6 +57,22 @@ export async function matrixWorld(store: StoreKind): Promise<MatrixWorld> {
   const kConsumer = (await createKey(t, owner, 'rm', 'open', 'CONSUMER')).key;
   const kAuditor = (await createKey(t, owner, 'rm', 'open', 'AUDITOR')).key;
   const kOther = (await createKey(t, owner, 'other', 'prod', 'MEMBER')).key;
+  // A lease on rm/open covering READ_ME, and trust tokens of each role from a real exchange.
+  const lease = await t.req('POST', '/api/v1/projects/rm/environments/open/leases', { token: owner, body: { scope: ['READ_ME'], ttlSeconds: 3600, reason: 'role matrix' } });
+  if (lease.statusCode !== 201) throw new Error(`lease: ${lease.body}`);
+  const issuer = await startJoseIssuer();
+  const trust = async (role: 'CONSUMER' | 'MEMBER'): Promise<string> => {
+    const name = `ci-${role.toLowerCase()}`;
+    const d = await t.req('POST', '/api/v1/projects/rm/environments/open/trust-domains', {
+      token: owner, body: { name, oidcIssuerUrl: issuer.issuer, grantedRole: role, claimRules: [{ claim: 'sub', operator: 'Equals', value: name }] },
+    });
+    if (d.statusCode !== 201) throw new Error(`trust domain: ${d.body}`);
+    const x = await t.req('POST', '/api/v1/token', { body: { oidcToken: await issuer.sign({ sub: name }), projectSlug: 'rm', environmentSlug: 'open' } });
+    if (x.statusCode !== 200) throw new Error(`exchange: ${x.body}`);
+    return (x.json() as { token: string }).token;
+  };
+  const tConsumer = await trust('CONSUMER');
+  const tMember = await trust('MEMBER');
   const u = (name: string, env: 'open' | 'locked'): Caller => ({ token: tokens[name] as string, env });
   const callers = new Map<string, Caller>([
     ['project OWNER', { token: owner, env: 'open' }],
@@ -79,6 +98,11 @@ export async function matrixWorld(store: StoreKind): Promise<MatrixWorld> {
     ['API key AUDITOR', { apiKey: kAuditor, env: 'open' }],
     ['API key MEMBER, another environment', { apiKey: kMember, env: 'locked' }],
     ['API key MEMBER, another project', { apiKey: kOther, env: 'open' }],
+    ['lease', { token: (lease.json() as { token: string }).token, env: 'open' }],
+    ['lease, another environment', { token: (lease.json() as { token: string }).token, env: 'locked' }],
+    ['trust token CONSUMER', { token: tConsumer, env: 'open' }],
+    ['trust token MEMBER', { token: tMember, env: 'open' }],
+    ['trust token MEMBER, another environment', { token: tMember, env: 'locked' }],
   ]);
   const send: MatrixWorld['send'] = (c, method, url, body, id = rid('matrix')) => {
     const raw = body === undefined ? undefined : JSON.stringify(body);
@@ -86,7 +110,7 @@ export async function matrixWorld(store: StoreKind): Promise<MatrixWorld> {
     if (c.apiKey) Object.assign(headers, signedHeaders(c.apiKey, method, url, raw ?? ''));
     return t.req(method, url, { token: c.token ?? null, raw, headers });
   };
-  return { t, callers, owner, send };
+  return { t, issuer, callers, owner, send };
 }
 
 /** One HTTP operation of the matrix: the action it needs and the event its refusal is audited under. */

@@ -9,8 +9,9 @@ import { checkRow, matrixWorld, type Caller, type MatrixWorld } from './role-mat
  * Every caller of docs/roles.md × every HTTP operation through real requests (API keys HMAC-signed),
  * then the rules the page states beside its table. One server per store: the rules run after the matrix.
  */
-const users = CALLERS.filter((c) => !c.apiKey).map((c) => c.label);
+const users = CALLERS.filter((c) => !c.apiKey && !c.issued).map((c) => c.label);
 const keys = CALLERS.filter((c) => c.apiKey).map((c) => c.label);
+const issued = CALLERS.filter((c) => c.issued).map((c) => c.label);
 
 for (const kind of await testStores()) {
   describe(`role matrix (${kind})`, () => {
@@ -18,7 +19,10 @@ for (const kind of await testStores()) {
     beforeAll(async () => {
       w = await matrixWorld(kind);
     });
-    afterAll(async () => w.t.close());
+    afterAll(async () => {
+      await w.t.close();
+      await w.issuer.close();
+    });
 
     describe('the role matrix for users, over HTTP', () => {
       it.each(users)('%s is allowed or Denied exactly as docs/roles.md says, and every Denied auditable action is audited with its reason', async (label) => {
@@ -28,6 +32,12 @@ for (const kind of await testStores()) {
 
     describe('the role matrix for API keys, over HTTP (signed requests)', () => {
       it.each(keys)('%s is allowed or Denied exactly as docs/roles.md says, and every Denied auditable action is audited with its reason', async (label) => {
+        expect(await checkRow(w, label)).toEqual([]);
+      });
+    });
+
+    describe('the role matrix for leases and trust tokens, over HTTP (Bearer)', () => {
+      it.each(issued)('%s is allowed or Denied exactly as docs/roles.md says, and every Denied auditable action is audited with its reason', async (label) => {
         expect(await checkRow(w, label)).toEqual([]);
       });
     });
@@ -68,7 +78,7 @@ for (const kind of await testStores()) {
         expect(await projectsSeen(caller('project AUDITOR'))).toEqual(new Set(['rm']));
         expect(await projectsSeen(caller('API key AUDITOR'))).toEqual(new Set(['rm']));
         expect(await projectsSeen(caller('project AUDITOR'), '/api/v1/access-logs?limit=1000')).toEqual(new Set(['rm']));
-        for (const label of ['project MEMBER', 'project CONSUMER', 'environment ENVIRONMENT_OWNER', 'non-member', 'API key MEMBER']) {
+        for (const label of ['project MEMBER', 'project CONSUMER', 'environment ENVIRONMENT_OWNER', 'non-member', 'API key MEMBER', 'lease', 'trust token MEMBER']) {
           expect(await projectsSeen(caller(label)), label).toEqual(new Set());
         }
       });

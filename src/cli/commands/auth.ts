@@ -107,6 +107,11 @@ export function registerAuthCommands(program: Command, context: ContextFactory):
         `Admin:       ${who.admin ? 'yes' : 'no'}`,
       ];
       if (who.apiKey) lines.push(`API key:     ${who.apiKey.id} (${who.apiKey.projectSlug}/${who.apiKey.environmentSlug}, ${who.apiKey.role})`);
+      const c = who.credential;
+      if (c && c.kind !== 'apiKey') {
+        const what = c.kind === 'lease' ? `lease ${c.id} (${c.projectSlug}/${c.environmentSlug}, read only: ${(c.scope ?? []).join(', ')})` : `trust token ${c.id} (${c.projectSlug}/${c.environmentSlug}, ${c.role})`;
+        lines.push(`Token:       ${what}, expires ${c.expiresAt ?? '-'}`);
+      }
       print(ctx, lines.join('\n'));
     });
 }

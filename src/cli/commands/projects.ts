@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerLeasePolicyCommand } from './leases.js';
 import type { EnvironmentView, ProjectView } from '../../contract/api.js';
 import { seg } from '../api-client.js';
 import { usageError } from '../errors.js';
@@ -44,6 +45,7 @@ export function registerProjectCommands(program: Command, context: ContextFactor
   });
 
   const envs = program.command('environments').description('create and list environments of a project');
+  registerLeasePolicyCommand(envs, context);
   envs
     .command('create')
     .description('create an environment in a project')

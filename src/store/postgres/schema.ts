@@ -182,7 +182,50 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE environments ADD COLUMN restricted BOOLEAN NOT NULL DEFAULT FALSE;
   UPDATE environments SET restricted = TRUE WHERE id IN (SELECT environment_id FROM members WHERE environment_id <> '');
   `,
-  // SSH certificate authorities, one per environment (ssh/): the private key sealed with the
+  // 5: as SQLite migration 5: leases and trust tokens (issued_tokens: only the SHA-256 of each token's secret; a lease's
+  // expiry is recorded once, by whichever node's worker marks expiry_recorded_at first) and the OIDC
+  // trust domains of each environment (claim rules and audiences as JSON text).
+  `
+  CREATE TABLE issued_tokens (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    environment_id TEXT NOT NULL REFERENCES environments(id),
+    token_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    scope TEXT,
+    reason TEXT,
+    trust_domain_id TEXT,
+    trust_domain_name TEXT,
+    issuer TEXT,
+    subject TEXT,
+    created_at TIMESTAMPTZ NOT NULL,
+    created_by TEXT,
+    expires_at TIMESTAMPTZ NOT NULL,
+    revoked_at TIMESTAMPTZ,
+    revoked_by TEXT,
+    revoke_reason TEXT,
+    expiry_recorded_at TIMESTAMPTZ
+  );
+  CREATE INDEX issued_tokens_env ON issued_tokens(environment_id, kind, created_at);
+  CREATE INDEX issued_tokens_due ON issued_tokens(expires_at) WHERE kind = 'lease' AND expiry_recorded_at IS NULL AND revoked_at IS NULL;
+  CREATE TABLE trust_domains (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    environment_id TEXT NOT NULL REFERENCES environments(id),
+    name TEXT NOT NULL,
+    issuer_url TEXT NOT NULL,
+    claim_rules TEXT NOT NULL,
+    audiences TEXT NOT NULL,
+    ttl_minutes INTEGER NOT NULL,
+    granted_role TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    created_by TEXT,
+    updated_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (environment_id, name)
+  );
+  `,
+  // 6: SSH certificate authorities, one per environment (ssh/): the private key sealed with the
   // project's data key, a serial counter so every certificate's serial is unique; and signing roles.
   `
   CREATE TABLE ssh_cas (
@@ -207,7 +250,7 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (environment_id, name)
   );
   `,
-  // Providers (secrets/providers/): configured instances with their secret settings sealed, and where
+  // 7: providers (secrets/providers/): configured instances with their secret settings sealed, and where
   // each is assigned (a project, or one environment: environment_id '' means the whole project).
   `
   CREATE TABLE providers (

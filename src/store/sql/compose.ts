@@ -1,6 +1,7 @@
 import type { Store, StoreTx } from '../ports.js';
 import { apiKeysPort, apiKeysTx } from './api-keys.js';
 import type { SqlDb, SqlDialect } from './db.js';
+import { issuedTokensPort, issuedTokensTx } from './issued-tokens.js';
 import { loginAttemptsPort, loginAttemptsTx } from './login-attempts.js';
 import { membersPort, membersTx } from './members.js';
 import { projectsPort, projectsTx } from './projects.js';
@@ -9,10 +10,11 @@ import { settingsPort, settingsTx } from './settings.js';
 import { signatureUsesPort, signatureUsesTx } from './signature-uses.js';
 import { sshPort, sshTx } from './ssh.js';
 import { providersPort, providersTx } from './providers.js';
+import { trustDomainsPort, trustDomainsTx } from './trust-domains.js';
 import { usersPort, usersTx } from './users.js';
 
 /** The read ports of the entity tables over a reader (committed data only). */
-export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'ssh' | 'providers' | 'loginAttempts' | 'signatureUses'> {
+export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'ssh' | 'providers' | 'loginAttempts' | 'signatureUses' | 'issuedTokens' | 'trustDomains'> {
   return {
     users: usersPort(db, d),
     projects: projectsPort(db, d),
@@ -24,6 +26,8 @@ export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'pr
     providers: providersPort(db),
     loginAttempts: loginAttemptsPort(db),
     signatureUses: signatureUsesPort(db),
+    issuedTokens: issuedTokensPort(db),
+    trustDomains: trustDomainsPort(db, d),
   };
 }
 
@@ -40,5 +44,7 @@ export function storeTx(db: SqlDb, d: SqlDialect): StoreTx {
     providers: providersTx(db),
     loginAttempts: loginAttemptsTx(db, d),
     signatureUses: signatureUsesTx(db),
+    issuedTokens: issuedTokensTx(db),
+    trustDomains: trustDomainsTx(db),
   };
 }
