@@ -182,6 +182,14 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE environments ADD COLUMN restricted BOOLEAN NOT NULL DEFAULT FALSE;
   UPDATE environments SET restricted = TRUE WHERE id IN (SELECT environment_id FROM members WHERE environment_id <> '');
   `,
+  // issue 12 (SDK): as the SQLite migration: the SDK's wrapped HMAC key, and the calling application of
+  // every log row (actor.client).
+  `
+  ALTER TABLE api_keys ADD COLUMN wrapped_sdk_key BYTEA;
+  ALTER TABLE audit_log ADD COLUMN client TEXT;
+  ALTER TABLE access_log ADD COLUMN client TEXT;
+  CREATE INDEX audit_client ON audit_log(client, seq);
+  `,
 ];
 
 /** Key of the session advisory lock that serialises migrations of several nodes starting at once. */
