@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { deriveSigningKey, parseApiKey, signRequest } from '../contract/signing.js';
+import { E2EE_HEADER, isE2EPayload, newE2EKeyPair } from '../contract/e2ee.js';
 import { CliError, EXIT, httpError, networkError, type ErrorContext } from './errors.js';
 
 /** How requests authenticate. API keys are never sent: requests are HMAC-signed with a key derived from them. */
@@ -14,7 +15,18 @@ export type Query = Readonly<Record<string, QueryValue>>;
 export interface RequestOptions {
   readonly query?: Query;
   readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 }
+
+export interface ClientOptions {
+  /** Ask for values end-to-end encrypted (default true) */
+  readonly e2ee?: boolean;
+  /** Sent as X-App-Client: the application the Audit Log names as actor.client */
+  readonly appClient?: string | null;
+}
+
+/** X-Bella-Client of every request: which client library called (the Audit Log's actor.client unless an app name is set). */
+export const BELLA_CLIENT = 'bella-cli';
 
 export const USER_AGENT = 'bella-cli/0.1.0';
 /** Long enough for a 1000-entry page on a busy server; short enough that a hung server is noticed. */
@@ -61,11 +73,40 @@ export class ApiClient {
   readonly baseUrl: string;
   readonly auth: ClientAuth;
   private readonly ctx: ErrorContext;
+  private readonly opts: ClientOptions;
 
-  constructor(baseUrl: string, auth: ClientAuth, urlFromEnv: boolean) {
+  constructor(baseUrl: string, auth: ClientAuth, urlFromEnv: boolean, opts: ClientOptions = {}) {
     this.baseUrl = baseUrl;
     this.auth = auth;
     this.ctx = { url: baseUrl, urlFromEnv, authKind: auth.kind };
+    this.opts = opts;
+  }
+
+  private clientHeaders(): Record<string, string> {
+    return { 'x-bella-client': BELLA_CLIENT, ...(this.opts.appClient ? { 'x-app-client': this.opts.appClient } : {}) };
+  }
+
+  /**
+   * A request whose answer carries secret values: end-to-end encrypted to a one-time key of this
+   * call (unless turned off), so nothing between here and the server sees a value. An answer in
+   * clear to a request that asked for encryption (a proxy stripped the header?) is refused.
+   */
+  async values<T>(method: string, path: string, query?: Query): Promise<T> {
+    if (this.opts.e2ee === false) return this.request<T>(method, path, { query });
+    const pair = newE2EKeyPair();
+    const res = await this.request<unknown>(method, path, { query, headers: { [E2EE_HEADER]: pair.publicKeyB64 } });
+    if (!isE2EPayload(res)) {
+      throw new CliError(
+        EXIT.error,
+        `the server at ${this.baseUrl} answered in clear although the values were asked for end-to-end encrypted`,
+        'Something between here and the server may have removed the X-E2E-Public-Key header. Set BELLA_BAXTER_E2EE=off only if you trust every hop.',
+      );
+    }
+    try {
+      return pair.decrypt(res) as T;
+    } catch {
+      throw new CliError(EXIT.error, `the end-to-end encrypted answer from ${this.baseUrl} does not decrypt`, 'It was altered on the way, or was not meant for this request; try again.');
+    }
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -74,6 +115,8 @@ export class ApiClient {
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': USER_AGENT,
+      ...this.clientHeaders(),
+      ...opts.headers,
       ...authHeaders(this.auth, method, url, body, new Date()),
     };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -113,7 +156,7 @@ export class ApiClient {
    */
   async *stream(path: string, query?: Query): AsyncGenerator<Uint8Array> {
     const url = new URL(`${this.baseUrl}${path}${buildSearch(query)}`);
-    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...authHeaders(this.auth, 'GET', url, '', new Date()) };
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...this.clientHeaders(), ...authHeaders(this.auth, 'GET', url, '', new Date()) };
     const abort = new AbortController();
     let timedOut = false;
     let timer = setTimeout(() => ((timedOut = true), abort.abort()), TIMEOUT_MS);

@@ -20,6 +20,10 @@ export interface CliEnv {
   readonly noColor: boolean;
   readonly forceColor: boolean;
   readonly columns: number | null;
+  /** Values travel end-to-end encrypted (X-E2E-Public-Key) unless BELLA_BAXTER_E2EE is off, 0 or false */
+  readonly e2ee: boolean;
+  /** BELLA_BAXTER_APP_CLIENT (as the SDK reads it): the application name sent as X-App-Client */
+  readonly appClient: string | null;
 }
 
 function nonEmpty(v: string | undefined): string | null {
@@ -43,6 +47,8 @@ export function readCliEnv(vars: NodeJS.ProcessEnv = process.env, cwd: string = 
     noColor: vars.NO_COLOR !== undefined && vars.NO_COLOR !== '',
     forceColor: vars.FORCE_COLOR !== undefined && vars.FORCE_COLOR !== '' && vars.FORCE_COLOR !== '0',
     columns: Number.isInteger(cols) && cols > 0 ? cols : null,
+    e2ee: !/^(off|0|false|no)$/i.test(vars.BELLA_BAXTER_E2EE?.trim() ?? ''),
+    appClient: nonEmpty(vars.BELLA_BAXTER_APP_CLIENT),
   };
 }
 

@@ -7,10 +7,11 @@ import { registerLogCommands } from './commands/logs.js';
 import { registerMemberCommands } from './commands/members.js';
 import { registerProjectCommands } from './commands/projects.js';
 import { registerPullCommand } from './commands/pull.js';
+import { registerRunCommand } from './commands/run.js';
 import { registerSecretCommands } from './commands/secrets.js';
 import type { ContextFactory } from './commands/shared.js';
 import { readCliEnv, type CliEnv, type CommandContext, type Io } from './env.js';
-import { CliError, EXIT, formatError, type ExitCode } from './errors.js';
+import { ChildExit, CliError, EXIT, formatError } from './errors.js';
 
 export const VERSION = '0.1.0';
 
@@ -19,6 +20,8 @@ Environment:
   BELLA_BAXTER_URL       server (default http://127.0.0.1:8080)
   BELLA_BAXTER_API_KEY   API key (bax-…), used instead of the stored login; requests are HMAC-signed
   BELLA_BAXTER_PROJECT   default project;  BELLA_BAXTER_ENV  default environment
+  BELLA_BAXTER_APP_CLIENT  application name recorded as actor.client (X-App-Client)
+  BELLA_BAXTER_E2EE      off: values travel without end-to-end encryption (default: encrypted)
   NO_COLOR               disable colour
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 not authenticated or not permitted, 4 not found, 5 server unavailable.
@@ -39,6 +42,7 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
   registerMemberCommands(program, context);
   registerSecretCommands(program, context);
   registerPullCommand(program, context);
+  registerRunCommand(program, context);
   registerApiKeyCommands(program, context);
   registerLogCommands(program, context);
   registerAdminRetentionCommands(program, context);
@@ -55,7 +59,7 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
  * Runs one CLI invocation and returns its exit code. Nothing is printed to stdout by a failing
  * command: commands print only after their requests succeeded, and errors go to stderr.
  */
-export async function runCli(argv: readonly string[], io: Io, vars: NodeJS.ProcessEnv, cwd: string): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], io: Io, vars: NodeJS.ProcessEnv, cwd: string): Promise<number> {
   let env: CliEnv | null = null;
   const context = (): CommandContext => {
     env ??= readCliEnv(vars, cwd);
@@ -75,6 +79,7 @@ export async function runCli(argv: readonly string[], io: Io, vars: NodeJS.Proce
       // reports (unknown option, missing argument, a group without a subcommand) is a usage error.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    if (err instanceof ChildExit) return err.code;
     if (err instanceof CliError) {
       io.stderr.write(formatError(err));
       return err.exitCode;
