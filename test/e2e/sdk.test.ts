@@ -102,6 +102,17 @@ for (const kind of await testStores()) {
       expect(b.secrets.API_TOKEN).toBe('tok-2');
     });
 
+    it('in Bearer mode (accessToken) the SDK reads the same values with a session or an API key sent as Bearer', async () => {
+      await nextSecond();
+      for (const accessToken of [admin, apiKey]) {
+        const sdk = await createBaxterClient({ baxterUrl: srv.url, accessToken, appClient: 'bearer-app' });
+        const all = await sdk.getAllSecrets('shop', 'production');
+        expect(all.secrets.DATABASE_URL).toBe('postgres://u:sdk-pw@db/shop');
+      }
+      const entries = await audit('event=SecretsBulkPulled&client=bearer-app');
+      expect(entries.map((e) => [e.actor.type, e.details.e2ee])).toEqual([['ApiKey', true], ['User', true]]);
+    });
+
     it('a one-byte change to an SDK-signed request is refused (401) and audited as Denied bad_signature', async () => {
       await nextSecond();
       const sdk = new BaxterClient({ baxterUrl: srv.url, apiKey, appClient: 'tamper' });
