@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newE2EKeyPair, type E2EPayload } from '../../src/contract/e2ee.js';
 import { parseApiKey, sdkSigningKey, sdkStringToSign } from '../../src/contract/signing.js';
@@ -160,6 +162,21 @@ for (const kind of await testStores()) {
         expect((await auditFor(t, id)).map((e) => [e.event, e.outcome, e.reason, e.actor.id])).toEqual([['SecretUpdated', 'Denied', 'bad_signature', null]]);
       }
       expect((await t.req('GET', url, { token: t.adminToken })).json()).toMatchObject({ value: 'signed-value', version: 1 });
+    });
+
+    it.runIf(kind === 'sqlite')('a key made before SDK signing (no wrapped SDK key) is refused in the SDK form as legacy_api_key, and still works in Bella\'s form', async () => {
+      const old = await createKey(t, t.adminToken, 'sdk', 'prod', 'CONSUMER', 'old-key');
+      // What migration 5 leaves for every existing key.
+      const db = new Database(join(t.dataDir, 'bella.db'));
+      db.prepare('UPDATE api_keys SET wrapped_sdk_key = NULL WHERE id = ?').run(old.id);
+      db.close();
+      const url = `${env}/secrets/DB_URL`;
+      const id = rid('legacy');
+      const r = await t.req('GET', url, { headers: { ...sdkHeaders(old.key, 'GET', url), 'x-request-id': id } });
+      expect(r.statusCode).toBe(401);
+      expect(errorOf(r).message).toBe('the API key or its signature is not valid');
+      expect((await auditFor(t, id)).map((e) => [e.event, e.reason])).toEqual([['SecretRead', 'legacy_api_key']]);
+      expect((await t.req('GET', url, { headers: signedHeaders(old.key, 'GET', url) })).statusCode).toBe(200);
     });
 
     it('malformed or stale SDK timestamps are refused as malformed_signature / signature_expired', async () => {
