@@ -22,7 +22,7 @@ export function registerSecretRoutes(app: FastifyInstance, deps: AppDeps): void 
   // committed with the access row at onSend: if that fails the values never leave.
   r.get(
     `${base}/secrets`,
-    { schema: { params: envParams }, config: { audit: { event: 'SecretsBulkPulled' }, repeatable: 'e2e' } },
+    { schema: { params: envParams }, config: { audit: { event: 'SecretsBulkPulled', resourceParam: 'env' }, repeatable: 'e2e' } },
     async (req, reply) => {
       const op = opOf(req);
       const key = e2eKeyOf(req);

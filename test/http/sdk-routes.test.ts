@@ -82,6 +82,10 @@ for (const kind of await testStores()) {
       expect(dev.json()).toMatchObject({ environmentSlug: 'dev', version: 0 });
       // The key belongs to prod: dev is refused, recorded as AccessDenied.
       expect((await v('dev')).statusCode).toBe(403);
+      // A refused bulk read names the environment it targeted, like an accepted one.
+      const id = rid('all-denied');
+      expect((await t.req('GET', '/api/v1/projects/sdk/environments/dev/secrets', { token: consumer.key, headers: { 'x-request-id': id } })).statusCode).toBe(403);
+      expect((await auditFor(t, id)).map((e) => [e.event, e.outcome, e.reason, e.resource])).toEqual([['SecretsBulkPulled', 'Denied', 'api_key_scope', 'dev']]);
     });
 
     it('with X-E2E-Public-Key the single read, GET …/secrets and the pull leave encrypted to that key, and their entries say e2ee: true', async () => {
