@@ -5,7 +5,7 @@
  * lands in a log. Everything else keeps its name with an empty value.
  */
 export const SAFE_QUERY_NAMES: ReadonlySet<string> = new Set([
-  'project', 'environment', 'event', 'outcome', 'actorType', 'client', 'limit', 'format', 'method', 'status', 'buckets', 'since', 'until',
+  'project', 'environment', 'event', 'outcome', 'actorType', 'limit', 'format', 'method', 'status', 'buckets', 'since', 'until',
 ]);
 
 const MAX_NAME = 64;
