@@ -1,4 +1,4 @@
-import { BaxterClient, createBaxterClient } from '@bella-baxter/sdk';
+import { BaxterClient, createBaxterClient, createBellaConfig, type SecretChange } from '@bella-baxter/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processStore, testStores, type ProcessStore } from '../helpers/stores.js';
 import { removeDataDir, startServerProcess, type ServerProcess } from '../helpers/process.js';
@@ -111,6 +111,29 @@ for (const kind of await testStores()) {
       }
       const entries = await audit('event=SecretsBulkPulled&client=bearer-app');
       expect(entries.map((e) => [e.actor.type, e.details.e2ee])).toEqual([['ApiKey', true], ['User', true]]);
+    });
+
+    it("the SDK's live config (createBellaConfig) discovers its scope, loads the values, and picks up a change by polling the version", async () => {
+      await nextSecond();
+      const changes: SecretChange[][] = [];
+      const live = await createBellaConfig({ baxterUrl: srv.url, apiKey, client: 'live-app', pollingInterval: 150, onUpdate: (c) => void changes.push(c) });
+      try {
+        expect(live.get('DATABASE_URL')).toBe('postgres://u:sdk-pw@db/shop');
+        const before = live.getAll();
+        const put = await srv.request('PUT', `${secretsUrl}/FEATURE_FLAG`, { token: admin, body: { value: 'on' } });
+        expect(put.status).toBe(200);
+        for (let i = 0; i < 100 && changes.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(changes).toEqual([[{ key: 'FEATURE_FLAG', oldValue: undefined, newValue: 'on' }]]);
+        expect(live.getAll()).toEqual({ ...before, FEATURE_FLAG: 'on' });
+      } finally {
+        live.destroy();
+      }
+      // Two bulk reads (the load and the reload), every poll in between only in the Access Log.
+      expect((await audit('client=live-app')).map((e) => [e.event, e.details.e2ee])).toEqual([['SecretsBulkPulled', true], ['SecretsBulkPulled', true]]);
+      const polls = await srv.request('GET', '/api/v1/access-logs?client=live-app&limit=1000', { token: admin });
+      const routes = polls.json().entries.map((a: { route: string }) => a.route.split('/').slice(-1)[0]);
+      // (Its discovery call, GET /keys/me, goes out without the app name: the SDK passes `client` only to its config client.)
+      expect(routes.filter((r: string) => r === 'version').length).toBeGreaterThan(0);
     });
 
     it('a one-byte change to an SDK-signed request is refused (401) and audited as Denied bad_signature', async () => {
