@@ -18,9 +18,9 @@ const PRUNE_PER_USE = 4;
  * SDK's timestamps are whole seconds and it sends no nonce, so two identical reads in one second are
  * byte-identical): a route answering without values or log content ('always'), or a value route
  * whose second use carries the X-E2E-Public-Key of the first (its answer is readable only with the
- * first caller's private key). Whoever replays such a request learns nothing the first caller did not. A signature verifies for SIGNATURE_MAX_SKEW_SECONDS
- * either side of its timestamp; within that window a captured request could be sent again, so each
- * accepted signature is recorded in the store (shared by every node) until it would no longer verify.
+ * first caller's private key). Whoever replays such a request learns nothing the first caller did not.
+ * A signature verifies for SIGNATURE_MAX_SKEW_SECONDS either side of its timestamp; within that
+ * window a captured request could be sent again, so each accepted signature is recorded in the store (shared by every node) until it would no longer verify.
  */
 export interface ReplayGuard {
   /**
