@@ -12,6 +12,7 @@ export interface LogQueryBase {
   until?: string;
   actor?: string;
   actorType?: string;
+  client?: string;
   requestId?: string;
   limit?: number;
   cursor?: string;

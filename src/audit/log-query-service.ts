@@ -103,6 +103,7 @@ export function createLogQueryService(deps: {
       until,
       actor: q.actor,
       actorType: q.actorType as LogFilterBase['actorType'],
+      client: q.client,
       requestId: q.requestId,
       beforeSeq: q.cursor !== undefined ? decodeCursor(cursorKey, kind.name, q.cursor) : undefined,
     };

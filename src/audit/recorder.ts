@@ -9,6 +9,8 @@ export interface RecorderBinding {
   readonly actor: () => Actor;
   readonly requestId: string | null;
   readonly userAgent: string | null;
+  /** The calling application (X-App-Client, else X-Bella-Client), recorded as actor.client on every entry */
+  readonly client?: string | null;
   readonly scope?: Partial<AuditScope>;
 }
 
@@ -18,11 +20,12 @@ export function createAuditRecorder(deps: { readonly clock: Clock }, bind: Recor
   let scope: AuditScope = { projectSlug: null, environmentSlug: null, resource: null, ...bind.scope };
   const rec: AuditRecorder = {
     record(input) {
+      const actor = input.actor ?? bind.actor();
       queue.push({
         id: uuidv7(),
         timestamp: deps.clock().toISOString(),
         event: input.event,
-        actor: input.actor ?? bind.actor(),
+        actor: bind.client && !actor.client ? { ...actor, client: bind.client } : actor,
         projectSlug: input.projectSlug !== undefined ? input.projectSlug : scope.projectSlug,
         environmentSlug: input.environmentSlug !== undefined ? input.environmentSlug : scope.environmentSlug,
         resource: input.resource !== undefined ? input.resource : scope.resource,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseIssuedToken } from '../contract/issued-tokens.js';
 import { deriveSigningKey, parseApiKey, signRequest } from '../contract/signing.js';
+import { E2EE_HEADER, isE2EPayload, newE2EKeyPair } from '../contract/e2ee.js';
 import { CliError, EXIT, httpError, networkError, type ErrorContext } from './errors.js';
 
 /** How requests authenticate. API keys are never sent: requests are HMAC-signed with a key derived from them. */
@@ -17,7 +18,20 @@ export type Query = Readonly<Record<string, QueryValue>>;
 export interface RequestOptions {
   readonly query?: Query;
   readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 }
+
+export interface ClientOptions {
+  /** Ask for values end-to-end encrypted (default true) */
+  readonly e2ee?: boolean;
+  /** Sent as X-App-Client: the application the Audit Log names as actor.client */
+  readonly appClient?: string | null;
+  /** `exchange`: the keyless token exchange, whose refusals are about the OIDC token, not a login */
+  readonly purpose?: 'exchange';
+}
+
+/** X-Bella-Client of every request: which client library called (the Audit Log's actor.client unless an app name is set). */
+export const BELLA_CLIENT = 'bella-cli';
 
 export const USER_AGENT = 'bella-cli/0.1.0';
 /** Long enough for a 1000-entry page on a busy server; short enough that a hung server is noticed. */
@@ -67,13 +81,15 @@ export class ApiClient {
   readonly auth: ClientAuth;
   private readonly ctx: ErrorContext;
   private resolved: Promise<ClientAuth> | null = null;
+  private readonly opts: ClientOptions;
 
-  /** `exchange`: the keyless token exchange, whose refusals are about the OIDC token, not a login */
-  constructor(baseUrl: string, auth: ClientAuth, urlFromEnv: boolean, purpose?: 'exchange') {
+  constructor(baseUrl: string, auth: ClientAuth, urlFromEnv: boolean, opts: ClientOptions = {}) {
     this.baseUrl = baseUrl;
     this.auth = auth;
     const issued = auth.kind === 'lazy' || (auth.kind === 'session' && auth.token.startsWith('bax-'));
-    this.ctx = { url: baseUrl, urlFromEnv, authKind: purpose ?? (issued ? 'issuedToken' : (auth.kind as 'none' | 'session' | 'apiKey')) };
+    // `exchange`: the keyless token exchange, whose refusals are about the OIDC token, not a login
+    this.ctx = { url: baseUrl, urlFromEnv, authKind: opts.purpose ?? (issued ? 'issuedToken' : (auth.kind as 'none' | 'session' | 'apiKey')) };
+    this.opts = opts;
   }
 
   /** The credentials of the next request (a lazy one is resolved once). */
@@ -84,12 +100,40 @@ export class ApiClient {
     return this.resolved;
   }
 
+  private clientHeaders(): Record<string, string> {
+    return { 'x-bella-client': BELLA_CLIENT, ...(this.opts.appClient ? { 'x-app-client': this.opts.appClient } : {}) };
+  }
+  /**
+   * A request whose answer carries secret values: end-to-end encrypted to a one-time key of this
+   * call (unless turned off), so nothing between here and the server sees a value. An answer in
+   * clear to a request that asked for encryption (a proxy stripped the header?) is refused.
+   */
+  async values<T>(method: string, path: string, query?: Query): Promise<T> {
+    if (this.opts.e2ee === false) return this.request<T>(method, path, { query });
+    const pair = newE2EKeyPair();
+    const res = await this.request<unknown>(method, path, { query, headers: { [E2EE_HEADER]: pair.publicKeyB64 } });
+    if (!isE2EPayload(res)) {
+      throw new CliError(
+        EXIT.error,
+        `the server at ${this.baseUrl} answered in clear although the values were asked for end-to-end encrypted`,
+        'Something between here and the server may have removed the X-E2E-Public-Key header. Set BELLA_BAXTER_E2EE=off only if you trust every hop.',
+      );
+    }
+    try {
+      return pair.decrypt(res) as T;
+    } catch {
+      throw new CliError(EXIT.error, `the end-to-end encrypted answer from ${this.baseUrl} does not decrypt`, 'It was altered on the way, or was not meant for this request; try again.');
+    }
+  }
+
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const url = new URL(`${this.baseUrl}${path}${buildSearch(opts.query)}`);
     const body = opts.body === undefined ? '' : JSON.stringify(opts.body);
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': USER_AGENT,
+      ...this.clientHeaders(),
+      ...opts.headers,
       ...authHeaders(await this.currentAuth(), method, url, body, new Date()),
     };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -129,7 +173,7 @@ export class ApiClient {
    */
   async *stream(path: string, query?: Query, method: 'GET' | 'POST' = 'GET', what = 'export'): AsyncGenerator<Uint8Array> {
     const url = new URL(`${this.baseUrl}${path}${buildSearch(query)}`);
-    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...authHeaders(await this.currentAuth(), method, url, '', new Date()) };
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...this.clientHeaders(), ...authHeaders(await this.currentAuth(), method, url, '', new Date()) };
     const abort = new AbortController();
     let timedOut = false;
     let timer = setTimeout(() => ((timedOut = true), abort.abort()), TIMEOUT_MS);

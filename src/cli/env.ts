@@ -24,6 +24,10 @@ export interface CliEnv {
   readonly githubOidc: { readonly requestUrl: string; readonly requestToken: string } | null;
   /** The audience asked for in the OIDC token (BELLA_OIDC_AUDIENCE, default bella-baxter) */
   readonly oidcAudience: string;
+  /** Values travel end-to-end encrypted (X-E2E-Public-Key) unless BELLA_BAXTER_E2EE is off, 0 or false */
+  readonly e2ee: boolean;
+  /** BELLA_BAXTER_APP_CLIENT (as the SDK reads it): the application name sent as X-App-Client */
+  readonly appClient: string | null;
 }
 
 function nonEmpty(v: string | undefined): string | null {
@@ -52,6 +56,8 @@ export function readCliEnv(vars: NodeJS.ProcessEnv = process.env, cwd: string = 
         ? { requestUrl: nonEmpty(vars.ACTIONS_ID_TOKEN_REQUEST_URL) as string, requestToken: nonEmpty(vars.ACTIONS_ID_TOKEN_REQUEST_TOKEN) as string }
         : null,
     oidcAudience: nonEmpty(vars.BELLA_OIDC_AUDIENCE) ?? 'bella-baxter',
+    e2ee: !/^(off|0|false|no)$/i.test(vars.BELLA_BAXTER_E2EE?.trim() ?? ''),
+    appClient: nonEmpty(vars.BELLA_BAXTER_APP_CLIENT),
   };
 }
 

@@ -15,6 +15,14 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** `bella run`: the child ended with this non-zero code (128 + n for signal n); the CLI exits with it, printing nothing. */
+export class ChildExit extends Error {
+  constructor(readonly code: number) {
+    super(`the command exited with ${code}`);
+    this.name = 'ChildExit';
+  }
+}
+
 /** An error the CLI reports as `bella: <message>` plus a hint saying what to do next. */
 export class CliError extends Error {
   readonly exitCode: ExitCode;

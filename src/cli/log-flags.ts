@@ -1,5 +1,5 @@
 import { ACTOR_TYPES, EVENT_TYPES, OUTCOMES, isEventType } from '../contract/events.js';
-import { HTTP_METHODS } from '../contract/log-query.js';
+import { CLIENT_HELP, CLIENT_RE, HTTP_METHODS } from '../contract/log-query.js';
 import { TIME_FORMS_HELP, parseTimeBound } from '../contract/time.js';
 import { usageError } from './errors.js';
 import { checkSlug } from './session.js';
@@ -16,6 +16,7 @@ export interface RawLogFlags {
   readonly until?: string;
   readonly actor?: string;
   readonly actorType?: string;
+  readonly client?: string;
   readonly requestId?: string;
   readonly limit?: string;
   readonly output?: string;
@@ -69,6 +70,12 @@ function textFlag(value: string | undefined, flag: string): string | undefined {
   return value;
 }
 
+function clientFlag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!CLIENT_RE.test(value)) throw usageError(`invalid --client ${JSON.stringify(value)}`, `Use the application name as recorded: ${CLIENT_HELP}.`);
+  return value;
+}
+
 function common(raw: RawLogFlags, now: Date): Omit<LogListing, 'query'> & { query: Record<string, string | readonly string[] | undefined> } {
   const format = raw.output === undefined ? 'table' : oneOf(raw.output, LIST_FORMATS, '--output');
   let limit: number | null = null;
@@ -94,6 +101,7 @@ function common(raw: RawLogFlags, now: Date): Omit<LogListing, 'query'> & { quer
       until,
       actor: textFlag(raw.actor, '--actor'),
       actorType: raw.actorType === undefined ? undefined : oneOf(raw.actorType, ACTOR_TYPES, '--actor-type'),
+      client: clientFlag(raw.client),
       requestId: textFlag(raw.requestId, '--request-id'),
     },
   };

@@ -154,6 +154,8 @@ export const AUDIT_COLUMNS: readonly Column<AuditEntry>[] = [
   },
   // A request id prefix is enough to grep for; it gives way before names are cut.
   { header: 'REQUEST ID', value: (e) => dash(e.requestId), min: 10, drop: 4, squeeze: 1 },
+  // After the product page's columns, shown only when the whole table fits uncut.
+  { header: 'CLIENT', value: (e) => dash(e.actor.client ?? null), extra: true },
 ];
 
 /** Columns of `bella access list`; refusals (401/403) and server errors are painted like Denied. */
@@ -167,4 +169,5 @@ export const ACCESS_COLUMNS: readonly Column<AccessEntry>[] = [
   { header: 'PROJECT', value: (e) => dash(e.projectSlug), min: 6, drop: 2 },
   { header: 'ENV', value: (e) => dash(e.environmentSlug), min: 5, drop: 3 },
   { header: 'REQUEST ID', value: (e) => e.requestId, min: 10, drop: 4, squeeze: 1 },
+  { header: 'CLIENT', value: (e) => dash(e.actor.client ?? null), extra: true },
 ];

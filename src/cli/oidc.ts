@@ -40,6 +40,6 @@ export async function githubIdToken(env: CliEnv): Promise<string> {
 
 /** POST /api/v1/token: an OIDC token for a trust token of one environment. */
 export function exchangeOidcToken(env: CliEnv, oidcToken: string, projectSlug: string, environmentSlug: string): Promise<TokenExchangeResponse> {
-  const client = new ApiClient(env.url, { kind: 'none' }, env.urlFromEnv, 'exchange');
+  const client = new ApiClient(env.url, { kind: 'none' }, env.urlFromEnv, { purpose: 'exchange', e2ee: env.e2ee, appClient: env.appClient });
   return client.request<TokenExchangeResponse>('POST', '/api/v1/token', { body: { oidcToken, projectSlug, environmentSlug } });
 }

@@ -12,10 +12,11 @@ import { registerLogCommands } from './commands/logs.js';
 import { registerMemberCommands } from './commands/members.js';
 import { registerProjectCommands } from './commands/projects.js';
 import { registerPullCommand } from './commands/pull.js';
+import { registerRunCommand } from './commands/run.js';
 import { registerSecretCommands } from './commands/secrets.js';
 import type { ContextFactory } from './commands/shared.js';
 import { readCliEnv, type CliEnv, type CommandContext, type Io } from './env.js';
-import { CliError, EXIT, formatError, type ExitCode } from './errors.js';
+import { ChildExit, CliError, EXIT, formatError } from './errors.js';
 
 export const VERSION = '0.1.0';
 
@@ -25,6 +26,8 @@ Environment:
   BELLA_BAXTER_API_KEY   API key (bax-…), used instead of the stored login; requests are HMAC-signed
   BELLA_BAXTER_PROJECT   default project;  BELLA_BAXTER_ENV  default environment
   ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN  inside GitHub Actions with no credential: keyless (docs/keyless-ci.md)
+  BELLA_BAXTER_APP_CLIENT  application name recorded as actor.client (X-App-Client)
+  BELLA_BAXTER_E2EE      off: values travel without end-to-end encryption (default: encrypted)
   NO_COLOR               disable colour
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 not authenticated or not permitted, 4 not found, 5 server unavailable.
@@ -45,6 +48,7 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
   registerMemberCommands(program, context);
   registerSecretCommands(program, context);
   registerPullCommand(program, context);
+  registerRunCommand(program, context);
   registerApiKeyCommands(program, context);
   registerSshCommands(program, context);
   registerProviderCommands(program, context);
@@ -67,7 +71,7 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
  * Runs one CLI invocation and returns its exit code. Nothing is printed to stdout by a failing
  * command: commands print only after their requests succeeded, and errors go to stderr.
  */
-export async function runCli(argv: readonly string[], io: Io, vars: NodeJS.ProcessEnv, cwd: string): Promise<ExitCode> {
+export async function runCli(argv: readonly string[], io: Io, vars: NodeJS.ProcessEnv, cwd: string): Promise<number> {
   let env: CliEnv | null = null;
   const context = (): CommandContext => {
     env ??= readCliEnv(vars, cwd);
@@ -87,6 +91,7 @@ export async function runCli(argv: readonly string[], io: Io, vars: NodeJS.Proce
       // reports (unknown option, missing argument, a group without a subcommand) is a usage error.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    if (err instanceof ChildExit) return err.code;
     if (err instanceof CliError) {
       io.stderr.write(formatError(err));
       return err.exitCode;

@@ -1,4 +1,4 @@
-import { SLUG_HELP, SLUG_RE } from '../contract/log-query.js';
+import { CLIENT_HELP, CLIENT_RE, SLUG_HELP, SLUG_RE } from '../contract/log-query.js';
 import type { WhoAmI } from '../contract/api.js';
 import { ApiClient, apiKeyAuth, type ClientAuth } from './api-client.js';
 import { findContextFile } from './context-file.js';
@@ -25,6 +25,9 @@ export interface Session {
 
 /** Picks credentials: BELLA_BAXTER_API_KEY, else the login stored for this server URL. */
 export function openSession(env: CliEnv): Session {
+  if (env.appClient !== null && !CLIENT_RE.test(env.appClient)) {
+    throw usageError(`invalid application name ${JSON.stringify(env.appClient)}`, `BELLA_BAXTER_APP_CLIENT and --app take ${CLIENT_HELP}.`);
+  }
   let auth: ClientAuth = { kind: 'none' };
   let source: CredentialSource = 'none';
   let storedScope: { project: string; environment: string } | null = null;
@@ -58,7 +61,7 @@ export function openSession(env: CliEnv): Session {
       };
     }
   }
-  const client = new ApiClient(env.url, auth, env.urlFromEnv);
+  const client = new ApiClient(env.url, auth, env.urlFromEnv, { e2ee: env.e2ee, appClient: env.appClient });
   let cached: Promise<{ project: string; environment: string } | null> | null = null;
   return {
     env,

@@ -137,6 +137,33 @@ export interface PullResponse {
   readonly count: number;
   readonly secrets: Readonly<Record<string, string>>;
 }
+/** GET …/secrets: every value of the environment, in the shape the published SDK reads. */
+export interface EnvironmentSecrets {
+  readonly environmentSlug: string;
+  readonly environmentName: string;
+  readonly secrets: Readonly<Record<string, string>>;
+  /** The environment's version: grows with every write (put or delete) of any of its secrets */
+  readonly version: number;
+  /** UTC ISO time of the last write (the environment's creation when it has none) */
+  readonly lastModified: string;
+}
+/** GET …/secrets/version: poll this, then fetch the values when the version moved. */
+export interface EnvironmentVersion {
+  readonly environmentSlug: string;
+  readonly version: number;
+  readonly lastModified: string;
+}
+/** GET /api/v1/keys/me: the calling API key's own scope (what the SDK's discoverContext reads). */
+export interface KeyContext {
+  readonly keyId: string;
+  readonly role: string;
+  readonly projectSlug: string;
+  readonly environmentSlug: string;
+  /** apiKey, lease or trustToken */
+  readonly kind: CredentialView['kind'];
+  /** When a lease or trust token stops working; null for an API key */
+  readonly expiresAt: string | null;
+}
 export interface ApiKeyView {
   readonly id: string;
   readonly name: string;

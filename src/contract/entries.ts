@@ -8,6 +8,11 @@ export interface Actor {
   readonly email: string | null;
   readonly name: string | null;
   readonly ip: string | null;
+  /**
+   * The calling application: X-App-Client, else X-Bella-Client (the SDK sends bella-js-sdk, the CLI
+   * bella-cli); null when neither was sent. Optional where an actor is built, always present on the wire.
+   */
+  readonly client?: string | null;
 }
 
 /** One Audit Log entry exactly as the API, exports and streams present it. */
@@ -69,6 +74,7 @@ export const AUDIT_CSV_COLUMNS = [
   'resource',
   'outcome',
   'requestId',
+  'actor.client',
 ] as const;
 
 export const ACCESS_CSV_COLUMNS = [
@@ -85,4 +91,5 @@ export const ACCESS_CSV_COLUMNS = [
   'projectSlug',
   'environmentSlug',
   'requestId',
+  'actor.client',
 ] as const;

@@ -11,6 +11,9 @@ export const DEFAULT_PAGE_LIMIT = 100;
 
 const slugParam = z.string().regex(SLUG_RE, `must be a slug: ${SLUG_HELP}`);
 const timeParam = z.string().min(1, `must be ${TIME_FORMS_HELP}`).max(64);
+/** The calling application's name as X-App-Client / X-Bella-Client carry it and actor.client records it. */
+export const CLIENT_RE = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$/;
+export const CLIENT_HELP = '1-128 letters, digits or . _ : / @ + -, starting with a letter or digit';
 const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 
 /** A list query value may arrive repeated (?event=A&event=B) or comma-separated (?event=A,B). */
@@ -49,6 +52,7 @@ const common = {
   until: timeParam.optional(),
   actor: z.string().min(1).max(320).refine(noControl, 'must not contain control characters').optional(),
   actorType: z.enum(ACTOR_TYPES, { message: `must be one of ${ACTOR_TYPES.join(', ')}` }).optional(),
+  client: z.string().regex(CLIENT_RE, `must be an application name: ${CLIENT_HELP}`).optional(),
   requestId: z.string().min(1).max(128).refine(noControl, 'must not contain control characters').optional(),
   limit: limitParam.optional(),
   cursor: z.string().min(1).max(512).optional(),

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/helpers/harness.js';
-import { API_KEY_RE, canonicalQuery, deriveSigningKey, parseApiKey, SIGNATURE_MAX_SKEW_SECONDS, signRequest, stringToSign } from './signing.js';
+import { API_KEY_RE, canonicalQuery, deriveSigningKey, parseApiKey, sdkCanonicalQuery, sdkSigningKey, sdkStringToSign, SIGNATURE_MAX_SKEW_SECONDS, signatureForm, signRequest, stringToSign, timestampSeconds } from './signing.js';
 
 const ID = '0123456789abcdef';
 const SECRET = 'a'.repeat(48);
@@ -112,5 +112,36 @@ describe('the server verifies signatures made with these functions', () => {
     const good = signRequest(deriveSigningKey((parseApiKey(key) as { secret: string }).secret), 'GET', path, 'a=1', ts, '');
     const r = await t.req('GET', `${path}?a=2`, { headers: { 'x-bella-key-id': id, 'x-bella-timestamp': ts, 'x-bella-signature': good } });
     expect(r.statusCode).toBe(401);
+  });
+});
+
+describe('the published SDK\'s signature form (@bella-baxter/sdk, its own signer)', () => {
+  it('the server\'s SDK string to sign reproduces the SDK\'s Kiota signer exactly, query order included', async () => {
+    const { BellaAuthenticationProvider } = await import('@bella-baxter/sdk');
+    const key = `bax-${ID}-${'0123456789abcdef'.repeat(3)}`;
+    const provider = new BellaAuthenticationProvider({ apiKey: key, appClient: 'unit' });
+    const headers = new Map<string, string>();
+    const body = new TextEncoder().encode('{"value":"x"}');
+    const url = 'http://h/api/v1/projects/p/environments/e/secrets/K?b=2&a=1&B=3&x=%2F+y&a=0';
+    await provider.authenticateRequest({ httpMethod: 'PUT', URL: url, content: body, headers: { tryAdd: (k: string, v: string) => headers.set(k, v) } } as never);
+    const ts = headers.get('X-Bella-Timestamp') as string;
+    expect(signatureForm(ts)).toBe('sdk');
+    expect(headers.get('X-Bella-Key-Id')).toBe(ID);
+    const u = new URL(url);
+    const expected = createHmac('sha256', sdkSigningKey('0123456789abcdef'.repeat(3))).update(sdkStringToSign('PUT', u.pathname, u.search, ts, Buffer.from(body))).digest('hex');
+    expect(headers.get('X-Bella-Signature')).toBe(expected);
+    // Sorted by name only, localeCompare (a before B), a repeated name in its order: not Bella's own order.
+    expect(sdkCanonicalQuery(u.search)).toBe('a=1&a=0&b=2&B=3&x=%2F%20y');
+    expect(canonicalQuery(u.search)).toBe('B=3&a=0&a=1&b=2&x=%2F%20y');
+  });
+
+  it('tells the forms apart by the timestamp, and reads both as Unix seconds', () => {
+    expect(signatureForm('1764844652')).toBe('bella');
+    expect(signatureForm('2026-12-04T10:37:32Z')).toBe('sdk');
+    expect(signatureForm('2026-12-04T10:37:32.123Z')).toBe('sdk');
+    for (const bad of ['2026-12-04T10:37:32', '2026-12-04 10:37:32Z', '2026-12-04T10:37:32+00:00', '2026-13-04T10:37:32Z', '', '1.5', '-1']) expect(signatureForm(bad), bad).toBeNull();
+    expect(timestampSeconds('2026-12-04T10:37:32Z')).toBe(Date.UTC(2026, 11, 4, 10, 37, 32) / 1000);
+    expect(timestampSeconds('1764844652')).toBe(1764844652);
+    expect(timestampSeconds('nope')).toBeNaN();
   });
 });

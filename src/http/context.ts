@@ -9,6 +9,10 @@ export interface RequestContext {
   readonly startedAt: bigint;
   readonly ip: string;
   readonly userAgent: string | null;
+  /** The calling application (X-App-Client, else X-Bella-Client), actor.client of both logs' rows */
+  readonly client: string | null;
+  /** A malformed X-App-Client / X-Bella-Client, raised at preValidation */
+  readonly clientError: DomainError | null;
   /** Anonymous until preValidation resolves credentials; a login replaces it */
   principal: Principal;
   /** Set when credentials were presented but refused; surfaced by opOf */
@@ -39,6 +43,13 @@ export interface AuditRouteConfig {
   };
   readonly public?: boolean;
   readonly authorize?: Action | 'user' | 'admin';
+  /**
+   * Whether a nonce-less signed GET (the SDK sends no X-Bella-Nonce, and its timestamps are whole
+   * seconds) may be sent again with the same signature: 'always' on routes whose answer holds no
+   * value and no log content; 'e2e' on routes returning values, only with the same X-E2E-Public-Key
+   * as the first use (its values leave encrypted to that key). Elsewhere a second use is a replay.
+   */
+  readonly repeatable?: 'always' | 'e2e';
 }
 
 declare module 'fastify' {

@@ -8,7 +8,8 @@ import type { AuditRouteConfig, RequestContext } from './context.js';
 import type { AppDeps } from './deps.js';
 import { guard, isProtected } from './protect.js';
 import { redactUrl } from './redact.js';
-import { SLUG_RE } from '../contract/log-query.js';
+import { CLIENT_HELP, CLIENT_RE, SLUG_RE } from '../contract/log-query.js';
+import { E2EE_HEADER } from '../contract/e2ee.js';
 
 /** A client-sent X-Request-Id is honoured only in this shape; anything else gets a fresh id. */
 export const REQUEST_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -53,6 +54,7 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
       const p = audit.projectBody ? body[audit.projectBody] : undefined;
       if (p !== undefined) req.ctx.audit.setScope({ projectSlug: slugOrNull(p) });
     } else if (isProtected(req)) req.ctx.auditEvent = 'AccessDenied';
+    if (req.ctx.clientError) throw req.ctx.clientError;
     await authenticate(deps, req);
     await guard(deps, req);
     if (req.ctx.bodyError) throw req.ctx.bodyError;
@@ -67,14 +69,17 @@ export function beginRequest(deps: AppDeps, req: FastifyRequest, reply: FastifyR
   const requestId = typeof header === 'string' && REQUEST_ID_RE.test(header) ? header : uuidv7();
   const ua = req.headers['user-agent'];
   const userAgent = typeof ua === 'string' ? ua.slice(0, 512) : null;
+  const { client, clientError } = clientOf(req);
   const ctx: RequestContext = {
     requestId,
     startedAt: process.hrtime.bigint(),
     ip: req.ip,
     userAgent,
+    client,
+    clientError,
     principal: { kind: 'anonymous', actor: { type: 'Anonymous', id: null, email: null, name: null, ip: req.ip } },
     authError: null,
-    audit: createAuditRecorder({ clock: deps.clock }, { actor: () => ctx.principal.actor, requestId, userAgent }),
+    audit: createAuditRecorder({ clock: deps.clock }, { actor: () => ctx.principal.actor, requestId, userAgent, client }),
     auditEvent: null,
     bodyError: null,
   };
@@ -98,7 +103,7 @@ export async function finishRequest(deps: AppDeps, req: FastifyRequest, reply: F
     path: redactUrl(req.url, reply.statusCode < 400).slice(0, 2048),
     status: reply.statusCode,
     durationMs: Math.round(Number(process.hrtime.bigint() - c.startedAt) / 1e4) / 100,
-    actor: c.principal.actor,
+    actor: c.client ? { ...c.principal.actor, client: c.client } : c.principal.actor,
     userAgent: c.userAgent,
     projectSlug: c.audit.scope.projectSlug,
     environmentSlug: c.audit.scope.environmentSlug,
@@ -128,6 +133,31 @@ export async function finishRequest(deps: AppDeps, req: FastifyRequest, reply: F
   }
 }
 
+/**
+ * The calling application: X-App-Client (the application's own name, e.g. the SDK's appClient or
+ * `bella run --app`), else X-Bella-Client (the client library: bella-js-sdk, bella-cli). A malformed
+ * one is refused (400) rather than recorded altered or dropped.
+ */
+function clientOf(req: FastifyRequest): { client: string | null; clientError: DomainError | null } {
+  for (const name of ['x-app-client', 'x-bella-client'] as const) {
+    const v = req.headers[name];
+    if (v === undefined) continue;
+    if (typeof v === 'string' && CLIENT_RE.test(v)) return { client: v, clientError: null };
+    const header = name === 'x-app-client' ? 'X-App-Client' : 'X-Bella-Client';
+    return { client: null, clientError: new DomainError('validation_failed', `headers: ${header} must be an application name: ${CLIENT_HELP}`) };
+  }
+  return { client: null, clientError: null };
+}
+
+/** What a nonce-less signed GET may be repeated with (AuditRouteConfig.repeatable); null: never. */
+function repeatBinding(req: FastifyRequest, e2eKey: string | null): string | null {
+  if (req.method !== 'GET' || req.headers['x-bella-nonce'] !== undefined) return null;
+  const r = (req.routeOptions.config as AuditRouteConfig | undefined)?.repeatable;
+  if (r === 'always') return 'always';
+  if (r === 'e2e' && e2eKey !== null) return `e2e:${e2eKey}`;
+  return null;
+}
+
 /** Resolves the caller from the request's headers; a refusal is kept for opOf, so public routes still work. */
 async function authenticate(deps: AppDeps, req: FastifyRequest): Promise<void> {
   const h = (name: string): string | null => {
@@ -141,6 +171,7 @@ async function authenticate(deps: AppDeps, req: FastifyRequest): Promise<void> {
       timestamp: h('x-bella-timestamp'),
       signature: h('x-bella-signature'),
       nonce: h('x-bella-nonce'),
+      repeat: repeatBinding(req, h(E2EE_HEADER)),
       method: req.method,
       url: req.url,
       rawBody: req.rawBody ?? '',

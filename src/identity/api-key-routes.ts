@@ -19,6 +19,9 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: AppDeps): void 
 
   r.get(base, { schema: { params: envParams } }, async (req) => ({ apiKeys: await keys.list(opOf(req), req.params.project, req.params.env) }));
 
+  // The SDK's discoverContext: which project and environment the calling key belongs to.
+  r.get('/api/v1/keys/me', { config: { repeatable: 'always' } }, async (req) => keys.me(opOf(req)));
+
   r.delete('/api/v1/api-keys/:id', { schema: { params: idParams }, config: { audit: { event: 'ApiKeyRevoked', resourceParam: 'id' } } }, async (req, reply) => {
     await keys.revoke(opOf(req), req.params.id);
     return reply.code(204).send();

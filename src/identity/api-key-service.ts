@@ -1,14 +1,15 @@
-import type { ApiKeyView, CreatedApiKey } from '../contract/api.js';
+import type { ApiKeyView, CreatedApiKey, KeyContext } from '../contract/api.js';
 import type { ApiKeyRole } from '../contract/roles.js';
-import { deriveSigningKey } from '../contract/signing.js';
+import { deriveSigningKey, sdkSigningKey } from '../contract/signing.js';
 import type { UnitOfWork } from '../audit/unit-of-work.js';
 import type { Clock } from '../kernel/clock.js';
-import { authenticated, type OpContext } from '../kernel/context.js';
-import { notFound } from '../kernel/errors.js';
+import { authenticated, scopedCredential, type OpContext } from '../kernel/context.js';
+import { forbidden, notFound } from '../kernel/errors.js';
 import type { ScopeResolver } from '../projects/scope.js';
 import type { KeyRing } from '../secrets/envelope.js';
 import type { Store } from '../store/ports.js';
 import type { ApiKeyRow } from '../store/types.js';
+import { SDK_KEY_PURPOSE } from './authenticator.js';
 import { API_KEY_ACTIONS, authorize } from './authorize.js';
 import { newApiKeyParts, sha256hex } from './tokens.js';
 
@@ -36,6 +37,7 @@ export function createApiKeyService(deps: {
       const row: ApiKeyRow = {
         id, projectId: s.project.id, environmentId: s.environment.id, name: input.name, role: input.role, secretHash: sha256hex(secret),
         wrappedSigningKey: keyring.sealInstance(deriveSigningKey(secret), `api-key-signing:${id}`),
+        wrappedSdkKey: keyring.sealInstance(sdkSigningKey(secret), `${SDK_KEY_PURPOSE}${id}`),
         createdAt: clock().toISOString(), createdBy: s.facts.principal.actor.email, revokedAt: null,
       };
       await uow.run(op, async (tx) => {
@@ -43,6 +45,13 @@ export function createApiKeyService(deps: {
         op.audit.record({ event: 'ApiKeyCreated', resource: id, details: { name: row.name, role: row.role } });
       });
       return { ...view(row, s.project.slug, s.environment.slug), key: `bax-${id}-${secret}` };
+    },
+
+    /** The calling credential's own scope (GET /api/v1/keys/me): an API key, a lease or a trust token; a user session is refused. */
+    me(op: OpContext): KeyContext {
+      const c = scopedCredential(authenticated(op));
+      if (!c) throw forbidden('GET /api/v1/keys/me describes the calling API key, lease or trust token; a user session has none (see GET /api/v1/auth/whoami)', 'api_key_required');
+      return { keyId: c.id, role: c.role, projectSlug: c.projectSlug, environmentSlug: c.environmentSlug, kind: c.kind, expiresAt: c.expiresAt };
     },
 
     async list(op: OpContext, project: string, environment: string): Promise<ApiKeyView[]> {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { parseIssuedToken, type IssuedTokenKind } from '../contract/issued-tokens.js';
-import { NONCE_RE, SIGNATURE_MAX_SKEW_SECONDS, parseApiKey, stringToSign } from '../contract/signing.js';
+import { NONCE_RE, SIGNATURE_MAX_SKEW_SECONDS, parseApiKey, sdkStringToSign, signatureForm, stringToSign, timestampSeconds } from '../contract/signing.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Authenticated, Principal } from '../kernel/context.js';
 import { DomainError, unauthenticated } from '../kernel/errors.js';
@@ -16,6 +16,9 @@ import { SESSION_TOKEN_RE, safeEqualHex, sha256hex } from './tokens.js';
  */
 const KEY_NOT_VALID = 'the API key or its signature is not valid';
 
+/** KeyRing purpose of the SDK's wrapped HMAC key (api-key-service.ts seals it, this file opens it). */
+export const SDK_KEY_PURPOSE = 'api-key-sdk-signing:';
+
 /** What a caller presented, as plain values (src/http/ reads them off the request). */
 export interface Credentials {
   /** The Authorization header */
@@ -26,6 +29,11 @@ export interface Credentials {
   readonly signature: string | null;
   /** X-Bella-Nonce: makes each signed request unique (and so not a replay of an identical one) */
   readonly nonce?: string | null;
+  /**
+   * For a nonce-less signed GET the route lets repeat: what a second use of the same signature must
+   * match ('always', or 'e2e:' + the X-E2E-Public-Key). Null or absent: a second use is a replay.
+   */
+  readonly repeat?: string | null;
   readonly method: string;
   /** Path and query exactly as sent (the signature covers them) */
   readonly url: string;
@@ -99,27 +107,37 @@ export function createAuthenticator(deps: {
     const ts = c.timestamp;
     const sig = c.signature;
     const nonceOk = c.nonce === null || c.nonce === undefined || NONCE_RE.test(c.nonce);
-    if (!/^[0-9a-f]{16}$/.test(keyId) || ts === null || sig === null || !/^\d{1,12}$/.test(ts) || !/^[0-9a-f]{64}$/.test(sig) || !nonceOk) {
+    const form = ts === null ? null : signatureForm(ts);
+    if (!/^[0-9a-f]{16}$/.test(keyId) || ts === null || sig === null || form === null || !/^[0-9a-f]{64}$/.test(sig) || !nonceOk) {
       throw unauthenticated(
-        'a signed request needs X-Bella-Key-Id (16 hex), X-Bella-Timestamp (Unix seconds) and X-Bella-Signature (64 hex), and an X-Bella-Nonce if any of 16–64 letters, digits, _ or -',
+        'a signed request needs X-Bella-Key-Id (16 hex), X-Bella-Timestamp (Unix seconds, or ISO 8601 UTC such as 2026-01-01T00:00:00Z) and X-Bella-Signature (64 hex), and an X-Bella-Nonce if any of 16–64 letters, digits, _ or -',
         'malformed_signature',
       );
     }
-    const skew = Math.abs(deps.clock().getTime() / 1000 - Number(ts));
+    const seconds = timestampSeconds(ts);
+    const skew = Math.abs(deps.clock().getTime() / 1000 - seconds);
     if (skew > SIGNATURE_MAX_SKEW_SECONDS) {
       throw unauthenticated(`the request timestamp is ${Math.round(skew)} s away from the server clock (at most ${SIGNATURE_MAX_SKEW_SECONDS} s allowed)`, 'signature_expired');
     }
     const row = await store.apiKeys.get(keyId);
     if (!row) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
-    const signingKey = deps.keyring.openInstance(row.wrappedSigningKey, `api-key-signing:${row.id}`);
     const q = c.url.indexOf('?');
     const path = q < 0 ? c.url : c.url.slice(0, q);
     const search = q < 0 ? '' : c.url.slice(q + 1);
-    const expected = createHmac('sha256', signingKey).update(stringToSign(c.method, path, search, ts, c.rawBody, c.nonce)).digest('hex');
+    let expected: string;
+    if (form === 'bella') {
+      const signingKey = deps.keyring.openInstance(row.wrappedSigningKey, `api-key-signing:${row.id}`);
+      expected = createHmac('sha256', signingKey).update(stringToSign(c.method, path, search, ts, c.rawBody, c.nonce)).digest('hex');
+    } else {
+      // The SDK signs with the secret itself; a key made before the server kept it (wrapped) cannot verify.
+      if (!row.wrappedSdkKey) throw unauthenticated(KEY_NOT_VALID, 'legacy_api_key');
+      const sdkKey = deps.keyring.openInstance(row.wrappedSdkKey, `${SDK_KEY_PURPOSE}${row.id}`);
+      expected = createHmac('sha256', sdkKey).update(sdkStringToSign(c.method, path, search, ts, c.rawBody, c.nonce)).digest('hex');
+    }
     if (!safeEqualHex(expected, sig)) throw unauthenticated(KEY_NOT_VALID, 'bad_signature');
     const p = await keyPrincipal(row, c.ip);
     // Last, so only a request that would otherwise be accepted uses up its signature.
-    if (!(await deps.replay.firstUse(row.id, sig, Number(ts)))) {
+    if (!(await deps.replay.firstUse(row.id, sig, seconds, c.repeat ?? null))) {
       throw Object.assign(unauthenticated('this signed request was already used: a signature is accepted once, so sign each request afresh', 'signature_replayed'), {
         actor: p.actor,
       });

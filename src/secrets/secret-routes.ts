@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { putSecretBody, secretKeySchema, slugSchema } from '../contract/api.js';
 import type { AppDeps } from '../http/deps.js';
 import { opOf } from '../http/op.js';
+import { e2eKeyOf, valuesBody } from '../http/e2ee.js';
 
 const envParams = z.object({ project: slugSchema, env: slugSchema });
 const keyParams = z.object({ project: slugSchema, env: slugSchema, key: secretKeySchema });
@@ -17,13 +18,35 @@ export function registerSecretRoutes(app: FastifyInstance, deps: AppDeps): void 
   const r = app.withTypeProvider<ZodTypeProvider>();
   const secrets = deps.services.secrets;
 
-  r.get(`${base}/secrets`, { schema: { params: envParams } }, async (req) => ({ secrets: await secrets.list(opOf(req), req.params.project, req.params.env) }));
+  // Every value, in the published SDK's shape (its getAllSecrets), audited like a pull. The entry is
+  // committed with the access row at onSend: if that fails the values never leave.
+  r.get(
+    `${base}/secrets`,
+    { schema: { params: envParams }, config: { audit: { event: 'SecretsBulkPulled', resourceParam: 'env' }, repeatable: 'e2e' } },
+    async (req, reply) => {
+      const op = opOf(req);
+      const key = e2eKeyOf(req);
+      return valuesBody(reply, key, await secrets.all(op, req.params.project, req.params.env, { e2ee: key !== null }));
+    },
+  );
+
+  // The names, versions and authors without values (the WebApp's and `bella secrets list`'s listing).
+  r.get(`${base}/secrets/manifest`, { schema: { params: envParams } }, async (req) => ({ secrets: await secrets.list(opOf(req), req.params.project, req.params.env) }));
+
+  // The SDK polls this (getSecretsVersion): no value, so in the Access Log only.
+  r.get(`${base}/secrets/version`, { schema: { params: envParams }, config: { repeatable: 'always' } }, async (req) =>
+    secrets.version(opOf(req), req.params.project, req.params.env),
+  );
 
   // The SecretRead entry is committed with the access row at onSend: if that fails the value never leaves.
   r.get(
     `${base}/secrets/:key`,
-    { schema: { params: keyParams, querystring: versionQuery }, config: { audit: { event: 'SecretRead', resourceParam: 'key' } } },
-    async (req) => secrets.read(opOf(req), ref(req.params), req.query.version),
+    { schema: { params: keyParams, querystring: versionQuery }, config: { audit: { event: 'SecretRead', resourceParam: 'key' }, repeatable: 'e2e' } },
+    async (req, reply) => {
+      const op = opOf(req);
+      const key = e2eKeyOf(req);
+      return valuesBody(reply, key, await secrets.read(op, ref(req.params), req.query.version, { e2ee: key !== null }));
+    },
   );
 
   r.get(`${base}/secrets/:key/versions`, { schema: { params: keyParams } }, async (req) => ({
@@ -42,7 +65,9 @@ export function registerSecretRoutes(app: FastifyInstance, deps: AppDeps): void 
     return reply.code(204).send();
   });
 
-  r.post(`${base}/pull`, { schema: { params: envParams }, config: { audit: { event: 'SecretsBulkPulled' } } }, async (req) =>
-    secrets.pull(opOf(req), req.params.project, req.params.env),
-  );
+  r.post(`${base}/pull`, { schema: { params: envParams }, config: { audit: { event: 'SecretsBulkPulled' } } }, async (req, reply) => {
+    const op = opOf(req);
+    const key = e2eKeyOf(req);
+    return valuesBody(reply, key, await secrets.pull(op, req.params.project, req.params.env, { e2ee: key !== null }));
+  });
 }

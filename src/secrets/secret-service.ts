@@ -1,4 +1,4 @@
-import { MAX_SECRET_BYTES, type PullResponse, type SecretKeyView, type SecretView } from '../contract/api.js';
+import { MAX_SECRET_BYTES, type EnvironmentSecrets, type EnvironmentVersion, type PullResponse, type SecretKeyView, type SecretView } from '../contract/api.js';
 import type { SecretVersionRow } from '../store/types.js';
 import type { Clock } from '../kernel/clock.js';
 import type { OpContext } from '../kernel/context.js';
@@ -14,6 +14,11 @@ export interface SecretRef {
   readonly project: string;
   readonly environment: string;
   readonly key: string;
+}
+
+/** How a read's values leave: end-to-end encrypted to the caller's key (X-E2E-Public-Key) or not. The entry says which. */
+export interface ReadOptions {
+  readonly e2ee?: boolean;
 }
 
 export interface SecretServiceDeps {
@@ -58,13 +63,34 @@ export function createSecretService(deps: SecretServiceDeps) {
     open(keyring.dataKey(s.project.id, s.project.wrappedKey), row.ciphertext as Buffer, aad(s, row.key, row.version)).toString('utf8');
   const by = (s: EnvScope) => s.facts.principal.actor.email ?? s.facts.principal.actor.id;
 
+  // The sum of the current versions of every key (deleted ones included) grows by one with every write.
+  const stampOf = async (s: EnvScope) => {
+    const st = await store.secrets.stamp(s.environment.id);
+    return { version: st.version, lastModified: st.lastModified ?? s.environment.createdAt };
+  };
+
+  /** Every live value of an environment, its SecretsBulkPulled entry queued (durable before the values leave). */
+  async function bulk(op: OpContext, project: string, environment: string, opts: ReadOptions) {
+    const s = await scopes.resolve(op, project, environment, 'secret.read');
+    // The version first: if a write lands in between, the caller holds newer values than the version
+    // says and simply fetches again, never older values under a newer version.
+    const stamp = await stampOf(s);
+    // A lease pulls only the keys of its scope.
+    const rows = (await store.secrets.list(s.environment.id)).filter(visible(s));
+    // No prototype: a secret named __proto__ (a valid key) must be an own entry, not a prototype change.
+    const secrets: Record<string, string> = Object.create(null) as Record<string, string>;
+    for (const row of rows) secrets[row.key] = decrypt(s, row);
+    op.audit.record({ event: 'SecretsBulkPulled', resource: s.environment.slug, details: { count: rows.length, keys: rows.map((x) => x.key), e2ee: opts.e2ee === true } });
+    return { s, secrets, count: rows.length, stamp };
+  }
+
   const service = {
     async list(op: OpContext, project: string, environment: string): Promise<SecretKeyView[]> {
       const s = await scopes.resolve(op, project, environment, 'secret.list');
       return (await store.secrets.list(s.environment.id)).filter(visible(s)).map((x) => ({ key: x.key, version: x.version, updatedAt: x.updatedAt, updatedBy: x.updatedBy }));
     },
 
-    async read(op: OpContext, ref: SecretRef, version?: number): Promise<SecretView> {
+    async read(op: OpContext, ref: SecretRef, version?: number, opts: ReadOptions = {}): Promise<SecretView> {
       const s = await scopes.resolve(op, ref.project, ref.environment, 'secret.read');
       checkKey(s, ref.key);
       const row = await store.secrets.get(s.environment.id, ref.key, version);
@@ -78,7 +104,7 @@ export function createSecretService(deps: SecretServiceDeps) {
         );
       }
       const value = decrypt(s, row);
-      op.audit.record({ event: 'SecretRead', resource: row.key, details: { version: row.version } });
+      op.audit.record({ event: 'SecretRead', resource: row.key, details: { version: row.version, e2ee: opts.e2ee === true } });
       return { key: row.key, value, version: row.version, updatedAt: row.updatedAt };
     },
 
@@ -121,15 +147,22 @@ export function createSecretService(deps: SecretServiceDeps) {
       });
     },
 
-    async pull(op: OpContext, project: string, environment: string): Promise<PullResponse> {
-      const s = await scopes.resolve(op, project, environment, 'secret.read');
-      // A lease pulls only the keys of its scope.
-      const rows = (await store.secrets.list(s.environment.id)).filter(visible(s));
-      // No prototype: a secret named __proto__ (a valid key) must be an own entry, not a prototype change.
-      const secrets: Record<string, string> = Object.create(null) as Record<string, string>;
-      for (const row of rows) secrets[row.key] = decrypt(s, row);
-      op.audit.record({ event: 'SecretsBulkPulled', resource: s.environment.slug, details: { count: rows.length, keys: rows.map((x) => x.key) } });
-      return { projectSlug: s.project.slug, environmentSlug: s.environment.slug, count: rows.length, secrets };
+    async pull(op: OpContext, project: string, environment: string, opts: ReadOptions = {}): Promise<PullResponse> {
+      const { s, secrets, count } = await bulk(op, project, environment, opts);
+      return { projectSlug: s.project.slug, environmentSlug: s.environment.slug, count, secrets };
+    },
+
+    /** Every value of the environment in the SDK's shape (GET …/secrets), audited as a bulk pull. */
+    async all(op: OpContext, project: string, environment: string, opts: ReadOptions = {}): Promise<EnvironmentSecrets> {
+      const { s, secrets, stamp } = await bulk(op, project, environment, opts);
+      return { environmentSlug: s.environment.slug, environmentName: s.environment.name, secrets, version: stamp.version, lastModified: stamp.lastModified };
+    },
+
+    /** The environment's version (changes with every write) for cheap polling; reads no value, records no entry. */
+    async version(op: OpContext, project: string, environment: string): Promise<EnvironmentVersion> {
+      const s = await scopes.resolve(op, project, environment, 'secret.list');
+      const stamp = await stampOf(s);
+      return { environmentSlug: s.environment.slug, ...stamp };
     },
   };
   return service;

@@ -72,6 +72,7 @@ function base(f: LogFilterBase, d: Dialect, where: string[], push: Push, omit: O
   if (f.until !== undefined) where.push(`${c('ts')} < ${push(f.until)}`);
   if (f.actor !== undefined && !omit.actor) where.push(actorSql(f, d, push));
   if (f.actorType !== undefined) where.push(`actor_type = ${push(f.actorType)}`);
+  if (f.client !== undefined) where.push(`client = ${push(f.client)}`);
   if (f.requestId !== undefined) where.push(`request_id = ${push(f.requestId)}`);
   if (f.beforeSeq !== undefined) where.push(`seq < ${push(f.beforeSeq)}`);
 }

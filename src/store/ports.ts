@@ -67,6 +67,8 @@ export interface SecretPort {
   listVersions(environmentId: string, key: string): Promise<SecretVersionRow[]>;
   /** Live (not deleted) secrets, by key */
   list(environmentId: string): Promise<SecretRow[]>;
+  /** The environment's version (sum of every key's current version, deleted ones included: +1 per write) and last write time */
+  stamp(environmentId: string): Promise<{ version: number; lastModified: string | null }>;
 }
 export interface SecretsTx {
   /** Writes a new version; returns it (1 for a new key, previous+1 otherwise, also after a delete) */

@@ -5,24 +5,24 @@ import type { AccessDraft, ApiKeyRow, AuditDraft, EnvironmentRow, IssuedTokenRow
 /** Column order shared by both adapters for inserting log rows. */
 export const AUDIT_COLUMNS = [
   'seq', 'id', 'ts', 'event', 'actor_type', 'actor_id', 'actor_email', 'actor_name', 'actor_ip',
-  'project_slug', 'environment_slug', 'resource', 'outcome', 'request_id', 'user_agent', 'reason', 'details',
+  'project_slug', 'environment_slug', 'resource', 'outcome', 'request_id', 'user_agent', 'reason', 'details', 'client',
 ] as const;
 export const ACCESS_COLUMNS = [
   'seq', 'id', 'ts', 'request_id', 'method', 'route', 'path', 'status', 'duration_ms', 'actor_type', 'actor_id',
-  'actor_email', 'actor_name', 'actor_ip', 'user_agent', 'project_slug', 'environment_slug',
+  'actor_email', 'actor_name', 'actor_ip', 'user_agent', 'project_slug', 'environment_slug', 'client',
 ] as const;
 
 export function auditValues(seq: number, e: AuditDraft, ts: string): unknown[] {
   return [
     seq, e.id, ts, e.event, e.actor.type, e.actor.id, e.actor.email, e.actor.name, e.actor.ip,
     e.projectSlug, e.environmentSlug, e.resource, e.outcome, e.requestId, e.userAgent, e.reason,
-    JSON.stringify(e.details),
+    JSON.stringify(e.details), e.actor.client ?? null,
   ];
 }
 export function accessValues(seq: number, e: AccessDraft, ts: string): unknown[] {
   return [
     seq, e.id, ts, e.requestId, e.method, e.route, e.path, e.status, e.durationMs, e.actor.type, e.actor.id,
-    e.actor.email, e.actor.name, e.actor.ip, e.userAgent, e.projectSlug, e.environmentSlug,
+    e.actor.email, e.actor.name, e.actor.ip, e.userAgent, e.projectSlug, e.environmentSlug, e.actor.client ?? null,
   ];
 }
 
@@ -64,7 +64,7 @@ export const secretVersionFromRow = (x: Row): SecretVersionRow => ({
 export const apiKeyFromRow = (x: Row): ApiKeyRow => ({
   id: String(x.id), projectId: String(x.project_id), environmentId: String(x.environment_id), name: String(x.name),
   role: x.role as ApiKeyRow['role'], secretHash: String(x.secret_hash), wrappedSigningKey: x.wrapped_signing_key as Buffer,
-  createdAt: iso(x.created_at), createdBy: str(x.created_by), revokedAt: isoOrNull(x.revoked_at),
+  wrappedSdkKey: (x.wrapped_sdk_key as Buffer | null | undefined) ?? null, createdAt: iso(x.created_at), createdBy: str(x.created_by), revokedAt: isoOrNull(x.revoked_at),
 });
 
 export const issuedTokenFromRow = (x: Row): IssuedTokenRow => ({
@@ -94,6 +94,7 @@ export function auditFromRow(r: Row): AuditEntry {
       email: str(r.actor_email),
       name: str(r.actor_name),
       ip: str(r.actor_ip),
+      client: str(r.client),
     },
     projectSlug: str(r.project_slug),
     environmentSlug: str(r.environment_slug),
@@ -123,6 +124,7 @@ export function accessFromRow(r: Row): AccessEntry {
       email: str(r.actor_email),
       name: str(r.actor_name),
       ip: str(r.actor_ip),
+      client: str(r.client),
     },
     userAgent: str(r.user_agent),
     projectSlug: str(r.project_slug),

@@ -71,6 +71,8 @@ export interface ApiKeyRow {
   readonly secretHash: string;
   /** HMAC signing key, wrapped by the master key */
   readonly wrappedSigningKey: Buffer;
+  /** The SDK's HMAC key (the secret, hex-decoded), wrapped by the master key; null for keys made before SDK signing */
+  readonly wrappedSdkKey?: Buffer | null;
   readonly createdAt: string;
   readonly createdBy: string | null;
   readonly revokedAt: string | null;
@@ -153,6 +155,8 @@ export interface LogFilterBase {
   /** matches actor email, name or id exactly (email case-insensitively) */
   readonly actor?: string;
   readonly actorType?: ActorType;
+  /** the calling application (actor.client), exactly */
+  readonly client?: string;
   readonly requestId?: string;
   /** keyset: only entries with seq < beforeSeq */
   readonly beforeSeq?: number;

@@ -32,7 +32,8 @@ export function expectSeedShape(e: AuditEntry): void {
     ['actor', 'details', 'environmentSlug', 'event', 'id', 'outcome', 'projectSlug', 'reason', 'requestId', 'resource', 'seq', 'timestamp', 'userAgent'].sort(),
   );
   expect(e.timestamp).toMatch(ISO_MS);
-  expect(Object.keys(e.actor).sort()).toEqual(['email', 'id', 'ip', 'name', 'type']);
+  // client (the calling application, X-App-Client / X-Bella-Client) comes after the seed's actor fields.
+  expect(Object.keys(e.actor).sort()).toEqual(['client', 'email', 'id', 'ip', 'name', 'type']);
   expect(['Success', 'Denied']).toContain(e.outcome);
   expect(Number.isSafeInteger(e.seq) && e.seq > 0).toBe(true);
   expect(typeof e.details).toBe('object');

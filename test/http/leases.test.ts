@@ -64,8 +64,11 @@ for (const kind of await testStores()) {
       expect(r.statusCode, r.body).toBe(200);
       expect(r.json().value).toBe('lease-marker-db');
       expect(await oneAudit(t, ok)).toMatchObject({ event: 'SecretRead', outcome: 'Success', actor: { type: 'Lease', id: l.id, name: 'owner@example.com' } });
-      const list = await t.req('GET', `${base}/secrets`, { token: l.token });
+      const list = await t.req('GET', `${base}/secrets/manifest`, { token: l.token });
       expect(list.json().secrets.map((s: { key: string }) => s.key)).toEqual(['DB_PASSWORD']);
+      // The SDK's bulk read (GET …/secrets) holds only the lease's keys too.
+      const all = await t.req('GET', `${base}/secrets`, { token: l.token });
+      expect(Object.keys(all.json().secrets)).toEqual(['DB_PASSWORD']);
       const pull = await t.req('POST', `${base}/pull`, { token: l.token });
       expect(pull.json()).toMatchObject({ count: 1, secrets: { DB_PASSWORD: 'lease-marker-db' } });
 

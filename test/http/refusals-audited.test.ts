@@ -87,7 +87,9 @@ for (const kind of await testStores()) {
           const id = rid(`${method}-outsider`);
           const r = await t.req(method, urlOf(pattern, keyId), { token: outsider, headers: { 'x-request-id': id }, ...(raw && BODIES[route] ? { raw } : { body: BODIES[route] }) });
           const rows = await auditFor(t, id);
-          const ok = r.statusCode === 403 && rows.length === 1 && rows[0]?.outcome === 'Denied' && /^(not_a_member|admin_required)$/.test(rows[0]?.reason ?? '');
+          // GET /keys/me describes an API key: every user session is refused there, members or not.
+          const reasons = route === 'GET /api/v1/keys/me' ? /^api_key_required$/ : /^(not_a_member|admin_required)$/;
+          const ok = r.statusCode === 403 && rows.length === 1 && rows[0]?.outcome === 'Denied' && reasons.test(rows[0]?.reason ?? '');
           if (!ok) missing.push(`${route}${raw && BODIES[route] ? ' (bad body)' : ''}: ${r.statusCode} ${r.body.slice(0, 120)} ${JSON.stringify(rows.map((e) => [e.event, e.reason]))}`);
         }
       }

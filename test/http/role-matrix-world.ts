@@ -133,7 +133,9 @@ const envBase = (c: Caller) => `/api/v1/projects/rm/environments/${c.env}`;
 export const OPERATIONS: readonly Operation[] = [
   { name: 'read the project', action: 'project.read', event: null, ok: 200, run: (w, c, _n, id) => w.send(c, 'GET', '/api/v1/projects/rm', undefined, id) },
   { name: 'list environments', action: 'project.read', event: null, ok: 200, run: (w, c, _n, id) => w.send(c, 'GET', '/api/v1/projects/rm/environments', undefined, id) },
-  { name: 'list secrets', action: 'secret.list', event: null, ok: 200, run: (w, c, _n, id) => w.send(c, 'GET', `${envBase(c)}/secrets`, undefined, id) },
+  { name: 'list secrets', action: 'secret.list', event: null, ok: 200, run: (w, c, _n, id) => w.send(c, 'GET', `${envBase(c)}/secrets/manifest`, undefined, id) },
+  { name: 'the environment version', action: 'secret.list', event: null, ok: 200, run: (w, c, _n, id) => w.send(c, 'GET', `${envBase(c)}/secrets/version`, undefined, id) },
+  { name: 'every value (SDK)', action: 'secret.read', event: 'SecretsBulkPulled', ok: 200, run: (w, c, _n, id) => w.send(c, 'GET', `${envBase(c)}/secrets`, undefined, id) },
   { name: 'read a secret', action: 'secret.read', event: 'SecretRead', ok: 200, run: (w, c, _n, id) => w.send(c, 'GET', `${envBase(c)}/secrets/READ_ME`, undefined, id) },
   { name: 'pull', action: 'secret.read', event: 'SecretsBulkPulled', ok: 200, run: (w, c, _n, id) => w.send(c, 'POST', `${envBase(c)}/pull`, undefined, id) },
   { name: 'write a secret', action: 'secret.write', event: 'SecretUpdated', ok: 200, run: (w, c, n, id) => w.send(c, 'PUT', `${envBase(c)}/secrets/W_${n}`, { value: 'w' }, id) },

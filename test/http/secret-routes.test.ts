@@ -48,7 +48,7 @@ for (const kind of await testStores()) {
     it('listing secrets returns keys and versions, never values, and writes no audit row', async () => {
       await t.req('PUT', `${base}/secrets/API_TOKEN`, { token: bob, body: { value: 'tok-123' } });
       const id = rid('list');
-      const r = await t.req('GET', `${base}/secrets`, { token: bob, headers: { 'x-request-id': id } });
+      const r = await t.req('GET', `${base}/secrets/manifest`, { token: bob, headers: { 'x-request-id': id } });
       expect(r.statusCode).toBe(200);
       const secrets = r.json().secrets as Record<string, unknown>[];
       expect(secrets.map((s) => s.key).sort()).toEqual(['API_TOKEN', 'DB_URL']);
@@ -82,7 +82,8 @@ for (const kind of await testStores()) {
       expect(r.statusCode).toBe(204);
       expect(await oneAudit(t, id)).toMatchObject({ event: 'SecretDeleted', resource: 'API_TOKEN', details: { version: 1 } });
       expect((await t.req('GET', `${base}/secrets/API_TOKEN`, { token: bob })).statusCode).toBe(404);
-      expect((await t.req('GET', `${base}/secrets`, { token: bob })).json().secrets.map((s: { key: string }) => s.key)).toEqual(['DB_URL']);
+      expect((await t.req('GET', `${base}/secrets/manifest`, { token: bob })).json().secrets.map((s: { key: string }) => s.key)).toEqual(['DB_URL']);
+      expect((await t.req('GET', `${base}/secrets`, { token: bob })).json().secrets).toEqual({ DB_URL: 'postgres://u:hunter3@db/x' });
       expect((await t.req('POST', `${base}/pull`, { token: bob })).json()).toMatchObject({ count: 1 });
     });
 

@@ -102,7 +102,7 @@ for (const kind of await testStores()) {
       expect((await t.req('PUT', `${env}/secrets/FROM_CI`, { token, body: { value: 'x' } })).statusCode).toBe(200); // MEMBER
       const other = rid('trust-other-env');
       expect((await t.req('GET', '/api/v1/projects/tp/environments/dev/secrets', { token, headers: { 'x-request-id': other } })).statusCode).toBe(403);
-      expect(await oneAudit(t, other)).toMatchObject({ event: 'AccessDenied', reason: 'trust_token_scope' });
+      expect(await oneAudit(t, other)).toMatchObject({ event: 'SecretsBulkPulled', reason: 'trust_token_scope' });
       expect((await t.req('GET', `${env}/api-keys`, { token })).statusCode).toBe(403);
       offset = Date.parse(expiresAt) - Date.now() - 1000;
       expect((await t.req('GET', `${env}/secrets/DEPLOY_KEY`, { token })).statusCode).toBe(200);

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PROCESS_ADMIN, removeDataDir, startServerProcess, type HttpResult, type ServerProcess } from '../helpers/process.js';
 import { createTestDatabase, queryDatabase } from '../helpers/pg.js';
 import { processStore, testStores, type ProcessStore } from '../helpers/stores.js';
+import { newE2EKeyPair, type E2EPayload } from '../../src/contract/e2ee.js';
 import { findMarker, newMarker, searchDatabase, searchDir, type Hit } from './leak-search.js';
 
 /**
@@ -80,7 +81,17 @@ for (const kind of await testStores()) {
       expect(ok(await rq('POST', `${base}/pull`), 200).json().secrets.DB_PASSWORD).toBe(marker);
       ok(await rq('PUT', `${base}/secrets/DB_PASSWORD`, { body: { value: updated } }), 200);
       ok(await rq('PUT', `${base}/secrets/OTHER`, { body: { value: `other-${marker}` } }), 200);
-      ok(await rq('GET', `${base}/secrets`), 200);
+      ok(await rq('GET', `${base}/secrets/manifest`), 200);
+      expect(ok(await rq('GET', `${base}/secrets`), 200).json().secrets.DB_PASSWORD).toBe(updated);
+      // End-to-end encrypted answers (X-E2E-Public-Key): the value is in no byte on the wire, nor in any log.
+      const pair = newE2EKeyPair();
+      const e2e = { 'x-e2e-public-key': pair.publicKeyB64, 'x-app-client': 'leak-app' };
+      for (const [m, p] of [['GET', `${base}/secrets`], ['GET', `${base}/secrets/DB_PASSWORD`], ['POST', `${base}/pull`]] as const) {
+        const r = ok(await rq(m, p, { headers: e2e }), 200);
+        expect(findMarker(`${m} ${p} e2ee`, r.bytes, marker)).toEqual([]);
+        expect(JSON.stringify(pair.decrypt(r.json() as E2EPayload))).toContain(updated);
+      }
+      ok(await rq('GET', `${base}/secrets`, { headers: { 'x-e2e-public-key': Buffer.from(marker).toString('base64') } }), 400);
       const key = ok(await rq('POST', `${base}/api-keys`, { body: { name: 'ci', role: 'CONSUMER' } }), 201).json().key as string;
       expect(ok(await srv.request('GET', `${base}/secrets/DB_PASSWORD`, { token: key }), 200).json().value).toBe(updated);
       ok(await srv.request('POST', `${base}/pull`, { token: key }), 200);

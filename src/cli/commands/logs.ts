@@ -21,6 +21,7 @@ function commonFlags(cmd: Command): Command {
     .option('--until <time>', 'up to this time (same forms as --since)')
     .option('--actor <email|id>', 'who acted: a user\'s email or an actor id')
     .option('--actor-type <type>', ACTOR_TYPES.join('|'))
+    .option('--client <name>', 'the calling application (actor.client: X-App-Client, else X-Bella-Client)')
     .option('--request-id <id>', 'one request\'s entries')
     .option('--limit <n>', 'at most n entries (table default 100; exports default all)')
     .option('-o, --output <format>', 'table (default), json, csv or ndjson')

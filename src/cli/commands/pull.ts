@@ -108,7 +108,7 @@ async function pull(ctx: CommandContext, flags: ScopeFlags & { output?: string; 
   if (target.kind === 'file' && existsSync(target.path) && !flags.force) throw exists(target.path);
   const session = openSession(ctx.env);
   const { project, environment } = await requireProjectEnv(session, flags);
-  const res = await session.client.request<PullResponse>('POST', `/api/v1/projects/${seg(project)}/environments/${seg(environment)}/pull`);
+  const res = await session.client.values<PullResponse>('POST', `/api/v1/projects/${seg(project)}/environments/${seg(environment)}/pull`);
   const text = render(target.format, res.secrets);
   if (target.kind === 'stdout') return print(ctx, text);
   writeSecretFile(target.path, text, flags.force === true);

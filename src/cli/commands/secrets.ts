@@ -70,7 +70,7 @@ export function registerSecretCommands(program: Command, context: ContextFactory
       const session = openSession(ctx.env);
       const { project, environment } = await requireProjectEnv(session, flags);
       const query = flags.atVersion === undefined ? '' : `?version=${flags.atVersion}`;
-      const s = await session.client.get<SecretView>(`${secretsPath(project, environment, key)}${query}`);
+      const s = await session.client.values<SecretView>('GET', `${secretsPath(project, environment, key)}${query}`);
       print(ctx, out === 'json' ? JSON.stringify(s, null, 2) : s.value);
     });
 
@@ -80,7 +80,7 @@ export function registerSecretCommands(program: Command, context: ContextFactory
       const format = simpleFormat(flags.output);
       const session = openSession(ctx.env);
       const { project, environment } = await requireProjectEnv(session, flags);
-      const res = await session.client.get<{ secrets: SecretKeyView[] }>(secretsPath(project, environment));
+      const res = await session.client.get<{ secrets: SecretKeyView[] }>(`${secretsPath(project, environment)}/manifest`);
       printRows(
         ctx,
         format,

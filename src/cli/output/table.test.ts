@@ -40,6 +40,15 @@ describe('renderTable', () => {
     for (const l of lines) expect(displayWidth(l)).toBeLessThanOrEqual(13);
   });
 
+  it('an extra column shows only when every column fits uncut: it never narrows the others', () => {
+    const withExtra: Column<Row>[] = [...cols, { header: 'X', value: () => 'extra', extra: true }];
+    expect(renderTable(withExtra, rows, 200, plain)[0]).toBe('A       BEE                  C    X');
+    expect(renderTable(withExtra, rows, 39, plain)[1]).toBe('first   a fairly long value  ok   extra');
+    // One cell short: the extra column goes, the others keep their natural width.
+    expect(renderTable(withExtra, rows, 38, plain)).toEqual(renderTable(cols, rows, 38, plain));
+    expect(renderTable(withExtra, rows, 38, plain)[1]).toBe('first   a fairly long value  ok');
+  });
+
   it('paints a cell only when colour is enabled', () => {
     const coloured = renderTable(cols, rows, 200, palette(true));
     expect(coloured[2]).toContain('\u001b[31mbad\u001b[0m');

@@ -10,6 +10,8 @@ export interface Column<R> {
   readonly drop?: number;
   /** Columns with a higher number are cut down to their minimum before others are cut at all (default 0) */
   readonly squeeze?: number;
+  /** Shown only when every column fits uncut: it never narrows the others (columns beyond the product page's) */
+  readonly extra?: boolean;
   /** Colour for a cell, decided from the row (e.g. Denied in red) */
   readonly paint?: (row: R, palette: Palette) => Paint | null;
 }
@@ -51,6 +53,11 @@ export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[]
     const natural = active.map((c, i) => Math.max(displayWidth(c.header), ...cells.map((row) => displayWidth(row[i] as string))));
     const mins = active.map((c, i) => Math.min(natural[i] as number, c.min ?? (natural[i] as number)));
     const squeeze = active.map((c) => c.squeeze ?? 0);
+    const extra = active.filter((c) => c.extra);
+    if (extra.length > 0 && natural.reduce((a, b) => a + b, 0) + GAP.length * (active.length - 1) > width) {
+      active = active.filter((c) => !c.extra);
+      continue;
+    }
     const widths = fitWidths(natural, mins, width, squeeze);
     const droppable = active.filter((c) => c.drop !== undefined);
     if (widths === null && droppable.length > 0) {

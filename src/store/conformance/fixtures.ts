@@ -21,7 +21,7 @@ export const T0 = '2026-03-15T10:20:30.123Z';
 export function auditDraft(o: Partial<AuditDraft> = {}): AuditDraft {
   return {
     id: randomUUID(), timestamp: T0, event: 'SecretRead',
-    actor: { type: 'User', id: 'u-1', email: 'Alice@Example.com', name: 'Alice', ip: '10.0.0.1' },
+    actor: { type: 'User', id: 'u-1', email: 'Alice@Example.com', name: 'Alice', ip: '10.0.0.1', client: 'billing-app' },
     projectSlug: 'alpha', environmentSlug: 'prod', resource: 'DB_URL', outcome: 'Success', requestId: randomUUID(),
     userAgent: 'bella-cli/0.1', reason: null, details: { version: 3, nested: { ok: true } }, ...o,
   };
@@ -30,7 +30,7 @@ export function auditDraft(o: Partial<AuditDraft> = {}): AuditDraft {
 export function accessDraft(o: Partial<AccessDraft> = {}): AccessDraft {
   return {
     id: randomUUID(), timestamp: T0, requestId: randomUUID(), method: 'GET', route: '/api/v1/x', path: '/api/v1/x?limit',
-    status: 200, durationMs: 1.25, actor: { type: 'Anonymous', id: null, email: null, name: null, ip: '127.0.0.1' },
+    status: 200, durationMs: 1.25, actor: { type: 'Anonymous', id: null, email: null, name: null, ip: '127.0.0.1', client: 'bella-js-sdk' },
     userAgent: null, projectSlug: null, environmentSlug: null, ...o,
   };
 }
@@ -49,7 +49,7 @@ export const environment = (p: ProjectRow, slug: string): EnvironmentRow => ({
 
 export const apiKey = (p: ProjectRow, e: EnvironmentRow, id: string, createdBy: string | null): ApiKeyRow => ({
   id, projectId: p.id, environmentId: e.id, name: 'ci', role: 'CONSUMER', secretHash: 'sh',
-  wrappedSigningKey: Buffer.from('sk'), createdAt: T0, createdBy, revokedAt: null,
+  wrappedSigningKey: Buffer.from('sk'), wrappedSdkKey: Buffer.from('sdk'), createdAt: T0, createdBy, revokedAt: null,
 });
 
 /** Commits one unit that runs `work` and returns its value (throws when the unit failed). */

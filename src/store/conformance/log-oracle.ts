@@ -32,6 +32,7 @@ export function matchBase(f: LogFilterBase, e: AuditEntry | AccessEntry): boolea
     if (!(a.email?.toLowerCase() === f.actor.toLowerCase() || a.name === f.actor || a.id === f.actor)) return false;
   }
   if (f.actorType !== undefined && e.actor.type !== f.actorType) return false;
+  if (f.client !== undefined && e.actor.client !== f.client) return false;
   if (f.requestId !== undefined && e.requestId !== f.requestId) return false;
   if (f.beforeSeq !== undefined && e.seq >= f.beforeSeq) return false;
   return true;
@@ -50,7 +51,8 @@ export async function seed(store: Store): Promise<{ audit: AuditEntry[]; access:
     const units = Array.from({ length: 5 }, (_, u) => {
       const n = b * 5 + u;
       const project = pick(r, PROJECTS);
-      const common = { projectSlug: project, environmentSlug: project ? pick(r, ENVS) : null, actor: pick(r, ACTORS), timestamp: day(n) };
+      const actor = { ...pick(r, ACTORS), client: pick(r, ['app-a', 'app-b', null]) };
+      const common = { projectSlug: project, environmentSlug: project ? pick(r, ENVS) : null, actor, timestamp: day(n) };
       return {
         audit: [auditDraft({ ...common, event: pick(r, EVENTS), outcome: pick(r, OUTCOMES), resource: pick(r, ['A', 'B', null]), requestId: `req-${n}` })],
         access: [accessDraft({ ...common, requestId: `req-${n}`, method: pick(r, ['GET', 'PUT']), status: pick(r, [200, 403, 503]), path: pick(r, ['/a', '/b']) })],
@@ -72,6 +74,7 @@ export function randomBase(r: () => number): LogFilterBase {
   if (r() < 0.3) f.actor = pick(r, ['alice@example.COM', 'Bob', 'key-9', 'bella-server', 'nobody']);
   if (r() < 0.25) f.actorType = pick(r, ['User', 'ApiKey', 'System']);
   if (r() < 0.1) f.requestId = `req-${Math.floor(r() * 60)}`;
+  if (r() < 0.2) f.client = pick(r, ['app-a', 'app-b', 'nobody']);
   if (r() < 0.3) f.beforeSeq = 1 + Math.floor(r() * 61);
   return f as LogFilterBase;
 }

@@ -59,6 +59,20 @@ export function secretsConformance(ctx: GetContext): void {
       expect(await store.secrets.listVersions(e.id, 'nope')).toEqual([]);
     });
 
+    it('the environment stamp sums every key\'s current version (deleted ones too) and names the last write', async () => {
+      const { store, dev, prod, put, del } = await setup();
+      expect(await store.secrets.stamp(dev.id)).toEqual({ version: 0, lastModified: null });
+      await commitWork(store, put(dev.id, 'A', 1, 'me'));
+      await commitWork(store, put(dev.id, 'B', 2, 'me'));
+      await commitWork(store, put(dev.id, 'A', 3, 'me'));
+      expect(await store.secrets.stamp(dev.id)).toEqual({ version: 3, lastModified: at(3) });
+      await commitWork(store, del(dev.id, 'B', 4, 'me'));
+      expect(await store.secrets.stamp(dev.id)).toEqual({ version: 4, lastModified: at(4) });
+      await commitWork(store, put(prod.id, 'A', 9, 'me'));
+      expect(await store.secrets.stamp(dev.id)).toEqual({ version: 4, lastModified: at(4) });
+      expect(await store.secrets.stamp(prod.id)).toEqual({ version: 1, lastModified: at(9) });
+    });
+
     it('get with a version returns that version with its own ciphertext, time and author; a tombstone for a deletion; null when absent', async () => {
       const { store, dev, prod, put, del } = await setup();
       await commitWork(store, put(dev.id, 'K', 1, 'alice'));

@@ -269,6 +269,14 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (provider_id, project_id, environment_id)
   );
   `,
+  // 8 (SDK): as the SQLite migration: the SDK's wrapped HMAC key, and the calling application of
+  // every log row (actor.client).
+  `
+  ALTER TABLE api_keys ADD COLUMN wrapped_sdk_key BYTEA;
+  ALTER TABLE audit_log ADD COLUMN client TEXT;
+  ALTER TABLE access_log ADD COLUMN client TEXT;
+  CREATE INDEX audit_client ON audit_log(client, seq);
+  `,
 ];
 
 /** Key of the session advisory lock that serialises migrations of several nodes starting at once. */

@@ -21,9 +21,9 @@ export function apiKeysTx(db: SqlDb): ApiKeysTx {
   return {
     async insert(k) {
       await db.run(
-        `INSERT INTO api_keys (id, project_id, environment_id, name, role, secret_hash, wrapped_signing_key, created_at, created_by, revoked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [k.id, k.projectId, k.environmentId, k.name, k.role, k.secretHash, k.wrappedSigningKey, k.createdAt, k.createdBy, k.revokedAt],
+        `INSERT INTO api_keys (id, project_id, environment_id, name, role, secret_hash, wrapped_signing_key, wrapped_sdk_key, created_at, created_by, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [k.id, k.projectId, k.environmentId, k.name, k.role, k.secretHash, k.wrappedSigningKey, k.wrappedSdkKey ?? null, k.createdAt, k.createdBy, k.revokedAt],
       );
     },
     revoke: async (id, at) => (await db.run('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id])) > 0,

@@ -39,6 +39,11 @@ export function secretsPort(db: SqlDb, d: SqlDialect): SecretPort {
           [environmentId],
         )
       ).map(secretFromRow),
+    async stamp(environmentId) {
+      const x = await db.one('SELECT COALESCE(SUM(version), 0) AS v, MAX(updated_at) AS m FROM secrets WHERE environment_id = ?', [environmentId]);
+      const m = x?.m;
+      return { version: Number(x?.v ?? 0), lastModified: m === null || m === undefined ? null : m instanceof Date ? m.toISOString() : String(m) };
+    },
   };
 }
 

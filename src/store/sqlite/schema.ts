@@ -250,4 +250,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (provider_id, project_id, environment_id)
   );
   `,
+
+  // 8 (SDK): the HMAC key the published SDK signs with (the key's secret, hex-decoded), wrapped by
+  // the master key; NULL for keys created before, which sign only in Bella's own form. And the calling
+  // application (X-App-Client, else X-Bella-Client) of every log row, actor.client on the wire.
+  `
+  ALTER TABLE api_keys ADD COLUMN wrapped_sdk_key BLOB;
+  ALTER TABLE audit_log ADD COLUMN client TEXT;
+  ALTER TABLE access_log ADD COLUMN client TEXT;
+  CREATE INDEX audit_client ON audit_log(client, seq);
+  `,
 ];

@@ -49,6 +49,9 @@ export function AuditDetail({
         <Field label="Actor IP" mono>
           {a.ip}
         </Field>
+        <Field label="Client" mono>
+          {a.client ?? null}
+        </Field>
         <Field label="Project">{entry.projectSlug}</Field>
         <Field label="Environment">{entry.environmentSlug}</Field>
         <Field label="Resource" mono>
@@ -87,6 +90,11 @@ export function AuditDetail({
         {entry.requestId ? (
           <button type="button" className="btn btn-small" onClick={() => onFilter({ requestId: entry.requestId ?? undefined })}>
             Only this request
+          </button>
+        ) : null}
+        {a.client ? (
+          <button type="button" className="btn btn-small" onClick={() => onFilter({ client: a.client ?? undefined })}>
+            Only this client
           </button>
         ) : null}
       </div>

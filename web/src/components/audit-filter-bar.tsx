@@ -50,7 +50,7 @@ export function AuditFilterBar({
           ))}
         </select>
       </label>
-      {filters.resource || filters.requestId ? (
+      {filters.resource || filters.requestId || filters.client ? (
         <div className="chips" aria-label="More filters">
           {filters.resource ? (
             <button type="button" className="chip" onClick={() => set({ resource: undefined })} aria-label={`Remove resource filter ${filters.resource}`}>
@@ -60,6 +60,11 @@ export function AuditFilterBar({
           {filters.requestId ? (
             <button type="button" className="chip" onClick={() => set({ requestId: undefined })} aria-label={`Remove request id filter ${filters.requestId}`}>
               requestId: {filters.requestId} <span aria-hidden="true">×</span>
+            </button>
+          ) : null}
+          {filters.client ? (
+            <button type="button" className="chip" onClick={() => set({ client: undefined })} aria-label={`Remove client filter ${filters.client}`}>
+              client: {filters.client} <span aria-hidden="true">×</span>
             </button>
           ) : null}
         </div>

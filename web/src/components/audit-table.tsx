@@ -45,6 +45,7 @@ export function AuditTable({
             <th scope="col">Resource</th>
             <th scope="col">Outcome</th>
             <th scope="col">Request</th>
+            <th scope="col">Client</th>
           </tr>
         </thead>
         <tbody>
@@ -84,6 +85,9 @@ export function AuditTable({
               </td>
               <td data-label="Request" className="mono small cell-clip" title={e.requestId ?? ''}>
                 {e.requestId ? e.requestId.slice(0, 12) : '—'}
+              </td>
+              <td data-label="Client" className="mono small cell-clip" title={e.actor.client ?? ''}>
+                {e.actor.client ?? '—'}
               </td>
             </tr>
           ))}

@@ -21,8 +21,10 @@ describe('audit filters in the URL', () => {
       outcome: 'Denied' as const,
       resource: 'DB_PASSWORD',
       requestId: 'req-1',
+      client: 'checkout',
     };
     expect(parseAuditFilters(auditFiltersToSearch(f))).toEqual(f);
+    expect(countAuditFilters(f)).toBe(9);
   });
 
   it('accepts events repeated or comma-separated and stores them in catalog order', () => {
@@ -41,7 +43,7 @@ describe('audit filters in the URL', () => {
   });
 
   it('drops values a hand-edited URL got wrong instead of failing the page', () => {
-    const f = parseAuditFilters('environment=Bad Slug&since=yesterday&event=Nope,SecretRead&outcome=Maybe&actorType=Robot');
+    const f = parseAuditFilters('environment=Bad Slug&since=yesterday&event=Nope,SecretRead&outcome=Maybe&actorType=Robot&client=has space');
     expect(f).toEqual({ events: ['SecretRead'] });
   });
 

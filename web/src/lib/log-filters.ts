@@ -1,6 +1,6 @@
 import { ACTOR_TYPES, OUTCOMES, isEventType } from '../../../src/contract/events.js';
 import type { ActorType, EventType, Outcome } from '../../../src/contract/events.js';
-import { HTTP_METHODS, SLUG_RE } from '../../../src/contract/log-query.js';
+import { CLIENT_RE, HTTP_METHODS, SLUG_RE } from '../../../src/contract/log-query.js';
 import { parseTimeBound } from '../../../src/contract/time.js';
 import { sortByCatalog } from './event-groups';
 
@@ -20,6 +20,8 @@ export interface AuditFilters {
   readonly outcome?: Outcome;
   readonly resource?: string;
   readonly requestId?: string;
+  /** actor.client: the calling application */
+  readonly client?: string;
 }
 
 export interface AccessFilters {
@@ -72,6 +74,7 @@ export function parseAuditFilters(search: string): AuditFilters {
     events: sortByCatalog(events),
     outcome: (OUTCOMES as readonly string[]).includes(outcome ?? '') ? (outcome as Outcome) : undefined,
     resource: text(q.get('resource'), 512),
+    client: CLIENT_RE.test(q.get('client') ?? '') ? (q.get('client') as string) : undefined,
   });
 }
 
@@ -108,6 +111,7 @@ export function auditFiltersToSearch(f: AuditFilters): string {
   put('outcome', f.outcome);
   put('resource', f.resource);
   put('requestId', f.requestId);
+  put('client', f.client);
   return q.toString();
 }
 
@@ -130,7 +134,7 @@ export function toApiQuery(project: string, filterSearch: string, extra: Record<
 
 /** How many filters narrow the view, for the "Clear filters (n)" button and empty-state hints. */
 export function countAuditFilters(f: AuditFilters): number {
-  return [f.environment, f.since ?? f.until, f.actor, f.actorType, f.events.length ? 'e' : undefined, f.outcome, f.resource, f.requestId].filter(
+  return [f.environment, f.since ?? f.until, f.actor, f.actorType, f.events.length ? 'e' : undefined, f.outcome, f.resource, f.requestId, f.client].filter(
     (v) => v !== undefined,
   ).length;
 }

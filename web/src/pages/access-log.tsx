@@ -129,6 +129,9 @@ function AccessDetail({ entry, project, onClose }: { entry: AccessEntry; project
         <Field label="Actor IP" mono>
           {entry.actor.ip}
         </Field>
+        <Field label="Client" mono>
+          {entry.actor.client ?? null}
+        </Field>
         <Field label="Project">{entry.projectSlug}</Field>
         <Field label="Environment">{entry.environmentSlug}</Field>
         <Field label="Request id" mono>

@@ -10,7 +10,7 @@ export function SecretsPage({ project, environments }: { project: string; enviro
   const chosen = new URLSearchParams(search).get('environment');
   const env = environments.find((e) => e.slug === chosen)?.slug ?? environments[0]?.slug ?? null;
   const res = useApi<{ secrets: SecretKeyView[] }>(
-    env ? `/api/v1/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(env)}/secrets` : null,
+    env ? `/api/v1/projects/${encodeURIComponent(project)}/environments/${encodeURIComponent(env)}/secrets/manifest` : null,
   );
 
   if (environments.length === 0) return <Empty title="No environments">This project has no environments yet.</Empty>;
