@@ -115,6 +115,7 @@ export const TRUST_REJECTIONS = [
   'token_audience_mismatch',
   'claim_rule_not_accepted',
   'token_replayed',
+  'token_lifetime_too_long',
   'exchange_rate_limited',
 ] as const;
 export type TrustRejection = (typeof TRUST_REJECTIONS)[number];

@@ -82,6 +82,7 @@ export const DENIED_REASONS = {
   token_audience_mismatch: "Token exchange: the token's aud names none of the trust domain's accepted audiences.",
   claim_rule_not_accepted: 'Token exchange: a claim rule of the trust domain does not hold; details.claim names the claim.',
   token_replayed: 'Token exchange: this OIDC token (its jti) was already exchanged once.',
+  token_lifetime_too_long: 'Token exchange: the OIDC token is valid for more than 24 hours (exp − iat); CI tokens live minutes.',
   exchange_rate_limited: 'Token exchange: more than 10 exchanges in a minute for this issuer and subject.',
   export_limit: 'Export: the caller (or the server in all) already streams as many exports as allowed; retry after the given seconds.',
 } as const;

@@ -98,6 +98,9 @@ describe('keyless CI through the CLI', () => {
     expect(created).toContain('Created trust domain github in kp/prod');
     expect(admin.ok(['trust-domains', 'list', '-p', 'kp', '-e', 'prod'], { env: { COLUMNS: '200' } })).toMatch(/github\s+http:\/\/127\.0\.0\.1:\d+\s+repository_owner_id=1001 & repository_id=2002\|2003\s+CONSUMER/);
     expect(admin.ok(['trust-domains', 'show', 'github', '-p', 'kp', '-e', 'prod'])).toContain('Grants:      CONSUMER for 15 min');
+    expect(admin.ok(['trust-domains', 'update', 'github', '-p', 'kp', '-e', 'prod', '--ttl-minutes', '10'])).toContain('→ CONSUMER for 10 min');
+    expect(admin.run(['trust-domains', 'update', 'github', '-p', 'kp', '-e', 'prod']).code).toBe(2);
+    expect(audit('TrustDomainUpdated')[0]?.details).toMatchObject({ changed: ['issuedTokenTtlMinutes'] });
 
     const job = new CliUser(server.url);
     writeFileSync(join(job.cwd, '.bella'), 'project = "kp"\nenvironment = "prod"\n');

@@ -173,6 +173,18 @@ export const OPERATIONS: readonly Operation[] = [
       return w.send(c, 'DELETE', `/api/v1/api-keys/${k.id}`, undefined, id);
     },
   },
+  // A lease never carries more than its issuer: reading the keys it names.
+  {
+    name: 'issue a lease', action: 'apikey.manage', also: ['secret.read'], event: 'LeaseIssued', ok: 201,
+    run: (w, c, _n, id) => w.send(c, 'POST', `${envBase(c)}/leases`, { scope: ['READ_ME'], ttlSeconds: 600, reason: 'matrix' }, id),
+  },
+  { name: 'list leases', action: 'apikey.manage', event: null, ok: 200, run: (w, c, _n, id) => w.send(c, 'GET', `${envBase(c)}/leases`, undefined, id) },
+  // A CONSUMER trust domain needs what a CONSUMER API key needs.
+  {
+    name: 'create a trust domain', action: 'apikey.manage', also: ['secret.list', 'secret.read'], event: 'TrustDomainCreated', ok: 201,
+    run: (w, c, n, id) =>
+      w.send(c, 'POST', `${envBase(c)}/trust-domains`, { name: `td-${n}`, oidcIssuerUrl: 'https://token.actions.githubusercontent.com', claimRules: [{ claim: 'repository_id', value: String(n) }] }, id),
+  },
   { name: "read the project's Audit Log", action: 'logs.read', event: null, ok: 200, run: (w, c, _n, id) => w.send(c, 'GET', '/api/v1/audit-logs?project=rm&limit=5', undefined, id) },
   { name: "read the project's Access Log", action: 'logs.read', event: null, ok: 200, run: (w, c, _n, id) => w.send(c, 'GET', '/api/v1/access-logs?project=rm&limit=5', undefined, id) },
   { name: "export the project's Audit Log", action: 'logs.read', event: 'AuditLogExported', ok: 200, run: (w, c, _n, id) => w.send(c, 'GET', '/api/v1/audit-logs/export?project=rm&format=ndjson&limit=5', undefined, id) },

@@ -140,6 +140,7 @@ for (const kind of await testStores()) {
       await refused(await jose.sign({ ...labClaims, iat: now + 120 }), 401, 'token_not_yet_valid', 'iat');
       await refused(await jose.sign({ ...labClaims, iss: 'http://127.0.0.1:9/not-trusted' }), 401, 'no_matching_trust_domain');
       await refused(await jose.sign({ ...labClaims, jti: undefined }), 401, 'token_claim_missing', 'jti');
+      await refused(await jose.sign({ ...labClaims, iat: now, exp: now + 2 * 86400 }), 401, 'token_lifetime_too_long', 'exp');
       await refused(await jose.sign({ org: { team: 'ops' } }), 401, 'token_claim_missing', 'sub');
       await refused(await jose.sign({ ...labClaims, org: { team: 'dev' } }), 403, 'claim_rule_not_accepted', '/org/team');
       const wrongEnv = rid('wrong-env');

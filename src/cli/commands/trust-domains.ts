@@ -24,6 +24,16 @@ export function parseRule(text: string): ClaimRule {
 }
 
 const collect = (v: string, acc: string[] = []) => [...acc, v];
+function roleFlag(value: string): (typeof TRUST_ROLES)[number] {
+  const role = TRUST_ROLES.find((r) => r === value.trim().toUpperCase());
+  if (!role) throw usageError(`invalid --role ${JSON.stringify(value)}`, `Valid roles: ${TRUST_ROLES.join(', ')}.`);
+  return role;
+}
+function ttlFlag(value: string): number {
+  const ttl = /^\d{1,3}$/.test(value) ? Number(value) : NaN;
+  if (!(ttl >= 1 && ttl <= 480)) throw usageError(`invalid --ttl-minutes ${JSON.stringify(value)}`, 'A whole number of minutes from 1 to 480.');
+  return ttl;
+}
 const base = (project: string, environment: string) => `/api/v1/projects/${seg(project)}/environments/${seg(environment)}/trust-domains`;
 const ruleText = (r: ClaimRule) => `${r.claim}${r.operator === 'StartsWith' ? '^=' : r.operator === 'Glob' ? '~=' : '='}${typeof r.value === 'string' ? r.value : r.value.join('|')}`;
 
@@ -43,16 +53,38 @@ export function registerTrustDomainCommands(program: Command, context: ContextFa
       checkSlug(name, 'trust domain name');
       const rules = (flags.rule ?? []).map(parseRule);
       if (rules.length === 0) throw usageError('a trust domain needs at least one --rule', RULE_HINT);
-      const role = TRUST_ROLES.find((r) => r === flags.role.trim().toUpperCase());
-      if (!role) throw usageError(`invalid --role ${JSON.stringify(flags.role)}`, `Valid roles: ${TRUST_ROLES.join(', ')}.`);
-      const ttl = flags.ttlMinutes === undefined ? undefined : Number(flags.ttlMinutes);
-      if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1 || ttl > 480)) throw usageError(`invalid --ttl-minutes ${JSON.stringify(flags.ttlMinutes)}`, 'A whole number of minutes from 1 to 480.');
+      const role = roleFlag(flags.role);
+      const ttl = flags.ttlMinutes === undefined ? undefined : ttlFlag(flags.ttlMinutes);
       const session = openSession(ctx.env);
       const { project, environment } = await requireProjectEnv(session, flags);
       const d = await session.client.request<TrustDomainView>('POST', base(project, environment), {
         body: { name, oidcIssuerUrl: flags.issuer, claimRules: rules, grantedRole: role, ...(flags.audience ? { acceptedAudiences: flags.audience } : {}), ...(ttl !== undefined ? { issuedTokenTtlMinutes: ttl } : {}) },
       });
       print(ctx, `Created trust domain ${d.name} in ${project}/${environment}: tokens of ${d.oidcIssuerUrl} with ${d.claimRules.map(ruleText).join(' and ')} get ${d.grantedRole} for ${d.issuedTokenTtlMinutes} min.`);
+    });
+
+  withScope(td.command('update'))
+    .description('change a trust domain: only the fields given (--rule replaces every rule, --audience every audience)')
+    .argument('<name>')
+    .option('--issuer <url>', 'the OIDC issuer')
+    .option('--rule <rule>', 'a claim rule (repeatable; replaces the rules)', collect)
+    .option('--audience <aud>', 'an accepted audience (repeatable; replaces the audiences)', collect)
+    .option('--ttl-minutes <n>', 'how long an issued trust token lasts, 1–480')
+    .option('--role <role>', TRUST_ROLES.join('|'))
+    .action(async (name: string, flags: ScopeFlags & { issuer?: string; rule?: string[]; audience?: string[]; ttlMinutes?: string; role?: string }) => {
+      const ctx = context();
+      checkSlug(name, 'trust domain name');
+      const body: Record<string, unknown> = {};
+      if (flags.issuer !== undefined) body.oidcIssuerUrl = flags.issuer;
+      if (flags.rule) body.claimRules = flags.rule.map(parseRule);
+      if (flags.audience) body.acceptedAudiences = flags.audience;
+      if (flags.ttlMinutes !== undefined) body.issuedTokenTtlMinutes = ttlFlag(flags.ttlMinutes);
+      if (flags.role !== undefined) body.grantedRole = roleFlag(flags.role);
+      if (Object.keys(body).length === 0) throw usageError('nothing to change', 'Pass --issuer, --rule, --audience, --ttl-minutes or --role.');
+      const session = openSession(ctx.env);
+      const { project, environment } = await requireProjectEnv(session, flags);
+      const d = await session.client.request<TrustDomainView>('PATCH', `${base(project, environment)}/${seg(name)}`, { body });
+      print(ctx, `Updated trust domain ${d.name} in ${project}/${environment}: ${d.claimRules.map(ruleText).join(' and ')} → ${d.grantedRole} for ${d.issuedTokenTtlMinutes} min.`);
     });
 
   withOutput(withScope(td.command('list')))

@@ -17,6 +17,8 @@ import { IssuerUnreachableError, type IssuerKeys } from './issuer-keys.js';
 export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 /** Clock skew allowed on exp, nbf and iat. */
 export const CLOCK_SKEW_SECONDS = 60;
+/** The longest-lived OIDC token accepted (exp − iat): CI tokens live minutes, and each jti is kept until exp. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 86_400;
 /** Exchanges per issuer and subject per minute (per server node). */
 export const EXCHANGES_PER_MINUTE = 10;
 /** Claims kept in TrustTokenIssued for investigations (GitHub Actions' names; others when present). */
@@ -46,6 +48,7 @@ const STATUS: Readonly<Record<TrustRejection, ErrorCode>> = {
   token_audience_mismatch: 'token_rejected',
   claim_rule_not_accepted: 'forbidden',
   token_replayed: 'token_rejected',
+  token_lifetime_too_long: 'token_rejected',
   exchange_rate_limited: 'too_many_exchanges',
 };
 
@@ -152,6 +155,9 @@ export function createTokenExchangeService(deps: {
       const nowS = clock().getTime() / 1000;
       if (typeof payload.iat === 'number' && payload.iat > nowS + CLOCK_SKEW_SECONDS) {
         return reject('token_not_yet_valid', `the token was issued in the future (iat ${payload.iat}); at most ${CLOCK_SKEW_SECONDS} s of clock skew is allowed`, { claim: 'iat' });
+      }
+      if ((payload.exp as number) - (payload.iat as number) > MAX_TOKEN_LIFETIME_SECONDS) {
+        return reject('token_lifetime_too_long', `the token is valid for ${(payload.exp as number) - (payload.iat as number)} s; at most ${MAX_TOKEN_LIFETIME_SECONDS} s (24 h) is accepted`, { claim: 'exp' });
       }
       if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 512) return reject('token_claim_missing', 'the token has no usable jti claim', { claim: 'jti' });
 
