@@ -83,6 +83,15 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
       run: () => services.leases.recordExpiries(systemOp({ clock })),
       onError: (e) => log?.error({ err: e instanceof Error ? e.message : String(e) }, 'recording lease expiries failed; retrying at the next interval'),
     }),
+    // Credential leases: removes the database logins of expired leases and retries failed removals
+    // (with backoff, until they succeed or are marked irrevocable), on the same interval.
+    intervalWorker({
+      name: 'credential-leases',
+      intervalMs: config.leaseSweepSeconds * 1000,
+      now: clock,
+      run: () => services.credentialLeases.sweep(systemOp({ clock })),
+      onError: (e) => log?.error({ err: e instanceof Error ? e.message : String(e) }, 'the credential lease sweep failed; retrying at the next interval'),
+    }),
   ]);
   const deps: AppDeps = {
     services,

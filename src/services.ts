@@ -20,12 +20,14 @@ import type { KeyRing } from './secrets/envelope.js';
 import { createSecretService } from './secrets/secret-service.js';
 import { createSshService } from './ssh/ssh-service.js';
 import { createProviderService } from './secrets/provider-service.js';
+import { createCredentialLeaseService } from './secrets/credential-lease-service.js';
 import type { Store } from './store/ports.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
 export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits; readonly tempDir: string; readonly oidc?: OidcConfig }) {
   const { store, uow, keyring, clock } = deps;
   const scopes = createScopeResolver({ store });
+  const providers = createProviderService({ store, scopes, keyring, uow, clock });
   const oidc = deps.oidc ?? { allowHttpLoopback: true, jwksCooldownSeconds: 30 };
   const issuerKeys = createIssuerKeys({ clock, allowHttpLoopback: oidc.allowHttpLoopback, cooldownSeconds: oidc.jwksCooldownSeconds });
   return {
@@ -42,9 +44,8 @@ export function createServices(deps: { readonly store: Store; readonly uow: Unit
     logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey, exports: createExportLimiter(deps.exportLimits) }),
     retention: createRetentionService({ store, uow, clock }),
     ssh: createSshService({ store, scopes, keyring, uow, clock }),
-    providers: createProviderService({ store, scopes, keyring, uow, clock }),
-    /** Usernames of a provider's active leases (none until provider leases exist). */
-    providerLeaseUsernames: async (_provider: string): Promise<readonly string[]> => [],
+    providers,
+    credentialLeases: createCredentialLeaseService({ store, scopes, providers, uow, clock }),
     backup: createBackupService({ store, uow, tempDir: deps.tempDir }),
   };
 }

@@ -108,10 +108,10 @@ export class ApiClient {
    * call (unless turned off), so nothing between here and the server sees a value. An answer in
    * clear to a request that asked for encryption (a proxy stripped the header?) is refused.
    */
-  async values<T>(method: string, path: string, query?: Query): Promise<T> {
-    if (this.opts.e2ee === false) return this.request<T>(method, path, { query });
+  async values<T>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
+    if (this.opts.e2ee === false) return this.request<T>(method, path, { query, body });
     const pair = newE2EKeyPair();
-    const res = await this.request<unknown>(method, path, { query, headers: { [E2EE_HEADER]: pair.publicKeyB64 } });
+    const res = await this.request<unknown>(method, path, { query, body, headers: { [E2EE_HEADER]: pair.publicKeyB64 } });
     if (!isE2EPayload(res)) {
       throw new CliError(
         EXIT.error,

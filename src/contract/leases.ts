@@ -9,10 +9,13 @@ export const LEASE_MIN_TTL_SECONDS = 60;
 export const LEASE_POLICY_MAX_TTL_SECONDS = 30 * 86400;
 /** The longest lease an environment allows when no policy was set. */
 export const LEASE_DEFAULT_MAX_TTL_SECONDS = 86400;
+/** Where an environment's lease policy is kept (instance settings, one key per environment); it bounds every lease of the environment. */
+export const leasePolicyKey = (environmentId: string): string => `lease-policy:${environmentId}`;
 /** Keys one lease may name. */
 export const LEASE_MAX_SCOPE = 100;
 
-const reasonText = z
+/** Why a lease is needed: one line, recorded in the Audit Log. */
+export const reasonText = z
   .string()
   .trim()
   .min(1, 'must not be empty: say why the lease is needed (it is recorded in the Audit Log)')
@@ -22,7 +25,8 @@ const reasonText = z
     if (c !== null) ctx.addIssue({ code: 'custom', message: `must not contain newlines or control characters (found ${codePointLabel(c)})` });
   });
 
-const ttl = z
+/** A lease's TTL in seconds (the environment's lease policy bounds it further). */
+export const leaseTtl = z
   .number({ message: 'must be a number of seconds' })
   .int('must be a whole number of seconds')
   .min(LEASE_MIN_TTL_SECONDS, `must be at least ${LEASE_MIN_TTL_SECONDS} seconds`)
@@ -35,13 +39,13 @@ export const issueLeaseBody = z
       .min(1, 'must name at least one secret key')
       .max(LEASE_MAX_SCOPE, `must name at most ${LEASE_MAX_SCOPE} secret keys`)
       .refine((keys) => new Set(keys).size === keys.length, 'must not name a key twice'),
-    ttlSeconds: ttl,
+    ttlSeconds: leaseTtl,
     reason: reasonText,
   })
   .strict();
 export const revokeLeaseBody = z.object({ reason: reasonText.optional() }).strict();
 export const expireAllBody = revokeLeaseBody;
-export const leasePolicyBody = z.object({ maxTtlSeconds: ttl }).strict();
+export const leasePolicyBody = z.object({ maxTtlSeconds: leaseTtl }).strict();
 
 export type LeaseStatus = 'active' | 'expired' | 'revoked';
 

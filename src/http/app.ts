@@ -7,6 +7,7 @@ import { registerAuditRoutes } from '../audit/log-routes.js';
 import { registerBackupRoutes } from '../audit/backup-routes.js';
 import { registerSshRoutes } from '../ssh/ssh-routes.js';
 import { registerProviderRoutes } from '../secrets/provider-routes.js';
+import { registerCredentialLeaseRoutes } from '../secrets/credential-lease-routes.js';
 import { registerRetentionRoutes } from '../audit/retention-routes.js';
 import { registerAuthRoutes } from '../identity/auth-routes.js';
 import { registerApiKeyRoutes } from '../identity/api-key-routes.js';
@@ -85,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerBackupRoutes(app, deps);
   registerSshRoutes(app, deps);
   registerProviderRoutes(app, deps);
+  registerCredentialLeaseRoutes(app, deps);
   await app.ready();
   return app;
 }

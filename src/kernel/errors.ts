@@ -59,6 +59,7 @@ export const DENIED_REASONS = {
   wrong_password: 'Login: the password is wrong.',
   unknown_account: 'Login: no user has this email.',
   throttled: 'Login: too many failed attempts for this account or address; retry later.',
+  provider_not_assigned: 'Credential lease: the provider is not assigned to this project or environment.',
   ssh_unknown_role: 'SSH signing: the environment has no SSH role of that name.',
   ssh_malformed_key: 'SSH signing: the public key is not a well-formed OpenSSH public key of a supported type.',
   ssh_weak_key: 'SSH signing: the public key is weak (DSA, or RSA under 2,048 bits).',

@@ -33,6 +33,6 @@ export function registerProviderRoutes(app: FastifyInstance, deps: AppDeps): voi
     providers.assign(opOf(req), req.params.name, req.params.project, req.params.env),
   );
   r.get(`${base}/:name/check`, { schema: { params: nameParams }, config: { authorize: 'admin' } }, async (req) =>
-    providers.check(opOf(req), req.params.name, deps.services.providerLeaseUsernames),
+    providers.check(opOf(req), req.params.name, deps.services.credentialLeases.liveUsernames),
   );
 }

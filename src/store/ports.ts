@@ -179,6 +179,40 @@ export interface TrustDomainsTx {
   delete(id: string): Promise<boolean>;
 }
 
+/** A credential lease: a login a provider created in its database, until revoked or expired. */
+export interface CredentialLeaseRow {
+  readonly id: string;
+  readonly providerId: string;
+  readonly providerName: string;
+  readonly projectId: string;
+  readonly environmentId: string;
+  readonly username: string;
+  readonly reason: string;
+  readonly createdAt: string;
+  readonly createdBy: string | null;
+  readonly expiresAt: string;
+  readonly state: 'active' | 'revoking' | 'revoked' | 'irrevocable';
+  readonly revokedAt: string | null;
+  readonly revokedBy: string | null;
+  readonly revokeReason: string | null;
+  readonly attempts: number;
+  readonly nextAttemptAt: string | null;
+  readonly lastError: string | null;
+}
+export interface CredentialLeasePort {
+  get(id: string): Promise<CredentialLeaseRow | null>;
+  list(environmentId: string, limit: number): Promise<CredentialLeaseRow[]>;
+  /** Leases whose login must go now: active past their expiry, or revoking with a retry due (oldest first) */
+  due(now: string, limit: number): Promise<CredentialLeaseRow[]>;
+  /** Usernames of a provider's leases whose login should exist (active or revoking) */
+  liveUsernames(providerId: string): Promise<string[]>;
+}
+export interface CredentialLeasesTx {
+  insert(row: CredentialLeaseRow): Promise<void>;
+  /** Moves a lease from one of `from` to its new state; false when it was no longer in one of them (another node won). */
+  transition(id: string, from: readonly CredentialLeaseRow['state'][], to: Pick<CredentialLeaseRow, 'state' | 'revokedAt' | 'revokedBy' | 'revokeReason' | 'attempts' | 'nextAttemptAt' | 'lastError'>): Promise<boolean>;
+}
+
 export interface SettingsPort {
   get(key: string): Promise<string | null>;
 }
@@ -266,6 +300,7 @@ export interface StoreTx {
   readonly settings: SettingsTx;
   readonly ssh: SshTx;
   readonly providers: ProviderTx;
+  readonly credentialLeases: CredentialLeasesTx;
   readonly loginAttempts: LoginAttemptsTx;
   readonly signatureUses: SignatureUsesTx;
   readonly issuedTokens: IssuedTokensTx;
@@ -307,6 +342,7 @@ export interface Store {
   readonly settings: SettingsPort;
   readonly ssh: SshPort;
   readonly providers: ProviderPort;
+  readonly credentialLeases: CredentialLeasePort;
   readonly loginAttempts: LoginAttemptPort;
   readonly signatureUses: SignatureUsePort;
   readonly issuedTokens: IssuedTokenPort;

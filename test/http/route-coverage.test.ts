@@ -71,6 +71,9 @@ const COVERED: Readonly<Record<string, string>> = {
   'PUT /api/v1/projects/:project/providers/:name': 'test/http/providers.test.ts',
   'PUT /api/v1/projects/:project/environments/:env/providers/:name': 'test/http/providers.test.ts',
   'GET /api/v1/providers/:name/check': 'test/http/providers.test.ts',
+  'POST /api/v1/projects/:project/environments/:env/credential-leases': 'test/http/credential-leases.test.ts',
+  'GET /api/v1/projects/:project/environments/:env/credential-leases': 'test/http/credential-leases.test.ts',
+  'DELETE /api/v1/projects/:project/environments/:env/credential-leases/:id': 'test/http/credential-leases.test.ts',
 };
 
 for (const kind of await testStores()) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { formatDuration } from '../../contract/issued-tokens.js';
 import {
-  LEASE_DEFAULT_MAX_TTL_SECONDS, type IssuedLease, type LeasePolicyView, type LeaseStatus, type LeaseView,
+  LEASE_DEFAULT_MAX_TTL_SECONDS, leasePolicyKey as policyKey, type IssuedLease, type LeasePolicyView, type LeaseStatus, type LeaseView,
 } from '../../contract/leases.js';
 import type { UnitOfWork } from '../../audit/unit-of-work.js';
 import { authorize } from '../authorize.js';
@@ -14,8 +14,6 @@ import type { EnvScope, ScopeResolver } from '../../projects/scope.js';
 import type { Store } from '../../store/ports.js';
 import type { IssuedTokenRow } from '../../store/types.js';
 
-/** Where an environment's lease policy is kept (instance settings, one key per environment). */
-const policyKey = (environmentId: string) => `lease-policy:${environmentId}`;
 /** Leases listed at most per environment (newest first). */
 const LIST_LIMIT = 1000;
 /** Expiries recorded per sweep; the next sweep takes the rest. */

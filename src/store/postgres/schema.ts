@@ -277,6 +277,33 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE access_log ADD COLUMN client TEXT;
   CREATE INDEX audit_client ON audit_log(client, seq);
   `,
+  // 9: credential leases (secrets/credential-lease-service.ts): the login a provider created, never
+  // its password; its state moves active → revoked (the database confirmed the login gone) or
+  // revoking (retried at next_attempt_at) → revoked | irrevocable. Times are ISO text on both stores,
+  // so due() compares them as text.
+  `
+  CREATE TABLE credential_leases (
+    id TEXT PRIMARY KEY,
+    provider_id TEXT NOT NULL,
+    provider_name TEXT NOT NULL,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    environment_id TEXT NOT NULL REFERENCES environments(id),
+    username TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    expires_at TEXT NOT NULL,
+    state TEXT NOT NULL,
+    revoked_at TEXT,
+    revoked_by TEXT,
+    revoke_reason TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    last_error TEXT
+  );
+  CREATE INDEX credential_leases_env ON credential_leases(environment_id, created_at);
+  CREATE INDEX credential_leases_provider ON credential_leases(provider_id, state);
+  `,
 ];
 
 /** Key of the session advisory lock that serialises migrations of several nodes starting at once. */

@@ -10,11 +10,12 @@ import { settingsPort, settingsTx } from './settings.js';
 import { signatureUsesPort, signatureUsesTx } from './signature-uses.js';
 import { sshPort, sshTx } from './ssh.js';
 import { providersPort, providersTx } from './providers.js';
+import { credentialLeasesPort, credentialLeasesTx } from './credential-leases.js';
 import { trustDomainsPort, trustDomainsTx } from './trust-domains.js';
 import { usersPort, usersTx } from './users.js';
 
 /** The read ports of the entity tables over a reader (committed data only). */
-export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'ssh' | 'providers' | 'loginAttempts' | 'signatureUses' | 'issuedTokens' | 'trustDomains'> {
+export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'ssh' | 'providers' | 'credentialLeases' | 'loginAttempts' | 'signatureUses' | 'issuedTokens' | 'trustDomains'> {
   return {
     users: usersPort(db, d),
     projects: projectsPort(db, d),
@@ -24,6 +25,7 @@ export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'pr
     settings: settingsPort(db),
     ssh: sshPort(db),
     providers: providersPort(db),
+    credentialLeases: credentialLeasesPort(db),
     loginAttempts: loginAttemptsPort(db),
     signatureUses: signatureUsesPort(db),
     issuedTokens: issuedTokensPort(db),
@@ -42,6 +44,7 @@ export function storeTx(db: SqlDb, d: SqlDialect): StoreTx {
     settings: settingsTx(db),
     ssh: sshTx(db),
     providers: providersTx(db),
+    credentialLeases: credentialLeasesTx(db),
     loginAttempts: loginAttemptsTx(db, d),
     signatureUses: signatureUsesTx(db),
     issuedTokens: issuedTokensTx(db),
