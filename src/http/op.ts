@@ -16,6 +16,8 @@ export function opOf(req: FastifyRequest): OpContext {
   const e = req.ctx.authError as AuthError | null;
   if (e) {
     if (e.actor) req.ctx.principal = { kind: 'anonymous', actor: e.actor };
+    // A route without a project in its path: attribute the refusal to the credential's own project.
+    if (e.scope && req.ctx.audit.scope.projectSlug === null) req.ctx.audit.setScope(e.scope);
     throw e;
   }
   return publicOpOf(req);

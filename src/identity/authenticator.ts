@@ -43,7 +43,12 @@ export interface Credentials {
 }
 
 /** A refusal that still knows who tried (a revoked key is recorded under its own id). */
-export type AuthError = DomainError & { readonly actor?: Principal['actor'] };
+/**
+ * A refused credential. `actor` names the key or token that tried; `scope` the project and environment
+ * it belongs to, so the Denied entry shows in that project's Audit Log even on a route without one
+ * (the CLI's first request with a revoked key is GET /auth/whoami).
+ */
+export type AuthError = DomainError & { readonly actor?: Principal['actor']; readonly scope?: { readonly projectSlug: string | null; readonly environmentSlug: string | null } };
 
 export interface Authenticator {
   /** The principal the credentials prove, null when none were presented; throws an AuthError when refused. */
@@ -70,11 +75,19 @@ export function createAuthenticator(deps: {
 }): Authenticator {
   const { store } = deps;
 
+  /** The project and environment a refused credential belongs to (null where they no longer exist). */
+  async function scopeOf(row: { readonly projectId: string; readonly environmentId: string }) {
+    return {
+      projectSlug: (await store.projects.getById(row.projectId))?.slug ?? null,
+      environmentSlug: (await store.projects.getEnvironmentById(row.environmentId))?.slug ?? null,
+    };
+  }
+
   async function keyPrincipal(row: ApiKeyRow, ip: string): Promise<Authenticated> {
     const actor = { type: 'ApiKey' as const, id: row.id, email: null, name: row.name, ip };
     if (row.revokedAt) {
       // Revocation is checked on every request, so a revoked key fails on the very next one.
-      throw Object.assign(unauthenticated('the API key has been revoked', 'api_key_revoked'), { actor });
+      throw Object.assign(unauthenticated('the API key has been revoked', 'api_key_revoked'), { actor, scope: await scopeOf(row) });
     }
     const project = await store.projects.getById(row.projectId);
     const env = await store.projects.getEnvironmentById(row.environmentId);
@@ -89,12 +102,12 @@ export function createAuthenticator(deps: {
     const actor = issuedTokenActor(row, ip);
     const lease = kind === 'lease';
     if (row.revokedAt) {
-      throw Object.assign(unauthenticated(lease ? `the lease was revoked at ${row.revokedAt}` : 'the trust token was revoked', lease ? 'lease_revoked' : 'invalid_token'), { actor });
+      throw Object.assign(unauthenticated(lease ? `the lease was revoked at ${row.revokedAt}` : 'the trust token was revoked', lease ? 'lease_revoked' : 'invalid_token'), { actor, scope: await scopeOf(row) });
     }
     if (row.expiresAt <= deps.clock().toISOString()) {
       throw Object.assign(
         unauthenticated(`the ${lease ? 'lease' : 'trust token'} expired at ${row.expiresAt}`, lease ? 'lease_expired' : 'trust_token_expired'),
-        { actor },
+        { actor, scope: await scopeOf(row) },
       );
     }
     const project = await store.projects.getById(row.projectId);

@@ -1,6 +1,6 @@
 import type { EnvironmentRole, ProjectRole } from '../contract/roles.js';
 import type { Authenticated } from '../kernel/context.js';
-import { forbidden, type DeniedReason } from '../kernel/errors.js';
+import { DomainError, type DeniedReason } from '../kernel/errors.js';
 
 /** Everything a caller may try on a project. docs/roles.md shows this matrix; authorize.test.ts checks it. */
 export const ACTIONS = [
@@ -127,5 +127,5 @@ export function decide(f: AccessFacts, action: Action): Decision {
 /** Throws a 403 whose reason lands in the Denied audit entry. */
 export function authorize(f: AccessFacts, action: Action): void {
   const d = decide(f, action);
-  if (!d.allowed) throw forbidden(d.message, d.reason);
+  if (!d.allowed) throw new DomainError('forbidden', d.message, { reason: d.reason, action });
 }

@@ -96,6 +96,8 @@ export interface DomainErrorExtra {
   readonly details?: unknown;
   /** too_many_attempts, too_many_exports: when to retry */
   readonly retryAfterSeconds?: number;
+  /** The right a refused caller lacked (authorize.ts's action), named in the Denied entry */
+  readonly action?: string;
 }
 
 /** An error a caller is meant to see: a code from the catalogue and a sentence that says what to do. */

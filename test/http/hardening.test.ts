@@ -25,6 +25,28 @@ for (const kind of await testStores()) {
       expect(Object.getOwnPropertyDescriptor(body.secrets, '__proto__')?.value).toBe('proto-value');
     });
 
+    it("a revoked key refused on a route without a project (whoami, the CLI's first call) is recorded in the key's own project", async () => {
+      const k = await createKey(t, t.adminToken, 'hard', 'prod', 'CONSUMER', 'soon-revoked');
+      expect((await t.req('DELETE', `/api/v1/api-keys/${k.id}`, { token: t.adminToken })).statusCode).toBe(204);
+      const id = rid('revoked-whoami');
+      expect((await t.req('GET', '/api/v1/auth/whoami', { token: k.key, headers: { 'x-request-id': id } })).statusCode).toBe(401);
+      expect(await auditFor(t, id)).toMatchObject([{ outcome: 'Denied', reason: 'api_key_revoked', projectSlug: 'hard', environmentSlug: 'prod', actor: { type: 'ApiKey', id: k.id } }]);
+      // On a route that names a project, the path's project is kept.
+      const id2 = rid('revoked-path');
+      expect((await t.req('GET', '/api/v1/projects/hard/environments/prod/secrets/A', { token: k.key, headers: { 'x-request-id': id2 } })).statusCode).toBe(401);
+      expect(await auditFor(t, id2)).toMatchObject([{ event: 'SecretRead', reason: 'api_key_revoked', projectSlug: 'hard', environmentSlug: 'prod' }]);
+    });
+
+    it('an AUDITOR listing secret keys is refused, and the Denied entry names the environment and the right it lacked', async () => {
+      const auditor = await t.user('auditor-hard@example.com');
+      expect((await t.req('PUT', '/api/v1/projects/hard/members/auditor-hard@example.com', { token: t.adminToken, body: { role: 'AUDITOR' } })).statusCode).toBe(200);
+      const id = rid('auditor-list');
+      expect((await t.req('GET', '/api/v1/projects/hard/environments/prod/secrets/manifest', { token: auditor, headers: { 'x-request-id': id } })).statusCode).toBe(403);
+      const [e] = await auditFor(t, id);
+      expect(e).toMatchObject({ outcome: 'Denied', reason: 'insufficient_role', projectSlug: 'hard', environmentSlug: 'prod' });
+      expect(JSON.stringify(e?.details)).toContain('secret.list');
+    });
+
     it('an unknown key id and a known key with a bad signature get the same answer; the audit entry keeps the difference', async () => {
       const k = await createKey(t, t.adminToken, 'hard', 'prod', 'CONSUMER', 'probe');
       const url = '/api/v1/projects/hard/environments/prod/secrets/A';
