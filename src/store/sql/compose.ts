@@ -1,5 +1,6 @@
 import type { Store, StoreTx } from '../ports.js';
 import { apiKeysPort, apiKeysTx } from './api-keys.js';
+import { checkpointsTx } from './audit-tree.js';
 import type { SqlDb, SqlDialect } from './db.js';
 import { loginAttemptsPort, loginAttemptsTx } from './login-attempts.js';
 import { membersPort, membersTx } from './members.js';
@@ -34,5 +35,6 @@ export function storeTx(db: SqlDb, d: SqlDialect): StoreTx {
     settings: settingsTx(db),
     loginAttempts: loginAttemptsTx(db, d),
     signatureUses: signatureUsesTx(db),
+    checkpoints: checkpointsTx(db),
   };
 }
