@@ -63,19 +63,30 @@ export const CANONICAL_FIELDS_V1: readonly Field[] = [
   ['details', (e) => e.details],
 ];
 
-/** Canonical JSON: no whitespace, object keys sorted by UTF-16 code unit, undefined members dropped. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+/**
+ * A string as both stores give it back: a lone UTF-16 surrogate cannot be stored as UTF-8 and comes
+ * back as U+FFFD, so the leaf is computed from that form.
+ */
+const wellFormed = (s: string): string => (SURROGATE.test(s) ? s.replace(/\p{Cs}/gu, '\uFFFD') : s);
+
+/**
+ * Canonical JSON: no whitespace, object keys sorted by UTF-16 code unit, undefined members dropped,
+ * strings as JSON.stringify writes them (lone surrogates as U+FFFD).
+ */
 export function canonicalJson(v: unknown): string {
   if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return JSON.stringify(wellFormed(v));
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new TypeError('a non-finite number has no canonical JSON form');
     return JSON.stringify(v);
   }
-  if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
+  if (typeof v === 'boolean') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
   if (typeof v === 'object') {
     const o = v as Record<string, unknown>;
     const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+    return `{${keys.map((k) => `${JSON.stringify(wellFormed(k))}:${canonicalJson(o[k])}`).join(',')}}`;
   }
   throw new TypeError(`a ${typeof v} has no canonical JSON form`);
 }
