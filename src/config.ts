@@ -23,6 +23,17 @@ export interface Config {
   readonly timeouts: HttpTimeouts;
   /** Log exports streaming at once on this node: per caller (user or API key) and in all */
   readonly exportLimits: ExportLimitsConfig;
+  /** Signed checkpoints of the Audit Log (docs/verification.md) */
+  readonly checkpoints: CheckpointConfig;
+}
+
+export interface CheckpointConfig {
+  /** Seconds between checkpoint runs (a checkpoint is signed only when the log grew) */
+  readonly intervalSeconds: number;
+  /** Directory of append-only checkpoint files; null publishes none */
+  readonly dir: string | null;
+  /** The checkpoint origin line, also the signing key's name */
+  readonly origin: string;
 }
 
 export interface ExportLimitsConfig {
@@ -147,6 +158,25 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     sqliteSynchronous: sync,
     timeouts: Object.freeze(parseTimeouts(env)),
     exportLimits: parseExportLimits(env),
+    checkpoints: parseCheckpoints(env, resolve(env.BELLA_DATA_DIR || './data')),
+  });
+}
+
+function parseCheckpoints(env: Readonly<Record<string, string | undefined>>, dataDir: string): CheckpointConfig {
+  const interval = env.BELLA_CHECKPOINT_INTERVAL_SECONDS || '60';
+  if (!/^\d{1,6}$/.test(interval) || Number(interval) < 1) {
+    throw new ConfigError('BELLA_CHECKPOINT_INTERVAL_SECONDS must be a whole number of seconds, at least 1');
+  }
+  const origin = env.BELLA_CHECKPOINT_ORIGIN || 'bella.local/audit-log';
+  // The origin is the key name of the signed note: printable, no spaces, no '+'.
+  if (!/^[\x21-\x2a\x2c-\x7e]{1,200}$/.test(origin)) {
+    throw new ConfigError('BELLA_CHECKPOINT_ORIGIN must be 1 to 200 printable ASCII characters without spaces or "+" (e.g. bella.example.com/audit-log)');
+  }
+  const dir = env.BELLA_CHECKPOINT_DIR;
+  return Object.freeze({
+    intervalSeconds: Number(interval),
+    dir: dir === 'off' ? null : resolve(dir || `${dataDir}/checkpoints`),
+    origin,
   });
 }
 

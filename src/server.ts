@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGroupCommitter } from './audit/committer.js';
 import { systemOp } from './audit/recorder.js';
+import { createCheckpointWorker } from './audit/checkpoint-worker.js';
 import { createRetentionWorker } from './audit/retention-worker.js';
 import { createUnitOfWork, type UnitOfWork } from './audit/unit-of-work.js';
 import type { Config } from './config.js';
@@ -55,9 +56,12 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   await store.migrate();
   const keyring = new KeyRing(master);
   const uow = createUnitOfWork({ committer: createGroupCommitter({ store, now: clock }) });
-  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits });
-  notices.push(...(await bootstrapAdmin(services, store, clock, config)));
   let log: App['log'] | null = null;
+  const services = createServices({
+    store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits,
+    checkpoints: { ...config.checkpoints, alert: (message) => log?.error({ err: message }, 'checkpoint refused: the Audit Log tree is not consistent with the last checkpoint') },
+  });
+  notices.push(...(await bootstrapAdmin(services, store, clock, config)));
   const supervisor = createSupervisor([
     // Retention: a purge now, then every purgeIntervalMinutes; a failed run is logged and retried next time.
     createRetentionWorker({
@@ -65,6 +69,13 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
       clock,
       intervalMs: config.purgeIntervalMinutes * 60_000,
       onError: (e) => log?.error({ err: e instanceof Error ? e.message : String(e) }, 'retention purge failed; retrying at the next interval'),
+    }),
+    // Checkpoints: one now, then every intervalSeconds when the log grew.
+    createCheckpointWorker({
+      integrity: services.integrity,
+      clock,
+      intervalMs: config.checkpoints.intervalSeconds * 1000,
+      onError: (e) => log?.error({ err: e instanceof Error ? e.message : String(e) }, 'checkpoint failed; retrying at the next interval'),
     }),
   ]);
   const deps: AppDeps = {

@@ -1,5 +1,6 @@
 import type { UnitOfWork } from './audit/unit-of-work.js';
 import { createExportLimiter, type ExportLimits } from './audit/export-limiter.js';
+import { createIntegrityService } from './audit/integrity-service.js';
 import { createLogQueryService } from './audit/log-query-service.js';
 import { createRetentionService } from './audit/retention.js';
 import { createApiKeyService } from './identity/api-key-service.js';
@@ -15,7 +16,11 @@ import { createSecretService } from './secrets/secret-service.js';
 import type { Store } from './store/ports.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
-export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits }) {
+export function createServices(deps: {
+  readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits;
+  /** Checkpoint origin and publication directory (config.ts); tests may leave them out */
+  readonly checkpoints?: { readonly origin: string; readonly dir: string | null; readonly alert?: (message: string) => void };
+}) {
   const { store, uow, keyring, clock } = deps;
   const scopes = createScopeResolver({ store });
   return {
@@ -28,6 +33,7 @@ export function createServices(deps: { readonly store: Store; readonly uow: Unit
     apiKeys: createApiKeyService({ store, scopes, keyring, uow, clock }),
     logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey, exports: createExportLimiter(deps.exportLimits) }),
     retention: createRetentionService({ store, uow, clock }),
+    integrity: createIntegrityService({ store, uow, keyring, clock, scopes, origin: deps.checkpoints?.origin ?? 'bella.local/audit-log', dir: deps.checkpoints?.dir ?? null, alert: deps.checkpoints?.alert }),
   };
 }
 

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { TIMEOUT_DEFAULTS } from '../config.js';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAccessRoutes } from '../access/access-routes.js';
+import { registerIntegrityRoutes } from '../audit/integrity-routes.js';
 import { registerAuditRoutes } from '../audit/log-routes.js';
 import { registerRetentionRoutes } from '../audit/retention-routes.js';
 import { registerAuthRoutes } from '../identity/auth-routes.js';
@@ -72,6 +73,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSecretRoutes(app, deps);
   registerApiKeyRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerIntegrityRoutes(app, deps);
   registerAccessRoutes(app, deps);
   await registerWebStatic(app, { webRoot: deps.webRoot });
   registerRetentionRoutes(app, deps);

@@ -17,6 +17,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   too_many_attempts: 429,
   too_many_exports: 429,
   internal: 500,
+  log_inconsistent: 409,
   audit_unavailable: 503,
 };
 

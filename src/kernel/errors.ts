@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   too_many_attempts: 'Too many failed logins for this account or address; retry after the given seconds.',
   too_many_exports: 'Too many exports are streaming at once for this caller or on this server; retry after the given seconds.',
   internal: 'An unexpected error; the requestId finds it in the server log.',
+  log_inconsistent:
+    "The Audit Log's stored tree is not consistent with its last signed checkpoint, or lacks a node a proof needs: the database was altered. No checkpoint is signed (a CheckpointRefused entry alerts); run bella audit verify.",
   audit_unavailable:
     "The audit log cannot be written, so the operation was not performed (fail-closed). Exception: details.applied = true means the change was already committed with its audit rows and only the request's Access Log row failed.",
 } as const;

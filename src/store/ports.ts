@@ -91,6 +91,8 @@ export interface SettingsPort {
 }
 export interface SettingsTx {
   set(key: string, value: string): Promise<void>;
+  /** Stores the value only when the key has none; false when it had one (set first by another node) */
+  insertIfAbsent(key: string, value: string): Promise<boolean>;
 }
 
 /**
