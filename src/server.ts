@@ -62,6 +62,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
     checkpoints: { ...config.checkpoints, alert: (message) => log?.error({ err: message }, 'checkpoint refused: the Audit Log tree is not consistent with the last checkpoint') },
   });
   notices.push(...(await bootstrapAdmin(services, store, clock, config)));
+  await services.integrity.ensureKey();
   const supervisor = createSupervisor([
     // Retention: a purge now, then every purgeIntervalMinutes; a failed run is logged and retried next time.
     createRetentionWorker({

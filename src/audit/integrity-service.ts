@@ -189,6 +189,8 @@ export function createIntegrityService(deps: IntegrityDeps) {
 
   return {
     sign,
+    /** Creates the signing key if there is none (at start, so its CheckpointKeyCreated entry comes first) */
+    ensureKey: async (): Promise<void> => void (await key()),
 
     async publicKey(op: OpContext): Promise<PublicKeyView> {
       await requireReader(op);
