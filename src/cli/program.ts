@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminRetentionCommands } from './commands/admin-retention.js';
 import { registerApiKeyCommands } from './commands/api-keys.js';
+import { registerAuditIntegrityCommands } from './commands/audit-integrity.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerContextCommands } from './commands/context.js';
 import { registerLogCommands } from './commands/logs.js';
@@ -41,6 +42,7 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
   registerPullCommand(program, context);
   registerApiKeyCommands(program, context);
   registerLogCommands(program, context);
+  registerAuditIntegrityCommands(program, context);
   registerAdminRetentionCommands(program, context);
   // Every command: unknown options and stray arguments are usage errors, reported by commander.
   const strict = (cmd: Command) => {
