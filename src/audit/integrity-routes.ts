@@ -21,6 +21,7 @@ export function registerIntegrityRoutes(app: FastifyInstance, deps: AppDeps): vo
     if ((req.headers.accept ?? '').startsWith('text/plain')) return reply.type('text/plain; charset=utf-8').send(view.note);
     return view;
   });
+  r.get('/api/v1/audit-log/checkpoints', async (req) => integrity.checkpoints(opOf(req)));
   r.get('/api/v1/audit-log/public-key', async (req, reply) => {
     const view = await integrity.publicKey(opOf(req));
     if ((req.headers.accept ?? '').startsWith('text/plain')) return reply.type('text/plain; charset=utf-8').send(`${view.publicKey}\n`);

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckpointView, ConsistencyView, LeavesView, ProofView, PublicKeyView, RangeProofView } from '../contract/integrity.js';
+import type { CheckpointListView, CheckpointView, ConsistencyView, LeavesView, ProofView, PublicKeyView, RangeProofView } from '../contract/integrity.js';
 import { edgeRoot, unpackFrontier } from '../integrity/compact.js';
 import { consistencyRanges, inclusionRanges, nodesFor, rangeProofRanges, subtreeHash, verifyConsistency, type Range } from '../integrity/merkle.js';
 import { checkpointText, newSeed, openCheckpoint, parseVerifierKey, signerFromSeed, signNote, verifierKeyString, type NoteSigner } from '../integrity/note.js';
@@ -19,6 +19,8 @@ const KEY_SETTING = 'integrity.checkpointKey';
 const KEY_PURPOSE = 'checkpoint-signing-key';
 /** Leaves per /leaves page: 1,000 hashes and entries stay well under a megabyte. */
 export const MAX_LEAVES = 1000;
+/** Checkpoints listed at most (a week of one a minute). */
+const MAX_CHECKPOINTS = 10_080;
 
 export interface IntegrityDeps {
   readonly store: Pick<Store, 'auditTree' | 'settings' | 'members' | 'projects'>;
@@ -231,6 +233,12 @@ export function createIntegrityService(deps: IntegrityDeps) {
       }
       const proof = await nodeHashes(inclusionRanges(leafIndex, row.size));
       return { entry, leafIndex, treeSize: row.size, inclusionProof: proof.map(b64), checkpoint: await view(row, state) };
+    },
+
+    /** The stored checkpoints (sizes, newest first): each is a signed note, fetched with checkpoint(size). */
+    async checkpoints(op: OpContext): Promise<CheckpointListView> {
+      await requireReader(op);
+      return { checkpoints: await store.auditTree.checkpointList(MAX_CHECKPOINTS) };
     },
 
     async consistency(op: OpContext, from: number, to: number): Promise<ConsistencyView> {

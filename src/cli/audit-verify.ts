@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { AuditEntry } from '../contract/entries.js';
-import type { CheckpointView, LeavesView, ProofView, ProvedExport, RangeProofView } from '../contract/integrity.js';
+import type { CheckpointListView, CheckpointView, LeavesView, ProofView, ProvedExport, RangeProofView } from '../contract/integrity.js';
+import { EMPTY_EDGE, edgeRoot, extend } from '../integrity/compact.js';
 import { openCheckpoint, parseVerifierKey, type Checkpoint, type NoteVerifier } from '../integrity/note.js';
 import { verifyProved, verifyStretch, type Problem, type StoredEntry, type StretchResult } from '../integrity/verify.js';
 import type { ApiClient } from './api-client.js';
@@ -30,7 +31,7 @@ export function openSignedCheckpoint(note: string, key: NoteVerifier, where: str
 }
 
 /** The key to trust: the one given, else the server's (said so, since a rewritten server could give another). */
-export async function trustedKey(client: ApiClient, given: string | undefined, warn: (s: string) => void): Promise<NoteVerifier> {
+export async function trustedKey(client: Pick<ApiClient, 'get'>, given: string | undefined, warn: (s: string) => void): Promise<NoteVerifier> {
   if (given !== undefined) return readVerifierKey(given);
   const k = await client.get<{ publicKey: string }>('/api/v1/audit-log/public-key');
   warn(`Using the server's own public key ${k.publicKey}; pin it with --public-key to detect a server that lies about its key.`);
@@ -55,7 +56,7 @@ export interface VerifyReport extends StretchResult {
 }
 
 /** Verifies the live log (whole, or seq fromSeq..toSeq) against a signed checkpoint. */
-export async function verifyLive(client: ApiClient, o: LiveOptions): Promise<VerifyReport> {
+export async function verifyLive(client: Pick<ApiClient, 'get'>, o: LiveOptions): Promise<VerifyReport> {
   const latest = await client.get<CheckpointView>('/api/v1/audit-log/checkpoint');
   const note = o.checkpointNote ?? latest.note;
   const cp = openSignedCheckpoint(note, o.key, o.checkpointNote ? 'given' : 'served by the server');
@@ -91,6 +92,7 @@ export async function verifyLive(client: ApiClient, o: LiveOptions): Promise<Ver
     ...entries.filter((e) => e.event === 'LogsPurged' && typeof e.details.auditKeptFromSeq === 'number').map((e) => e.details.auditKeptFromSeq as number),
   );
   const r = verifyStretch({ checkpoint: cp, firstSeq, start, end, treeLeaves, rangeProof, entries, purgedBelow });
+  if (start === 0 && r.problems.some((p) => p.field === 'tree' && p.seq === null)) problems.push(...(await localise(client, o.key, cp, firstSeq, treeLeaves)));
   return {
     ...r,
     problems: [...r.problems, ...problems],
@@ -100,6 +102,27 @@ export async function verifyLive(client: ApiClient, o: LiveOptions): Promise<Ver
     toSeq: firstSeq + end - 1,
     newer: Math.max(0, treeSize - cp.size),
   };
+}
+
+/**
+ * Where a rewritten tree went wrong: the stored leaves are replayed and their root compared with
+ * every earlier signed checkpoint (each a signed note the database cannot forge); the rewrite lies
+ * after the last checkpoint that still matches and before the first that does not.
+ */
+async function localise(client: Pick<ApiClient, 'get'>, key: NoteVerifier, cp: Checkpoint, firstSeq: number, leaves: readonly Buffer[]): Promise<Problem[]> {
+  const list = await client.get<CheckpointListView>('/api/v1/audit-log/checkpoints');
+  const sizes = [...new Set([...list.checkpoints.map((c) => c.size).filter((n) => n < cp.size), cp.size])].sort((a, b) => a - b);
+  let edge = EMPTY_EDGE;
+  let good = 0;
+  for (const size of sizes) {
+    edge = extend(edge, leaves.slice(edge.size, size)).edge;
+    const signed = size === cp.size ? cp : openSignedCheckpoint((await client.get<CheckpointView>('/api/v1/audit-log/checkpoint', { size })).note, key, `of size ${size}`);
+    if (!edgeRoot(edge).equals(signed.root)) {
+      return [{ seq: firstSeq + good, field: 'tree', message: `the rewrite lies in seq ${firstSeq + good}..${firstSeq + size - 1}: the stored tree matches signed checkpoint ${good || '(none)'} but not checkpoint ${size}` }];
+    }
+    good = size;
+  }
+  return [];
 }
 
 /** Verifies an export made with `bella audit list --output json --with-proof`, offline. */

@@ -38,6 +38,10 @@ export interface ProofView {
   readonly checkpoint: CheckpointView;
 }
 
+export interface CheckpointListView {
+  readonly checkpoints: readonly { readonly size: number; readonly signedAt: string }[];
+}
+
 export interface ConsistencyView {
   readonly from: number;
   readonly to: number;

@@ -201,6 +201,8 @@ export interface AuditTreePort {
   entry(id: string): Promise<AuditLeafEntry | null>;
   latestCheckpoint(): Promise<CheckpointRow | null>;
   checkpoint(size: number): Promise<CheckpointRow | null>;
+  /** Sizes and signing times of the stored checkpoints, newest first, at most limit */
+  checkpointList(limit: number): Promise<{ size: number; signedAt: string }[]>;
 }
 /** The batch runner's side of the tree (store/batch-runner.ts), on the batch's transaction. */
 export interface AuditTreeTx {

@@ -38,6 +38,11 @@ export function auditTreePort(db: SqlDb): AuditTreePort {
     },
     latestCheckpoint: async () => checkpointOf(await db.one('SELECT * FROM audit_checkpoints ORDER BY size DESC LIMIT 1')),
     checkpoint: async (size) => checkpointOf(await db.one('SELECT * FROM audit_checkpoints WHERE size = ?', [Math.trunc(size)])),
+    checkpointList: async (limit) =>
+      (await db.all('SELECT size, signed_at FROM audit_checkpoints ORDER BY size DESC LIMIT ?', [Math.trunc(limit)])).map((r) => ({
+        size: Number(r.size),
+        signedAt: r.signed_at instanceof Date ? r.signed_at.toISOString() : String(r.signed_at),
+      })),
   };
 }
 
