@@ -173,7 +173,7 @@ for (const kind of await testStores()) {
       const s = await seqOf('SecretCreated', 'K4');
       await exec(`UPDATE audit_log SET resource = 'K44' WHERE seq = ${s}`);
       const state = await t.server.store.auditTree.state();
-      const leaves = (await api.get<{ leafHashes: string[] }>('/api/v1/audit-log/leaves', { start: 0, end: state.size })).leafHashes.map((h) => Buffer.from(h, 'base64'));
+      const leaves: Buffer[] = (await api.get<{ leafHashes: string[] }>('/api/v1/audit-log/leaves', { start: 0, end: state.size })).leafHashes.map((h) => Buffer.from(h, 'base64'));
       const edited = await t.server.store.auditLog.query({ resource: 'K44' }, 1);
       const e = await t.server.store.auditTree.entry(edited[0]?.id as string);
       leaves[s - state.firstSeq] = entryLeafHash({ ...e!, personalHash: e!.personalHash as string });
