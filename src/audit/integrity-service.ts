@@ -48,6 +48,7 @@ export function createIntegrityService(deps: IntegrityDeps) {
   /** The last checkpoint this node signed or checked (the consistency reference that no database edit can move) */
   let lastKnown: CheckpointRow | null = null;
   const signing = new SerialLock();
+  let lastRefusal: string | null = null;
 
   /** Who may read integrity data: whoever may read some of the Audit Log; `all` needs every project (the instance admin). */
   async function requireReader(op: OpContext, all = false): Promise<{ projectIn?: readonly string[] }> {
@@ -125,10 +126,15 @@ export function createIntegrityService(deps: IntegrityDeps) {
   }
 
   async function refuse(message: string, details: Record<string, unknown>): Promise<never> {
-    const op = systemOp({ clock });
-    op.audit.record({ event: 'CheckpointRefused', resource: deps.origin, details: { ...details, message } });
-    await uow.run(op);
     deps.alert?.(message);
+    // One entry per distinct refusal: the worker retries every interval, and an entry each time
+    // would grow the log (and so the next attempt) forever while nobody has looked yet.
+    if (message !== lastRefusal) {
+      const op = systemOp({ clock });
+      op.audit.record({ event: 'CheckpointRefused', resource: deps.origin, details: { ...details, message } });
+      await uow.run(op);
+      lastRefusal = message;
+    }
     throw new DomainError('log_inconsistent', message);
   }
 
