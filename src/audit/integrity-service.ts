@@ -94,19 +94,24 @@ export function createIntegrityService(deps: IntegrityDeps) {
     );
   }
 
-  /** The newest checkpoint in the publication directory (files are never rewritten). */
-  function published(): CheckpointRow | null {
-    if (!deps.dir) return null;
+  /** The newest checkpoint in the publication directory (files are never rewritten); `bad` names a file that does not verify. */
+  function published(s: NoteSigner): { row: CheckpointRow | null; bad: string | null } {
+    if (!deps.dir) return { row: null, bad: null };
     let names: string[];
     try {
       names = readdirSync(deps.dir).filter((n) => /^\d+\.checkpoint$/.test(n));
     } catch {
-      return null;
+      return { row: null, bad: null };
     }
     const newest = names.map((n) => Number.parseInt(n, 10)).sort((a, b) => b - a)[0];
-    if (newest === undefined) return null;
-    const note = readFileSync(join(deps.dir, `${newest}.checkpoint`), 'utf8');
-    return signer ? { ...rowOf(note, signer), signedAt: '' } : null;
+    if (newest === undefined) return { row: null, bad: null };
+    const name = `${newest}.checkpoint`;
+    try {
+      const row = rowOf(readFileSync(join(deps.dir, name), 'utf8'), s);
+      return row.size === newest ? { row: { ...row, signedAt: '' }, bad: null } : { row: null, bad: name };
+    } catch {
+      return { row: null, bad: name };
+    }
   }
 
   function rowOf(note: string, s: NoteSigner): Omit<CheckpointRow, 'signedAt'> {
@@ -125,15 +130,15 @@ export function createIntegrityService(deps: IntegrityDeps) {
     }
   }
 
-  async function refuse(message: string, details: Record<string, unknown>): Promise<never> {
+  async function refuse(message: string, details: Record<string, unknown>, kind: string): Promise<never> {
     deps.alert?.(message);
-    // One entry per distinct refusal: the worker retries every interval, and an entry each time
-    // would grow the log (and so the next attempt) forever while nobody has looked yet.
-    if (message !== lastRefusal) {
+    // One entry per distinct refusal (which checkpoint, and how): the worker retries every interval,
+    // and an entry each time would grow the log, and so the next attempt, forever.
+    if (kind !== lastRefusal) {
       const op = systemOp({ clock });
       op.audit.record({ event: 'CheckpointRefused', resource: deps.origin, details: { ...details, message } });
       await uow.run(op);
-      lastRefusal = message;
+      lastRefusal = kind;
     }
     throw new DomainError('log_inconsistent', message);
   }
@@ -141,7 +146,7 @@ export function createIntegrityService(deps: IntegrityDeps) {
   /** Checks that the tree of `state` extends `earlier`; refuses (and alerts) when it does not. */
   async function checkConsistent(earlier: CheckpointRow, state: TreeStateRow, root: Buffer): Promise<void> {
     if (earlier.size > state.size) {
-      await refuse(`the tree has ${state.size} leaves but checkpoint ${earlier.size} was signed: entries were removed or an old backup restored`, { checkpointSize: earlier.size, treeSize: state.size });
+      await refuse(`the tree has ${state.size} leaves but checkpoint ${earlier.size} was signed: entries were removed or an old backup restored`, { checkpointSize: earlier.size, treeSize: state.size }, `smaller:${earlier.size}`);
     }
     let ok: boolean;
     try {
@@ -152,7 +157,7 @@ export function createIntegrityService(deps: IntegrityDeps) {
       ok = false;
     }
     if (!ok) {
-      await refuse(`the tree of ${state.size} leaves is not consistent with checkpoint ${earlier.size}: the stored tree was altered`, { checkpointSize: earlier.size, treeSize: state.size });
+      await refuse(`the tree of ${state.size} leaves is not consistent with checkpoint ${earlier.size}: the stored tree was altered`, { checkpointSize: earlier.size, treeSize: state.size }, `inconsistent:${earlier.size}:${earlier.root.toString('hex')}`);
     }
   }
 
@@ -167,7 +172,11 @@ export function createIntegrityService(deps: IntegrityDeps) {
       const state = await store.auditTree.state();
       const root = edgeRoot({ size: state.size, frontier: unpackFrontier(state.size, state.frontier) });
       const fromDb = await store.auditTree.latestCheckpoint();
-      const candidates = [lastKnown, published(), fromDb].filter((c): c is CheckpointRow => c !== null);
+      const pub = published(s);
+      if (pub.bad) {
+        await refuse(`the published checkpoint ${pub.bad} in ${deps.dir} does not verify with the signing key: someone else wrote it`, { file: pub.bad }, `file:${pub.bad}`);
+      }
+      const candidates = [lastKnown, pub.row, fromDb].filter((c): c is CheckpointRow => c !== null);
       for (const c of candidates) await checkConsistent(c, state, root);
       if (state.size === 0) return null;
       const newest = candidates.sort((a, b) => b.size - a.size)[0];
