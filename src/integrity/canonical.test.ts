@@ -56,6 +56,16 @@ describe('the canonical form of an entry (version 1)', () => {
     expect(entryLeafHash(nulls).toString('hex')).toBe(PINNED_NULLS_LEAF);
   });
 
+  it('writes a lone surrogate as U+FFFD (as both stores give it back), in any field', () => {
+    const lone: CommittedEntry = { ...ENTRY, resource: 'a\uD800b', details: { k: 'x\uDC00' } };
+    const text = canonicalEntry(lone).toString('utf8');
+    expect(text).toContain('"a\uFFFDb"');
+    expect(text).toContain('"x\uFFFD"');
+    expect(canonicalEntry(lone)).toEqual(canonicalEntry({ ...lone, resource: 'a\uFFFDb', details: { k: 'x\uFFFD' } }));
+    // A literal backslash-u in a value is just text.
+    expect(canonicalEntry({ ...ENTRY, resource: '\\ud800' }).toString()).toContain('"\\\\ud800"');
+  });
+
   it('sorts keys and refuses values JSON cannot carry', () => {
     expect(canonicalJson({ b: 1, a: [undefined, 2], c: undefined })).toBe('{"a":[null,2],"b":1}');
     expect(() => canonicalJson({ x: Number.NaN })).toThrow();

@@ -93,6 +93,15 @@ export function canonicalJson(v: unknown): string {
 
 /** The canonical bytes of an entry (version 1). */
 export function canonicalEntry(e: CommittedEntry): Buffer {
+  // Fast path: every field but details is a string, a number or null, which JSON.stringify writes
+  // exactly as canonicalJson does, unless a lone surrogate is escaped (`\udXXX`): then the slow path.
+  const values: unknown[] = [CANONICAL_VERSION_V1];
+  for (let i = 0; i < CANONICAL_FIELDS_V1.length - 1; i++) values.push((CANONICAL_FIELDS_V1[i] as Field)[1](e) ?? null);
+  const head = JSON.stringify(values);
+  const last = CANONICAL_FIELDS_V1[CANONICAL_FIELDS_V1.length - 1] as Field;
+  if (last[0] === 'details' && !head.includes('\\ud') && values.every((v) => v === null || typeof v === 'string' || Number.isFinite(v))) {
+    return Buffer.from(`${head.slice(0, -1)},${canonicalJson(last[1](e))}]`, 'utf8');
+  }
   const parts = [JSON.stringify(CANONICAL_VERSION_V1)];
   for (const [, get] of CANONICAL_FIELDS_V1) parts.push(canonicalJson(get(e)));
   return Buffer.from(`[${parts.join(',')}]`, 'utf8');
@@ -111,11 +120,15 @@ export const SALT_BYTES = 16;
  */
 export function personalCommitment(salt: Uint8Array, actor: { readonly email: string | null; readonly name: string | null; readonly ip: string | null }): string {
   return createHash('sha256')
-    .update(PERSONAL_VERSION_V1)
-    .update(Buffer.from([0]))
-    .update(salt)
-    .update(canonicalJson([actor.email, actor.name, actor.ip]), 'utf8')
+    .update(Buffer.concat([PERSONAL_PREFIX, salt, Buffer.from(canonicalJson([actor.email, actor.name, actor.ip]), 'utf8')]))
     .digest('hex');
 }
+const PERSONAL_PREFIX = Buffer.from(`${PERSONAL_VERSION_V1}\0`, 'utf8');
 
 export const newSalt = (): Buffer => randomBytes(SALT_BYTES);
+
+/** Salts for a batch drawn at once (one call into the CSPRNG per batch, not per row). */
+export function newSalts(n: number): Buffer[] {
+  const pool = randomBytes(SALT_BYTES * n);
+  return Array.from({ length: n }, (_, i) => pool.subarray(i * SALT_BYTES, (i + 1) * SALT_BYTES));
+}

@@ -1,4 +1,4 @@
-import { entryLeafHash, newSalt, personalCommitment } from '../integrity/canonical.js';
+import { entryLeafHash, newSalts, personalCommitment } from '../integrity/canonical.js';
 import { extend, packFrontier, unpackFrontier } from '../integrity/compact.js';
 import { accessValues, auditValues } from './rows.js';
 import type { AuditTreeTx, StoreTx } from './ports.js';
@@ -53,13 +53,17 @@ function number(units: readonly Unit[], seq: Numbering): { audit: unknown[][]; a
   const audit: unknown[][] = [];
   const access: unknown[][] = [];
   // unit.audit is read only now: a unit's work may have appended rows that depend on its result.
+  let rows = 0;
+  for (const u of units) rows += u.audit.length;
+  const salts = newSalts(rows);
+  let drawn = 0;
   for (const u of units) {
     const seqs: number[] = [];
     if (u.receipt && u.audit.length > 0) seq.receipts.push({ unit: u, seqs });
     for (const e of u.audit) {
       const n = ++seq.audit;
       seqs.push(n);
-      const salt = newSalt();
+      const salt = salts[drawn++] as Buffer;
       const personal = { salt: salt.toString('hex'), hash: personalCommitment(salt, e.actor) };
       const details = JSON.stringify(e.details);
       seq.leaves.push(entryLeafHash({ ...e, seq: n, details: JSON.parse(details) as Record<string, unknown>, personalHash: personal.hash }));
