@@ -3,7 +3,7 @@ import type { AuditEntry } from '../contract/entries.js';
 import type { CheckpointListView, CheckpointView, LeavesView, ProofView, ProvedExport, RangeProofView } from '../contract/integrity.js';
 import { EMPTY_EDGE, edgeRoot, extend } from '../integrity/compact.js';
 import { openCheckpoint, parseVerifierKey, type Checkpoint, type NoteVerifier } from '../integrity/note.js';
-import { verifyProved, verifyStretch, type Problem, type StoredEntry, type StretchResult } from '../integrity/verify.js';
+import { nameFields, verifyProved, verifyStretch, type Problem, type StoredEntry, type StretchResult } from '../integrity/verify.js';
 import type { ApiClient } from './api-client.js';
 import { CliError, EXIT, usageError } from './errors.js';
 import { pageThrough } from './log-stream.js';
@@ -44,6 +44,8 @@ export interface LiveOptions {
   readonly checkpointNote: string | null;
   readonly fromSeq?: number;
   readonly toSeq?: number;
+  /** Trusted copies of entries (from a proved export) to name the field of a changed entry */
+  readonly reference?: ReadonlyMap<number, StoredEntry>;
 }
 
 export interface VerifyReport extends StretchResult {
@@ -93,9 +95,10 @@ export async function verifyLive(client: Pick<ApiClient, 'get'>, o: LiveOptions)
   );
   const r = verifyStretch({ checkpoint: cp, firstSeq, start, end, treeLeaves, rangeProof, entries, purgedBelow });
   if (start === 0 && r.problems.some((p) => p.field === 'tree' && p.seq === null)) problems.push(...(await localise(client, o.key, cp, firstSeq, treeLeaves)));
+  const all = [...r.problems, ...problems];
   return {
     ...r,
-    problems: [...r.problems, ...problems],
+    problems: o.reference ? nameFields(all, entries, o.reference) : all,
     checkpoint: cp,
     firstSeq,
     fromSeq: firstSeq + start,
@@ -125,8 +128,19 @@ async function localise(client: Pick<ApiClient, 'get'>, key: NoteVerifier, cp: C
   return [];
 }
 
+/** The entries of a proved export whose proofs verify, by seq: trusted copies for naming edited fields. */
+export function trustedCopies(file: string, key: NoteVerifier): Map<number, StoredEntry> {
+  const { report, doc } = readExport(file, key);
+  const bad = new Set(report.problems.map((p) => p.seq));
+  return new Map(doc.entries.filter((e) => !bad.has(e.seq)).map((e) => [e.seq, e]));
+}
+
 /** Verifies an export made with `bella audit list --output json --with-proof`, offline. */
 export function verifyExportFile(file: string, key: NoteVerifier): VerifyReport {
+  return readExport(file, key).report;
+}
+
+function readExport(file: string, key: NoteVerifier): { report: VerifyReport; doc: ProvedExport } {
   let doc: ProvedExport;
   try {
     doc = JSON.parse(readFileSync(file, 'utf8')) as ProvedExport;
@@ -139,7 +153,7 @@ export function verifyExportFile(file: string, key: NoteVerifier): VerifyReport 
   const cp = openSignedCheckpoint(doc.checkpoint.note, key, `in ${file}`);
   const r = verifyProved(cp, doc.checkpoint.firstSeq, doc.entries);
   const seqs = doc.entries.map((e) => e.seq);
-  return { ...r, checkpoint: cp, firstSeq: doc.checkpoint.firstSeq, fromSeq: Math.min(...seqs), toSeq: Math.max(...seqs), newer: 0 };
+  return { doc, report: { ...r, checkpoint: cp, firstSeq: doc.checkpoint.firstSeq, fromSeq: Math.min(...seqs), toSeq: Math.max(...seqs), newer: 0 } };
 }
 
 /** Lists entries as `bella audit list` would (filters, newest first) and attaches each one's inclusion proof against one checkpoint. */

@@ -1,4 +1,4 @@
-import { entryLeafHash, personalCommitment, type CommittedEntry } from './canonical.js';
+import { CANONICAL_FIELDS_V1, canonicalJson, entryLeafHash, personalCommitment, type CommittedEntry } from './canonical.js';
 import type { Checkpoint } from './note.js';
 import { rootFromRange, verifyInclusion } from './merkle.js';
 
@@ -158,4 +158,45 @@ export function verifyProved(cp: Checkpoint, firstSeq: number, entries: readonly
     else problems.push({ seq: e.seq, field: 'entry', message: `is not the entry leaf ${e.leafIndex} of checkpoint ${cp.size} committed to (a field was edited, or the proof is wrong)` });
   }
   return { problems, verified, purged: 0 };
+}
+
+/**
+ * The fields in which an entry differs from a trusted copy of it (an export whose proof verified):
+ * names from the canonical field list, plus the personal fields by name. Lets a verifier say which
+ * field of a changed entry was edited, which the leaf alone cannot tell.
+ */
+export function differingFields(now: StoredEntry, was: StoredEntry): { field: string; now: unknown; was: unknown }[] {
+  const out: { field: string; now: unknown; was: unknown }[] = [];
+  const a = { ...now, personalHash: now.personalHash ?? '' };
+  const b = { ...was, personalHash: was.personalHash ?? '' };
+  for (const [name, get] of CANONICAL_FIELDS_V1) {
+    if (name === 'actor.personal') continue;
+    if (canonicalJson(get(a)) !== canonicalJson(get(b))) out.push({ field: name, now: get(a), was: get(b) });
+  }
+  for (const k of ['email', 'name', 'ip'] as const) {
+    if (now.actor[k] !== was.actor[k]) out.push({ field: `actor.${k}`, now: now.actor[k], was: was.actor[k] });
+  }
+  return out;
+}
+
+/**
+ * Names the field of each changed-entry problem where a trusted copy of the entry exists (proved by
+ * its inclusion proof against a signed checkpoint): `entry` becomes e.g. `resource`, with both values.
+ */
+export function nameFields(problems: readonly Problem[], live: readonly StoredEntry[], reference: ReadonlyMap<number, StoredEntry>): Problem[] {
+  const bySeq = new Map(live.map((e) => [e.seq, e]));
+  return problems.map((p) => {
+    if (p.seq === null || (p.field !== 'entry' && p.field !== PERSONAL_FIELDS)) return p;
+    const was = reference.get(p.seq);
+    const now = bySeq.get(p.seq);
+    if (!was || !now) return p;
+    const diff = differingFields(now, was);
+    if (diff.length === 0) return p;
+    const show = (v: unknown) => JSON.stringify(v)?.slice(0, 120) ?? 'undefined';
+    return {
+      seq: p.seq,
+      field: diff.map((d) => d.field).join(','),
+      message: `${diff.map((d) => `${d.field} is ${show(d.now)}, was ${show(d.was)}`).join('; ')} (per the proved export)`,
+    };
+  });
 }

@@ -52,6 +52,10 @@ describe('bella audit public-key | checkpoint | prove | verify', () => {
       expect(edited.code).toBe(1);
       expect(edited.stdout).toContain(`FAIL  seq ${k3}  entry: differs from what leaf`);
       expect(edited.stderr).toContain(`the first at seq ${k3} (entry)`);
+      // With an earlier proved export as the trusted copy, the edited field is named.
+      const named = admin.run(['audit', 'verify', '--public-key', join(dir, 'bella.pub'), '--checkpoint', join(dir, 'cp.txt'), '--against', join(dir, 'a.json')]);
+      expect(named.code).toBe(1);
+      expect(named.stdout).toContain(`FAIL  seq ${k3}  resource: resource is "K33", was "K3" (per the proved export)`);
       db.prepare('UPDATE audit_log SET resource = ? WHERE seq = ?').run('K3', k3);
 
       const last = (db.prepare("SELECT max(seq) AS m FROM audit_log WHERE event = 'SecretCreated'").get() as { m: number }).m;

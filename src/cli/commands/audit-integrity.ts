@@ -5,7 +5,7 @@ import type { CheckpointView, ProofView, PublicKeyView } from '../../contract/in
 import { entryLeafHash } from '../../integrity/canonical.js';
 import { verifyInclusion } from '../../integrity/merkle.js';
 import { checkEntry, type Problem } from '../../integrity/verify.js';
-import { openSignedCheckpoint, reportLines, trustedKey, verifyExportFile, verifyLive, readVerifierKey } from '../audit-verify.js';
+import { openSignedCheckpoint, readVerifierKey, reportLines, trustedCopies, trustedKey, verifyExportFile, verifyLive } from '../audit-verify.js';
 import { info, print } from '../env.js';
 import { CliError, EXIT, usageError } from '../errors.js';
 import { openSession } from '../session.js';
@@ -83,16 +83,17 @@ export function registerAuditIntegrityCommands(program: Command, context: Contex
       .description('verify the Audit Log (live, whole or a seq range, or an export) against a signed checkpoint')
       .option('--checkpoint <file>', 'a signed checkpoint kept outside the server (default: the server\'s latest)')
       .option('--public-key <key|file>', 'the verifier key to trust (default: the server\'s, with a warning)')
+      .option('--against <file>', 'an earlier export made with --with-proof: names the edited field of a changed entry it holds')
       .option('--from <seq>', 'first seq to verify (live)')
       .option('--to <seq>', 'last seq to verify (live)'),
-  ).action(async (file: string | undefined, flags: { output?: string; checkpoint?: string; publicKey?: string; from?: string; to?: string }) => {
+  ).action(async (file: string | undefined, flags: { output?: string; checkpoint?: string; publicKey?: string; from?: string; to?: string; against?: string }) => {
     const ctx = context();
     const format = simpleFormat(flags.output);
     const fromSeq = seqFlag('--from', flags.from);
     const toSeq = seqFlag('--to', flags.to);
     let report;
     if (file !== undefined) {
-      if (flags.checkpoint || fromSeq || toSeq) throw usageError('an export is verified against its own checkpoint: leave out --checkpoint, --from and --to');
+      if (flags.checkpoint || fromSeq || toSeq || flags.against) throw usageError('an export is verified against its own checkpoint: leave out --checkpoint, --against, --from and --to');
       if (flags.publicKey === undefined) throw usageError('verifying an export offline needs --public-key (the key printed by `bella audit public-key`)');
       report = verifyExportFile(file, readVerifierKey(flags.publicKey));
     } else {
@@ -106,7 +107,8 @@ export function registerAuditIntegrityCommands(program: Command, context: Contex
       }
       const client = openSession(ctx.env).client;
       const key = await trustedKey(client, flags.publicKey, (s) => info(ctx, s));
-      report = await verifyLive(client, { key, checkpointNote: note, fromSeq, toSeq });
+      const reference = flags.against !== undefined ? trustedCopies(flags.against, key) : undefined;
+      report = await verifyLive(client, { key, checkpointNote: note, fromSeq, toSeq, reference });
     }
     const where = file !== undefined ? file : 'the live Audit Log';
     if (format === 'json') {
