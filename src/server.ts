@@ -62,7 +62,11 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
     checkpoints: { ...config.checkpoints, alert: (message) => log?.error({ err: message }, 'checkpoint refused: the Audit Log tree is not consistent with the last checkpoint') },
   });
   notices.push(...(await bootstrapAdmin(services, store, clock, config)));
-  await services.integrity.ensureKey();
+  // The checkpoint key, created now if there is none. A node whose master key cannot open it (another
+  // key than the node that created it) still serves; its checkpoints worker reports why it cannot sign.
+  await services.integrity.ensureKey().catch((e: unknown) => {
+    notices.push(`The Audit Log checkpoint signing key cannot be opened with this node's master key (${e instanceof Error ? e.message : String(e)}): no checkpoint will be signed here. Use the same BELLA_MASTER_KEY on every node.`);
+  });
   const supervisor = createSupervisor([
     // Retention: a purge now, then every purgeIntervalMinutes; a failed run is logged and retried next time.
     createRetentionWorker({

@@ -55,9 +55,12 @@ export function createIntegrityService(deps: IntegrityDeps) {
     authenticated(op);
     const scope = await logReadScope(deps, op, undefined);
     if (scope.projectIn && (all || scope.projectIn.length === 0)) {
-      throw all
-        ? forbidden('only the instance admin may read the whole Audit Log with its tree', 'admin_required')
-        : forbidden('reading the Audit Log needs the OWNER, PROJECT_MANAGER or AUDITOR role in a project', 'insufficient_role');
+      if (all) throw forbidden('only the instance admin may read the whole Audit Log with its tree', 'admin_required');
+      const p = authenticated(op);
+      const member = p.kind === 'user' && (await store.members.listOfUser(p.user.id)).length > 0;
+      throw member
+        ? forbidden('reading the Audit Log needs the OWNER, PROJECT_MANAGER or AUDITOR role in a project', 'insufficient_role')
+        : forbidden('reading the Audit Log needs a membership with the OWNER, PROJECT_MANAGER or AUDITOR role in a project', 'not_a_member');
     }
     return scope;
   }
@@ -206,6 +209,8 @@ export function createIntegrityService(deps: IntegrityDeps) {
 
   return {
     sign,
+    /** Who may read integrity data (checked before the request is validated, like every refusal) */
+    authorizeReader: async (op: OpContext): Promise<void> => void (await requireReader(op)),
     /** Creates the signing key if there is none (at start, so its CheckpointKeyCreated entry comes first) */
     ensureKey: async (): Promise<void> => void (await key()),
 
