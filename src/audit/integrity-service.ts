@@ -229,10 +229,14 @@ export function createIntegrityService(deps: IntegrityDeps) {
       return view(row, await store.auditTree.state());
     },
 
-    /** An entry's inclusion proof against a checkpoint (the latest covering it when none is named). */
+    /**
+     * An entry's inclusion proof against a checkpoint (the latest covering it when none is named). The
+     * entry is named by its id, or by its seq (all digits: the Bella-Audit-Entry receipt).
+     */
     async proof(op: OpContext, id: string, checkpointSize?: number): Promise<ProofView> {
       const scope = await requireReader(op);
-      const entry = await store.auditTree.entry(id);
+      const bySeq = /^\d{1,15}$/.test(id);
+      const entry = bySeq ? await store.auditTree.entryBySeq(Number(id)) : await store.auditTree.entry(id);
       const visible = (e: AuditLeafEntry) => !scope.projectIn || (e.projectSlug !== null && scope.projectIn.includes(e.projectSlug));
       if (!entry || !visible(entry)) throw notFound(`audit log entry ${JSON.stringify(id.slice(0, 64))}`);
       const state = await store.auditTree.state();

@@ -199,6 +199,7 @@ export interface AuditTreePort {
   /** Entries with their personal commitment in seq order: seq > afterSeq, at most limit */
   leaves(afterSeq: number, limit: number): Promise<AuditLeafEntry[]>;
   entry(id: string): Promise<AuditLeafEntry | null>;
+  entryBySeq(seq: number): Promise<AuditLeafEntry | null>;
   latestCheckpoint(): Promise<CheckpointRow | null>;
   checkpoint(size: number): Promise<CheckpointRow | null>;
   /** Sizes and signing times of the stored checkpoints, newest first, at most limit */

@@ -55,6 +55,11 @@ for (const kind of await testStores()) {
       const cp = openCheckpoint(proof.checkpoint.note, parseVerifierKey(proof.checkpoint.publicKey));
       const leaf = entryLeafHash({ ...proof.entry, personalHash: proof.entry.personalHash as string });
       expect(verifyInclusion(proof.leafIndex, cp.size, leaf, proof.inclusionProof.map(b), cp.root)).toBe(true);
+      // The receipt itself (the seq) names the entry too.
+      const bySeq = await t.req('GET', `/api/v1/audit-logs/${seq}/proof`, { token: alice });
+      expect(bySeq.statusCode, bySeq.body).toBe(200);
+      expect((bySeq.json() as ProofView).entry.id).toBe(entry?.id);
+      expect((await t.req('GET', '/api/v1/audit-logs/99999999/proof', { token: alice })).statusCode).toBe(404);
       // A secret read (recorded at the end of the request) carries its receipt; a page of the log records nothing and carries none.
       const read = await t.req('GET', '/api/v1/projects/web/environments/prod/secrets/RECEIPT', { token: alice });
       expect(Number(read.headers['bella-audit-entry'])).toBeGreaterThan(seq);

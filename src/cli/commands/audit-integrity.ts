@@ -41,7 +41,7 @@ export function registerAuditIntegrityCommands(program: Command, context: Contex
   withOutput(
     audit
       .command('prove')
-      .argument('<id>', 'an Audit Log entry id')
+      .argument('<id|seq>', 'an Audit Log entry id, or its seq (the Bella-Audit-Entry receipt of a response)')
       .description('fetch an entry\'s inclusion proof and check it: the entry is in the signed log')
       .option('--checkpoint <size>', 'prove against the stored checkpoint of this size (default: the latest)')
       .option('--public-key <key|file>', 'the verifier key to trust (default: the server\'s, with a warning)'),

@@ -27,6 +27,8 @@ export function auditTreeConformance(ctx: GetContext): void {
       expect(stored.has('1/1')).toBe(false);
       // The personal fields are committed through the salted hash, stored beside the entry.
       const e = await store.auditTree.entry('a3');
+      expect((await store.auditTree.entryBySeq(3))?.id).toBe('a3');
+      expect(await store.auditTree.entryBySeq(4)).toBeNull();
       expect(e?.personalSalt).toMatch(/^[0-9a-f]{32}$/);
       expect(e?.personalHash).toMatch(/^[0-9a-f]{64}$/);
     });

@@ -36,6 +36,10 @@ export function auditTreePort(db: SqlDb): AuditTreePort {
       const r = await db.one('SELECT * FROM audit_log WHERE id = ?', [id]);
       return r ? auditLeafFromRow(r) : null;
     },
+    async entryBySeq(seq) {
+      const r = await db.one('SELECT * FROM audit_log WHERE seq = ?', [Math.trunc(seq)]);
+      return r ? auditLeafFromRow(r) : null;
+    },
     latestCheckpoint: async () => checkpointOf(await db.one('SELECT * FROM audit_checkpoints ORDER BY size DESC LIMIT 1')),
     checkpoint: async (size) => checkpointOf(await db.one('SELECT * FROM audit_checkpoints WHERE size = ?', [Math.trunc(size)])),
     checkpointList: async (limit) =>
