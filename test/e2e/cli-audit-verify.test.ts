@@ -33,6 +33,8 @@ describe('bella audit public-key | checkpoint | prove | verify', () => {
     const entries = admin.json<AuditEntry[]>(['audit', 'list', '--output', 'json', '--event', 'SecretCreated']);
     const prove = admin.ok(['audit', 'prove', entries[0]?.id as string, '--public-key', join(dir, 'bella.pub')]);
     expect(prove).toMatch(/^OK {2}entry seq \d+ is included in checkpoint \d+$/m);
+    // A receipt (the seq a response's Bella-Audit-Entry header gave) is proved the same way.
+    expect(admin.ok(['audit', 'prove', String(entries[0]?.seq), '--public-key', join(dir, 'bella.pub')])).toContain(`OK  entry seq ${entries[0]?.seq} is included`);
     const ok = admin.ok(['audit', 'verify', '--public-key', join(dir, 'bella.pub'), '--checkpoint', join(dir, 'cp.txt')]);
     expect(ok).toMatch(/^OK {2}the live Audit Log: \d+ entries/m);
     const exported = admin.ok(['audit', 'list', '--output', 'json', '--with-proof', '--event', 'SecretCreated']);
