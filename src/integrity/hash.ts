@@ -32,18 +32,3 @@ export function isPowerOfTwo(n: number): boolean {
 /** Arithmetic, not bitwise: sizes may exceed 2^31. */
 export const lsb = (x: number): boolean => x % 2 === 1;
 export const half = (x: number): number => Math.floor(x / 2);
-
-export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-export const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
-
-/** Strict base64 of exactly HASH_SIZE bytes, or null. */
-export function hashFromBase64(s: string): Buffer | null {
-  if (!/^[A-Za-z0-9+/]{43}=$/.test(s)) return null;
-  const b = Buffer.from(s, 'base64');
-  return b.length === HASH_SIZE && b.toString('base64') === s ? b : null;
-}
-
-/** Strict lowercase hex of exactly HASH_SIZE bytes, or null. */
-export function hashFromHex(s: string): Buffer | null {
-  return /^[0-9a-f]{64}$/.test(s) ? Buffer.from(s, 'hex') : null;
-}
