@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
-  checkpointQuerySchema, consistencyQuerySchema, entryIdParams, leavesQuerySchema, proofQuerySchema, rangeProofQuerySchema,
+  checkpointQuerySchema, consistencyQuerySchema, entryIdParams, leavesQuerySchema, proofQuerySchema, proofsQuerySchema, rangeProofQuerySchema,
 } from '../contract/integrity.js';
 import type { AppDeps } from '../http/deps.js';
 import { opOf } from '../http/op.js';
@@ -33,6 +33,9 @@ export function registerIntegrityRoutes(app: FastifyInstance, deps: AppDeps): vo
   });
   r.get('/api/v1/audit-logs/:id/proof', { ...reader, schema: { params: entryIdParams, querystring: proofQuerySchema } }, async (req) =>
     integrity.proof(opOf(req), req.params.id, req.query.checkpoint),
+  );
+  r.get('/api/v1/audit-log/proofs', { ...reader, schema: { querystring: proofsQuerySchema } }, async (req) =>
+    integrity.proofs(opOf(req), req.query.ids, req.query.checkpoint),
   );
   r.get('/api/v1/audit-log/consistency', { ...reader, schema: { querystring: consistencyQuerySchema } }, async (req) =>
     integrity.consistency(opOf(req), req.query.from, req.query.to),

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckpointListView, CheckpointView, ConsistencyView, LeavesView, ProofView, PublicKeyView, RangeProofView } from '../contract/integrity.js';
+import type { CheckpointListView, CheckpointView, ConsistencyView, ProofsView, LeavesView, ProofView, PublicKeyView, RangeProofView } from '../contract/integrity.js';
 import { edgeRoot, unpackFrontier } from '../integrity/compact.js';
 import { consistencyRanges, inclusionRanges, nodesFor, rangeProofRanges, subtreeHash, verifyConsistency, type Range } from '../integrity/merkle.js';
 import { checkpointText, newSeed, openCheckpoint, parseVerifierKey, signerFromSeed, signNote, verifierKeyString, type NoteSigner } from '../integrity/note.js';
@@ -19,6 +19,8 @@ const KEY_SETTING = 'integrity.checkpointKey';
 const KEY_PURPOSE = 'checkpoint-signing-key';
 /** Leaves per /leaves page: 1,000 hashes and entries stay well under a megabyte. */
 export const MAX_LEAVES = 1000;
+/** Entries per batch of proofs (an export page). */
+export const MAX_PROOFS = 100;
 /** Checkpoints listed at most (a week of one a minute). */
 const MAX_CHECKPOINTS = 10_080;
 
@@ -263,6 +265,43 @@ export function createIntegrityService(deps: IntegrityDeps) {
     async checkpoints(op: OpContext): Promise<CheckpointListView> {
       await requireReader(op);
       return { checkpoints: await store.auditTree.checkpointList(MAX_CHECKPOINTS) };
+    },
+
+    /** Inclusion proofs of several entries (by id, at most MAX_PROOFS) against one checkpoint, built from one read of the stored nodes. */
+    async proofs(op: OpContext, ids: readonly string[], checkpointSize?: number): Promise<ProofsView> {
+      const scope = await requireReader(op);
+      if (ids.length === 0 || ids.length > MAX_PROOFS) throw badRequest(`ids: give 1 to ${MAX_PROOFS} entry ids, comma-separated`);
+      const state = await store.auditTree.state();
+      const entries: AuditLeafEntry[] = [];
+      for (const id of ids) {
+        const e = await store.auditTree.entry(id);
+        if (!e || !(!scope.projectIn || (e.projectSlug !== null && scope.projectIn.includes(e.projectSlug)))) throw notFound(`audit log entry ${JSON.stringify(id.slice(0, 64))}`);
+        if (e.seq < state.firstSeq || e.seq - state.firstSeq >= state.size) throw notFound(`a tree leaf for entry seq ${e.seq}`);
+        entries.push(e);
+      }
+      const highest = Math.max(...entries.map((e) => e.seq - state.firstSeq));
+      let row: CheckpointRow | null;
+      if (checkpointSize !== undefined) {
+        intParam('checkpoint', checkpointSize, 1);
+        row = await store.auditTree.checkpoint(checkpointSize);
+        if (!row) throw notFound(`checkpoint of size ${checkpointSize}`);
+        if (highest >= row.size) throw badRequest(`checkpoint ${row.size} does not cover leaf ${highest}; use a later checkpoint`);
+      } else {
+        row = await store.auditTree.latestCheckpoint();
+        if (!row || highest >= row.size) row = await sign();
+        if (!row) throw notFound('checkpoint');
+      }
+      const size = row.size;
+      const perEntry = entries.map((e) => inclusionRanges(e.seq - state.firstSeq, size));
+      const hashes = await nodeHashes(perEntry.flat());
+      let at = 0;
+      const proofs = entries.map((entry, i) => {
+        const n = (perEntry[i] as Range[]).length;
+        const inclusionProof = hashes.slice(at, at + n).map(b64);
+        at += n;
+        return { entry, leafIndex: entry.seq - state.firstSeq, inclusionProof };
+      });
+      return { checkpoint: await view(row, state), proofs };
     },
 
     async consistency(op: OpContext, from: number, to: number): Promise<ConsistencyView> {

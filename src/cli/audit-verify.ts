@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { AuditEntry } from '../contract/entries.js';
-import type { CheckpointListView, CheckpointView, LeavesView, ProofView, ProvedExport, RangeProofView } from '../contract/integrity.js';
+import type { CheckpointListView, CheckpointView, LeavesView, ProofsView, ProvedExport, RangeProofView } from '../contract/integrity.js';
 import { EMPTY_EDGE, edgeRoot, extend } from '../integrity/compact.js';
 import { openCheckpoint, parseVerifierKey, type Checkpoint, type NoteVerifier } from '../integrity/note.js';
 import { nameFields, verifyProved, verifyStretch, type Problem, type StoredEntry, type StretchResult } from '../integrity/verify.js';
@@ -10,6 +10,8 @@ import { pageThrough } from './log-stream.js';
 
 /** Leaves per request (the server's maximum). */
 const PAGE = 1000;
+/** Entries per proofs request (the server's maximum). */
+const PROOFS_PER_REQUEST = 100;
 
 /** A verifier key given as the key string itself or as a file holding it. */
 export function readVerifierKey(value: string): NoteVerifier {
@@ -158,16 +160,15 @@ function readExport(file: string, key: NoteVerifier): { report: VerifyReport; do
 
 /** Lists entries as `bella audit list` would (filters, newest first) and attaches each one's inclusion proof against one checkpoint. */
 export async function provedExport(client: ApiClient, query: Record<string, unknown>, cap: number | null): Promise<ProvedExport> {
-  const listed: AuditEntry[] = [];
-  for await (const page of pageThrough<AuditEntry>(client, '/api/v1/audit-logs', query as never, cap)) listed.push(...page);
   let checkpoint: CheckpointView | null = null;
   const entries: ProvedExport['entries'][number][] = [];
-  for (const e of listed) {
-    // The newest entry first: its proof fixes the checkpoint (signed now if none covered it), the rest use the same one.
-    const query: Record<string, number> = checkpoint ? { checkpoint: checkpoint.size } : {};
-    const p: ProofView = await client.get<ProofView>(`/api/v1/audit-logs/${encodeURIComponent(e.id)}/proof`, query);
-    checkpoint ??= p.checkpoint;
-    entries.push({ ...p.entry, leafIndex: p.leafIndex, inclusionProof: p.inclusionProof });
+  // A page at a time: its proofs in one request; the first page's (newest entries) fixes the checkpoint.
+  for await (const page of pageThrough<AuditEntry>(client, '/api/v1/audit-logs', query as never, cap, PROOFS_PER_REQUEST)) {
+    const q: Record<string, string | number> = { ids: page.map((e) => e.id).join(',') };
+    if (checkpoint) q.checkpoint = checkpoint.size;
+    const r: ProofsView = await client.get<ProofsView>('/api/v1/audit-log/proofs', q);
+    checkpoint ??= r.checkpoint;
+    for (const p of r.proofs) entries.push({ ...p.entry, leafIndex: p.leafIndex, inclusionProof: p.inclusionProof });
   }
   if (!checkpoint) checkpoint = await client.get<CheckpointView>('/api/v1/audit-log/checkpoint');
   return { format: 'bella-audit-proofs/1', checkpoint, entries };

@@ -42,6 +42,11 @@ export interface CheckpointListView {
   readonly checkpoints: readonly { readonly size: number; readonly signedAt: string }[];
 }
 
+export interface ProofsView {
+  readonly checkpoint: CheckpointView;
+  readonly proofs: readonly { readonly entry: CommittedAuditEntry; readonly leafIndex: number; readonly inclusionProof: readonly string[] }[];
+}
+
 export interface ConsistencyView {
   readonly from: number;
   readonly to: number;
@@ -77,6 +82,16 @@ const whole = (name: string) => z.coerce.number({ message: `${name} must be a wh
 
 export const checkpointQuerySchema = z.object({ size: whole('size').min(1).optional(), fresh: z.enum(['true', 'false']).optional() }).strict();
 export const proofQuerySchema = z.object({ checkpoint: whole('checkpoint').min(1).optional() }).strict();
+export const proofsQuerySchema = z
+  .object({
+    ids: z
+      .string()
+      .max(100 * 65, 'ids: at most 100 entry ids')
+      .regex(/^[A-Za-z0-9-]{1,64}(,[A-Za-z0-9-]{1,64})*$/, 'ids: entry ids, comma-separated')
+      .transform((v) => v.split(',')),
+    checkpoint: whole('checkpoint').min(1).optional(),
+  })
+  .strict();
 export const consistencyQuerySchema = z.object({ from: whole('from').min(1), to: whole('to').min(1) }).strict();
 export const leavesQuerySchema = z.object({ start: whole('start').min(0), end: whole('end').min(1) }).strict();
 export const rangeProofQuerySchema = z.object({ start: whole('start').min(0), end: whole('end').min(1), size: whole('size').min(1) }).strict();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckpointView, ConsistencyView, LeavesView, ProofView, PublicKeyView } from '../../src/contract/integrity.js';
+import type { CheckpointView, ConsistencyView, LeavesView, ProofsView, ProofView, PublicKeyView } from '../../src/contract/integrity.js';
 import { entryLeafHash } from '../../src/integrity/canonical.js';
 import { consistencyRanges } from '../../src/integrity/merkle.js';
 import { openCheckpoint, parseVerifierKey } from '../../src/integrity/note.js';
@@ -65,6 +65,24 @@ for (const kind of await testStores()) {
       expect(Number(read.headers['bella-audit-entry'])).toBeGreaterThan(seq);
       const list = await t.req('GET', '/api/v1/audit-logs', { token: alice });
       expect(list.headers['bella-audit-entry']).toBeUndefined();
+    });
+
+    it('proves a page of entries against one checkpoint in one request', async () => {
+      const page = (await t.req('GET', '/api/v1/audit-logs?project=web&limit=5', { token: alice })).json().entries as { id: string; seq: number }[];
+      const r = await t.req('GET', `/api/v1/audit-log/proofs?ids=${page.map((e) => e.id).join(',')}`, { token: alice });
+      expect(r.statusCode, r.body).toBe(200);
+      const v = r.json() as ProofsView;
+      const cp = openCheckpoint(v.checkpoint.note, parseVerifierKey(v.checkpoint.publicKey));
+      expect(v.proofs.map((p) => p.entry.seq)).toEqual(page.map((e) => e.seq));
+      for (const p of v.proofs) {
+        expect(verifyInclusion(p.leafIndex, cp.size, entryLeafHash({ ...p.entry, personalHash: p.entry.personalHash as string }), p.inclusionProof.map(b), cp.root)).toBe(true);
+      }
+      const other = (await t.server.store.auditLog.query({ project: 'other' }, 1))[0];
+      expect((await t.req('GET', `/api/v1/audit-log/proofs?ids=${page[0]?.id},${other?.id}`, { token: alice })).statusCode).toBe(404);
+      for (const ids of ['', 'a,,b', Array.from({ length: 101 }, (_, i) => `id${i}`).join(','), 'x'.repeat(70)]) {
+        const bad = await t.req('GET', `/api/v1/audit-log/proofs?ids=${ids}`, { token: alice });
+        expect(bad.statusCode, ids.slice(0, 20)).toBe(400);
+      }
     });
 
     it('proves consistency between two checkpoints', async () => {

@@ -43,6 +43,7 @@ const COVERED: Readonly<Record<string, string>> = {
   'GET /api/v1/audit-log/checkpoint': 'test/http/integrity-routes.test.ts',
   'GET /api/v1/audit-log/public-key': 'test/http/integrity-routes.test.ts',
   'GET /api/v1/audit-log/checkpoints': 'test/invariants/verifiable-log.test.ts',
+  'GET /api/v1/audit-log/proofs': 'test/http/integrity-routes.test.ts',
   'GET /api/v1/audit-log/consistency': 'test/http/integrity-routes.test.ts',
   'GET /api/v1/audit-log/leaves': 'test/http/integrity-routes.test.ts',
   'GET /api/v1/audit-log/range-proof': 'test/http/integrity-routes.test.ts',
