@@ -205,6 +205,22 @@ export function createIntegrityService(deps: IntegrityDeps) {
     return { origin: deps.origin, size: row.size, root: b64(row.root), firstSeq: state.firstSeq, signedAt: row.signedAt, note: row.note, publicKey: verifierKeyString(s.name, s.publicKey) };
   }
 
+  /** The checkpoint a proof of leaf `index` is built against: the one named, else the latest (signed now when none covers the leaf). */
+  async function covering(index: number, size: number | undefined): Promise<CheckpointRow> {
+    let row: CheckpointRow | null;
+    if (size !== undefined) {
+      intParam('checkpoint', size, 1);
+      row = await store.auditTree.checkpoint(size);
+      if (!row) throw notFound(`checkpoint of size ${size}`);
+      if (index >= row.size) throw badRequest(`checkpoint ${row.size} does not cover leaf ${index}; use a later checkpoint`);
+      return row;
+    }
+    row = await store.auditTree.latestCheckpoint();
+    if (!row || index >= row.size) row = await sign();
+    if (!row) throw notFound('checkpoint');
+    return row;
+  }
+
   const intParam = (name: string, v: number, min: number) => {
     if (!Number.isSafeInteger(v) || v < min) throw badRequest(`${name} must be a whole number, at least ${min}; got ${v}`);
   };
@@ -246,17 +262,7 @@ export function createIntegrityService(deps: IntegrityDeps) {
       if (leafIndex < 0 || leafIndex >= state.size) {
         throw notFound(`a tree leaf for entry seq ${entry.seq} (entries before seq ${state.firstSeq} predate the verifiable log)`);
       }
-      let row: CheckpointRow | null;
-      if (checkpointSize !== undefined) {
-        intParam('checkpoint', checkpointSize, 1);
-        row = await store.auditTree.checkpoint(checkpointSize);
-        if (!row) throw notFound(`checkpoint of size ${checkpointSize}`);
-        if (leafIndex >= row.size) throw badRequest(`checkpoint ${row.size} does not cover entry seq ${entry.seq} (leaf ${leafIndex}); use a later checkpoint`);
-      } else {
-        row = await store.auditTree.latestCheckpoint();
-        if (!row || leafIndex >= row.size) row = await sign();
-        if (!row) throw notFound('checkpoint');
-      }
+      const row = await covering(leafIndex, checkpointSize);
       const proof = await nodeHashes(inclusionRanges(leafIndex, row.size));
       return { entry, leafIndex, treeSize: row.size, inclusionProof: proof.map(b64), checkpoint: await view(row, state) };
     },
@@ -280,17 +286,7 @@ export function createIntegrityService(deps: IntegrityDeps) {
         entries.push(e);
       }
       const highest = Math.max(...entries.map((e) => e.seq - state.firstSeq));
-      let row: CheckpointRow | null;
-      if (checkpointSize !== undefined) {
-        intParam('checkpoint', checkpointSize, 1);
-        row = await store.auditTree.checkpoint(checkpointSize);
-        if (!row) throw notFound(`checkpoint of size ${checkpointSize}`);
-        if (highest >= row.size) throw badRequest(`checkpoint ${row.size} does not cover leaf ${highest}; use a later checkpoint`);
-      } else {
-        row = await store.auditTree.latestCheckpoint();
-        if (!row || highest >= row.size) row = await sign();
-        if (!row) throw notFound('checkpoint');
-      }
+      const row = await covering(highest, checkpointSize);
       const size = row.size;
       const perEntry = entries.map((e) => inclusionRanges(e.seq - state.firstSeq, size));
       const hashes = await nodeHashes(perEntry.flat());
