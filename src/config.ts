@@ -34,6 +34,8 @@ export interface CheckpointConfig {
   readonly dir: string | null;
   /** The checkpoint origin line, also the signing key's name */
   readonly origin: string;
+  /** Each new checkpoint is POSTed here (text/plain, the signed note); null posts nothing */
+  readonly webhookUrl: string | null;
 }
 
 export interface ExportLimitsConfig {
@@ -173,7 +175,12 @@ function parseCheckpoints(env: Readonly<Record<string, string | undefined>>, dat
     throw new ConfigError('BELLA_CHECKPOINT_ORIGIN must be 1 to 200 printable ASCII characters without spaces or "+" (e.g. bella.example.com/audit-log)');
   }
   const dir = env.BELLA_CHECKPOINT_DIR;
+  const webhookUrl = env.BELLA_CHECKPOINT_WEBHOOK_URL || null;
+  if (webhookUrl !== null && !/^https?:\/\/[^\s]+$/.test(webhookUrl)) {
+    throw new ConfigError('BELLA_CHECKPOINT_WEBHOOK_URL must be an http:// or https:// URL');
+  }
   return Object.freeze({
+    webhookUrl,
     intervalSeconds: Number(interval),
     dir: dir === 'off' ? null : resolve(dir || `${dataDir}/checkpoints`),
     origin,

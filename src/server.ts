@@ -59,7 +59,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   let log: App['log'] | null = null;
   const services = createServices({
     store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits,
-    checkpoints: { ...config.checkpoints, alert: (message) => log?.error({ err: message }, 'checkpoint refused: the Audit Log tree is not consistent with the last checkpoint') },
+    checkpoints: { ...config.checkpoints, alert: (message) => log?.error({ err: message }, 'Audit Log checkpoint: refused or not published') },
   });
   notices.push(...(await bootstrapAdmin(services, store, clock, config)));
   // The checkpoint key, created now if there is none. A node whose master key cannot open it (another

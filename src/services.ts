@@ -19,7 +19,7 @@ import type { Store } from './store/ports.js';
 export function createServices(deps: {
   readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits;
   /** Checkpoint origin and publication directory (config.ts); tests may leave them out */
-  readonly checkpoints?: { readonly origin: string; readonly dir: string | null; readonly alert?: (message: string) => void };
+  readonly checkpoints?: { readonly origin: string; readonly dir: string | null; readonly webhookUrl?: string | null; readonly alert?: (message: string) => void };
 }) {
   const { store, uow, keyring, clock } = deps;
   const scopes = createScopeResolver({ store });
@@ -33,7 +33,7 @@ export function createServices(deps: {
     apiKeys: createApiKeyService({ store, scopes, keyring, uow, clock }),
     logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey, exports: createExportLimiter(deps.exportLimits) }),
     retention: createRetentionService({ store, uow, clock }),
-    integrity: createIntegrityService({ store, uow, keyring, clock, scopes, origin: deps.checkpoints?.origin ?? 'bella.local/audit-log', dir: deps.checkpoints?.dir ?? null, alert: deps.checkpoints?.alert }),
+    integrity: createIntegrityService({ store, uow, keyring, clock, scopes, origin: deps.checkpoints?.origin ?? 'bella.local/audit-log', dir: deps.checkpoints?.dir ?? null, webhookUrl: deps.checkpoints?.webhookUrl ?? null, alert: deps.checkpoints?.alert }),
   };
 }
 

@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../test/helpers/harness.js';
@@ -67,6 +69,36 @@ describe('checkpoints: signing, publication, refusal', () => {
     // A file in the publication directory that the key did not sign is refused too.
     writeFileSync(join(dir, `${size + 9}.checkpoint`), 'not a note\n');
     await expect(service().sign()).rejects.toThrow(/does not verify with the signing key/);
+  });
+
+  it('posts each new checkpoint to the webhook as the signed note; a dead webhook is alerted, never blocks signing', async () => {
+    const got: { type: string | undefined; body: string }[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        got.push({ type: req.headers['content-type'], body });
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/checkpoints`;
+    const alerts: string[] = [];
+    const make = (webhookUrl: string) =>
+      createIntegrityService({ store: t.server.store, uow: t.server.uow, keyring: keyring(), clock: () => new Date(), scopes: t.server.services.scopes, origin: 'bella.local/audit-log', dir: null, webhookUrl, alert: (m) => alerts.push(m) });
+    try {
+      await write('W1');
+      const row = await make(url).sign();
+      for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(got).toEqual([{ type: 'text/plain; charset=utf-8', body: row?.note }]);
+      await write('W2');
+      const next = await make('http://127.0.0.1:9/nothing-listens').sign();
+      expect(next?.size).toBeGreaterThan(row?.size ?? 0);
+      for (let i = 0; i < 100 && alerts.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(alerts[0]).toMatch(/webhook failed/);
+    } finally {
+      hook.close();
+    }
   });
 
   it('the worker signs nothing at start, then at each interval when the log grew', async () => {

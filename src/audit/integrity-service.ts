@@ -33,6 +33,8 @@ export interface IntegrityDeps {
   /** Checkpoint origin (also the key name) and the publication directory (null: none) */
   readonly origin: string;
   readonly dir: string | null;
+  /** Each new checkpoint is POSTed here as text/plain (best effort: a failure is alerted, never blocks signing) */
+  readonly webhookUrl?: string | null;
   /** Where a refusal to sign is reported besides its CheckpointRefused entry (the server log) */
   readonly alert?: (message: string) => void;
 }
@@ -135,6 +137,16 @@ export function createIntegrityService(deps: IntegrityDeps) {
     }
   }
 
+  /** Publication to a webhook: the note as text/plain; a failure is reported, the next checkpoint is posted anyway. */
+  async function postCheckpoint(url: string, note: string): Promise<void> {
+    try {
+      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: note, signal: AbortSignal.timeout(10_000) });
+      if (!r.ok) deps.alert?.(`the checkpoint webhook answered ${r.status}`);
+    } catch (e) {
+      deps.alert?.(`the checkpoint webhook failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   async function refuse(message: string, details: Record<string, unknown>, kind: string): Promise<never> {
     deps.alert?.(message);
     // One entry per distinct refusal (which checkpoint, and how): the worker retries every interval,
@@ -195,6 +207,7 @@ export function createIntegrityService(deps: IntegrityDeps) {
       await uow.run(systemOp({ clock }), async (tx) => void (await tx.checkpoints.insert(row)));
       const stored = (await store.auditTree.checkpoint(state.size)) ?? row;
       publish(stored);
+      if (deps.webhookUrl) void postCheckpoint(deps.webhookUrl, stored.note);
       lastKnown = stored;
       return stored;
     });
