@@ -331,15 +331,7 @@ export function createIntegrityService(deps: IntegrityDeps) {
       intParam('end', end, 1);
       if (end <= start || end - start > MAX_LEAVES) throw badRequest(`end must be above start and at most ${MAX_LEAVES} past it`);
       const state = await store.auditTree.state();
-      const inTree = Math.max(0, Math.min(end, state.size) - start);
-      const keys = Array.from({ length: inTree }, (_, i) => [0, start + i] as const);
-      const got = await store.auditTree.nodes(keys);
-      const leafHashes: string[] = [];
-      for (const [, i] of keys) {
-        const h = got.get(`0/${i}`);
-        if (!h) break;
-        leafHashes.push(b64(h));
-      }
+      const leafHashes = (await store.auditTree.leafHashes(start, Math.min(end, state.size))).map(b64);
       const first = state.firstSeq + start;
       const entries = (await store.auditTree.leaves(first - 1, end - start)).filter((e) => e.seq < state.firstSeq + end);
       return { firstSeq: state.firstSeq, treeSize: state.size, start, end, leafHashes, entries };

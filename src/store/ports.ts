@@ -196,6 +196,8 @@ export interface AuditTreePort {
   state(): Promise<TreeStateRow>;
   /** The stored nodes of these keys, by `${level}/${index}`; missing ones are absent from the map */
   nodes(keys: readonly (readonly [number, number])[]): Promise<Map<string, Buffer>>;
+  /** The stored leaf hashes of leaves [start, end) in order, stopping at the first missing one */
+  leafHashes(start: number, end: number): Promise<Buffer[]>;
   /** Entries with their personal commitment in seq order: seq > afterSeq, at most limit */
   leaves(afterSeq: number, limit: number): Promise<AuditLeafEntry[]>;
   entry(id: string): Promise<AuditLeafEntry | null>;

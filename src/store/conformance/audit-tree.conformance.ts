@@ -24,6 +24,7 @@ export function auditTreeConformance(ctx: GetContext): void {
       expect(edgeRoot({ size: state.size, frontier: unpackFrontier(state.size, state.frontier) })).toEqual(rootOf(leaves));
       const stored = await store.auditTree.nodes([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1]]);
       expect(stored.get('0/2')).toEqual(leaves[2]);
+      expect(await store.auditTree.leafHashes(1, 5)).toEqual(leaves.slice(1, 3));
       expect(stored.has('1/1')).toBe(false);
       // The personal fields are committed through the salted hash, stored beside the entry.
       const e = await store.auditTree.entry('a3');

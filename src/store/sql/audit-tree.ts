@@ -13,6 +13,9 @@ const checkpointOf = (r: Row | null): CheckpointRow | null =>
   r ? { size: Number(r.size), root: Buffer.from(r.root as Uint8Array), note: String(r.note), signedAt: r.signed_at instanceof Date ? r.signed_at.toISOString() : String(r.signed_at) } : null;
 
 const STATE = 'SELECT size, first_seq, frontier FROM audit_tree WHERE id = 1';
+const INSERT_NODES: Readonly<Record<number, string>> = Object.fromEntries(
+  [64, 16, 4, 1].map((n) => [n, `INSERT INTO audit_tree_nodes (level, idx, hash) VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`]),
+);
 
 /** The Merkle tree of the Audit Log as stored: the edge (audit_tree), every complete node (audit_tree_nodes), checkpoints. */
 export function auditTreePort(db: SqlDb): AuditTreePort {
@@ -27,6 +30,15 @@ export function auditTreePort(db: SqlDb): AuditTreePort {
           part.flatMap(([l, x]) => [l, x]),
         );
         for (const r of rows) out.set(`${Number(r.level)}/${Number(r.idx)}`, Buffer.from(r.hash as Uint8Array));
+      }
+      return out;
+    },
+    async leafHashes(start, end) {
+      const rows = await db.all('SELECT idx, hash FROM audit_tree_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx', [Math.trunc(start), Math.trunc(end)]);
+      const out: Buffer[] = [];
+      for (const r of rows) {
+        if (Number(r.idx) !== start + out.length) break;
+        out.push(Buffer.from(r.hash as Uint8Array));
       }
       return out;
     },
@@ -58,12 +70,14 @@ export function auditTreeTx(db: SqlDb): AuditTreeTx {
   return {
     state: async () => stateOf(await db.one(STATE)),
     async save(nodes, state) {
-      for (let i = 0; i < nodes.length; i += CHUNK) {
-        const part = nodes.slice(i, i + CHUNK);
-        await db.run(
-          `INSERT INTO audit_tree_nodes (level, idx, hash) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`,
-          part.flatMap((n) => [n.key[0], n.key[1], n.hash]),
-        );
+      // Statements of 64, 16, 4 or 1 rows: four statement texts in all, so each engine's statement
+      // cache keeps them prepared (a text per batch size would churn it), and few round trips.
+      for (let i = 0; i < nodes.length; ) {
+        const left = nodes.length - i;
+        const n = left >= 64 ? 64 : left >= 16 ? 16 : left >= 4 ? 4 : 1;
+        const part = nodes.slice(i, i + n);
+        await db.run(INSERT_NODES[n] as string, part.flatMap((x) => [x.key[0], x.key[1], x.hash]));
+        i += n;
       }
       await db.run('UPDATE audit_tree SET size = ?, first_seq = ?, frontier = ? WHERE id = 1', [state.size, state.firstSeq, state.frontier]);
     },
