@@ -5,6 +5,7 @@ import { benchExport } from './export.js';
 import { benchExportsConcurrency } from './exports-concurrency.js';
 import { benchHttpRead } from './http-read.js';
 import { benchIngest } from './ingest.js';
+import { benchIntegrity } from './integrity.js';
 import { HAVE_TASKSET } from './lib/proc.js';
 import { Report } from './lib/report.js';
 import { ROOT } from './lib/servers.js';
@@ -15,7 +16,7 @@ import { benchQueries } from './queries.js';
 import { benchSoak } from './soak.js';
 
 /**
- * npm run bench [-- --quick] [-- --profile] [-- --only=read,ingest,queries,export,exports-concurrency,purge,pg,soak]
+ * npm run bench [-- --quick] [-- --profile] [-- --only=read,ingest,queries,export,exports-concurrency,integrity,purge,pg,soak]
  * (`--only exports-concurrency`, with a space, works too)
  * Prints the table (metric, value, baseline, ratio, target, met) and writes bench/results/latest.json.
  * Benchmarks report; they never fail the process on a missed target (they are not tests).
@@ -53,6 +54,7 @@ await step('ingest', () => benchIngest(report, { units: P.ingestUnits, perTurn: 
 await step('queries', () => benchQueries(report, { entries: P.queryEntries, reps: P.queryReps, targetMs: 20 }));
 await step('export', () => benchExport(report, { entries: P.exportEntries }));
 await step('exports-concurrency', () => benchExportsConcurrency(report, { entries: P.concurrentExportEntries, callers: 40 }));
+await step('integrity', () => benchIntegrity(report, { entries: quick ? 20_000 : 200_000 }));
 await step('purge', () => benchPurge(report, { entries: P.purgeEntries, duration: P.readSecs, warmup: P.warmup }));
 await step('pg', async () => {
   const why = await pgAvailability();

@@ -105,3 +105,15 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('checkpoint settings', () => {
+  it('default to a minute, <data dir>/checkpoints and the local origin; refuse bad values with the variable named', () => {
+    expect(loadConfig({ BELLA_DATA_DIR: '/tmp/x' }).checkpoints).toEqual({ intervalSeconds: 60, dir: '/tmp/x/checkpoints', origin: 'bella.local/audit-log', webhookUrl: null });
+    expect(loadConfig({ BELLA_CHECKPOINT_DIR: 'off' }).checkpoints.dir).toBeNull();
+    expect(loadConfig({ BELLA_CHECKPOINT_WEBHOOK_URL: 'https://witness.example/add' }).checkpoints.webhookUrl).toBe('https://witness.example/add');
+    expect(() => loadConfig({ BELLA_CHECKPOINT_INTERVAL_SECONDS: '0' })).toThrow(/BELLA_CHECKPOINT_INTERVAL_SECONDS/);
+    expect(() => loadConfig({ BELLA_CHECKPOINT_ORIGIN: 'has space' })).toThrow(/BELLA_CHECKPOINT_ORIGIN/);
+    expect(() => loadConfig({ BELLA_CHECKPOINT_ORIGIN: 'a+b' })).toThrow(/BELLA_CHECKPOINT_ORIGIN/);
+    expect(() => loadConfig({ BELLA_CHECKPOINT_WEBHOOK_URL: 'ftp://x' })).toThrow(/BELLA_CHECKPOINT_WEBHOOK_URL/);
+  });
+});

@@ -29,6 +29,8 @@ export interface Config {
   readonly leaseSweepSeconds: number;
   /** Keyless OIDC: which issuers may be trusted and how their keys are fetched */
   readonly oidc: OidcConfig;
+  /** Signed checkpoints of the Audit Log (docs/verification.md) */
+  readonly checkpoints: CheckpointConfig;
 }
 
 export interface OidcConfig {
@@ -51,6 +53,17 @@ function parseSeconds(env: Readonly<Record<string, string | undefined>>, name: s
   if (v === undefined || v === '') return fallback;
   if (!/^\d{1,6}$/.test(v) || Number(v) < 1 || Number(v) > max) throw new ConfigError(`${name} must be a whole number of seconds from 1 to ${max}; got ${JSON.stringify(v)}`);
   return Number(v);
+}
+
+export interface CheckpointConfig {
+  /** Seconds between checkpoint runs (a checkpoint is signed only when the log grew) */
+  readonly intervalSeconds: number;
+  /** Directory of append-only checkpoint files; null publishes none */
+  readonly dir: string | null;
+  /** The checkpoint origin line, also the signing key's name */
+  readonly origin: string;
+  /** Each new checkpoint is POSTed here (text/plain, the signed note); null posts nothing */
+  readonly webhookUrl: string | null;
 }
 
 export interface ExportLimitsConfig {
@@ -185,6 +198,30 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       allowHttpLoopback: parseBool(env, 'BELLA_OIDC_ALLOW_HTTP_LOOPBACK', true),
       jwksCooldownSeconds: parseSeconds(env, 'BELLA_OIDC_JWKS_COOLDOWN_SECONDS', 30, 3600),
     }),
+    checkpoints: parseCheckpoints(env, resolve(env.BELLA_DATA_DIR || './data')),
+  });
+}
+
+function parseCheckpoints(env: Readonly<Record<string, string | undefined>>, dataDir: string): CheckpointConfig {
+  const interval = env.BELLA_CHECKPOINT_INTERVAL_SECONDS || '60';
+  if (!/^\d{1,6}$/.test(interval) || Number(interval) < 1) {
+    throw new ConfigError('BELLA_CHECKPOINT_INTERVAL_SECONDS must be a whole number of seconds, at least 1');
+  }
+  const origin = env.BELLA_CHECKPOINT_ORIGIN || 'bella.local/audit-log';
+  // The origin is the key name of the signed note: printable, no spaces, no '+'.
+  if (!/^[\x21-\x2a\x2c-\x7e]{1,200}$/.test(origin)) {
+    throw new ConfigError('BELLA_CHECKPOINT_ORIGIN must be 1 to 200 printable ASCII characters without spaces or "+" (e.g. bella.example.com/audit-log)');
+  }
+  const dir = env.BELLA_CHECKPOINT_DIR;
+  const webhookUrl = env.BELLA_CHECKPOINT_WEBHOOK_URL || null;
+  if (webhookUrl !== null && !/^https?:\/\/[^\s]+$/.test(webhookUrl)) {
+    throw new ConfigError('BELLA_CHECKPOINT_WEBHOOK_URL must be an http:// or https:// URL');
+  }
+  return Object.freeze({
+    webhookUrl,
+    intervalSeconds: Number(interval),
+    dir: dir === 'off' ? null : resolve(dir || `${dataDir}/checkpoints`),
+    origin,
   });
 }
 

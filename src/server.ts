@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGroupCommitter } from './audit/committer.js';
 import { systemOp } from './audit/recorder.js';
+import { createCheckpointWorker } from './audit/checkpoint-worker.js';
 import { createRetentionWorker } from './audit/retention-worker.js';
 import { createUnitOfWork, type UnitOfWork } from './audit/unit-of-work.js';
 import type { Config } from './config.js';
@@ -63,9 +64,18 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   if (store.kind === 'sqlite') markInitialized(config.dataDir, clock());
   const keyring = new KeyRing(master);
   const uow = createUnitOfWork({ committer: createGroupCommitter({ store, now: clock }) });
-  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits, tempDir: config.dataDir, oidc: config.oidc });
-  notices.push(...(await bootstrapAdmin(services, store, clock, config)));
   let log: App['log'] | null = null;
+  const services = createServices({
+    store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits,
+    tempDir: config.dataDir, oidc: config.oidc,
+    checkpoints: { ...config.checkpoints, alert: (message) => log?.error({ err: message }, 'Audit Log checkpoint: refused or not published') },
+  });
+  notices.push(...(await bootstrapAdmin(services, store, clock, config)));
+  // The checkpoint key, created now if there is none. A node whose master key cannot open it (another
+  // key than the node that created it) still serves; its checkpoints worker reports why it cannot sign.
+  await services.integrity.ensureKey().catch((e: unknown) => {
+    notices.push(`The Audit Log checkpoint signing key cannot be opened with this node's master key (${e instanceof Error ? e.message : String(e)}): no checkpoint will be signed here. Use the same BELLA_MASTER_KEY on every node.`);
+  });
   const supervisor = createSupervisor([
     // Retention: a purge now, then every purgeIntervalMinutes; a failed run is logged and retried next time.
     createRetentionWorker({
@@ -91,6 +101,13 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
       now: clock,
       run: () => services.credentialLeases.sweep(systemOp({ clock })),
       onError: (e) => log?.error({ err: e instanceof Error ? e.message : String(e) }, 'the credential lease sweep failed; retrying at the next interval'),
+    }),
+    // Checkpoints: one now, then every intervalSeconds when the log grew.
+    createCheckpointWorker({
+      integrity: services.integrity,
+      clock,
+      intervalMs: config.checkpoints.intervalSeconds * 1000,
+      onError: (e) => log?.error({ err: e instanceof Error ? e.message : String(e) }, 'checkpoint failed; retrying at the next interval'),
     }),
   ]);
   const deps: AppDeps = {

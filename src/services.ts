@@ -1,6 +1,7 @@
 import type { UnitOfWork } from './audit/unit-of-work.js';
 import { createBackupService } from './audit/backup.js';
 import { createExportLimiter, type ExportLimits } from './audit/export-limiter.js';
+import { createIntegrityService } from './audit/integrity-service.js';
 import { createLogQueryService } from './audit/log-query-service.js';
 import { createRetentionService } from './audit/retention.js';
 import { createApiKeyService } from './identity/api-key-service.js';
@@ -24,7 +25,14 @@ import { createCredentialLeaseService } from './secrets/credential-lease-service
 import type { Store } from './store/ports.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
-export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits; readonly tempDir: string; readonly oidc?: OidcConfig }) {
+export function createServices(deps: {
+  readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits;
+  /** Where online backups are written before they are streamed (the data dir) */
+  readonly tempDir: string;
+  readonly oidc?: OidcConfig;
+  /** Checkpoint origin and publication directory (config.ts); tests may leave them out */
+  readonly checkpoints?: { readonly origin: string; readonly dir: string | null; readonly webhookUrl?: string | null; readonly alert?: (message: string) => void };
+}) {
   const { store, uow, keyring, clock } = deps;
   const scopes = createScopeResolver({ store });
   const providers = createProviderService({ store, scopes, keyring, uow, clock });
@@ -47,6 +55,7 @@ export function createServices(deps: { readonly store: Store; readonly uow: Unit
     providers,
     credentialLeases: createCredentialLeaseService({ store, scopes, providers, uow, clock }),
     backup: createBackupService({ store, uow, tempDir: deps.tempDir }),
+    integrity: createIntegrityService({ store, uow, keyring, clock, scopes, origin: deps.checkpoints?.origin ?? 'bella.local/audit-log', dir: deps.checkpoints?.dir ?? null, webhookUrl: deps.checkpoints?.webhookUrl ?? null, alert: deps.checkpoints?.alert }),
   };
 }
 

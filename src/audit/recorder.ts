@@ -48,6 +48,7 @@ export function createAuditRecorder(deps: { readonly clock: Clock }, bind: Recor
     discardFrom: (mark) => void queue.splice(mark),
     hasDenied: () => queue.some((e) => e.outcome === 'Denied'),
     committed: false,
+    receipts: [],
   };
   return rec;
 }

@@ -143,6 +143,9 @@ export function createRetentionService(deps: RetentionDeps) {
         if (owed.audit + owed.access > 0) {
           const details: Record<string, unknown> = { ...report, auditDays: w.auditDays, accessDays: w.accessDays };
           if (earlier.audit + earlier.access > 0) details.unrecordedEarlier = { auditDeleted: earlier.audit, accessDeleted: earlier.access };
+          // Where the Audit Log now starts: the verifier accepts missing entries below this seq as
+          // purged (their leaf hashes stay in the tree, so every proof stays valid).
+          if (owed.audit > 0) details.auditKeptFromSeq = (await store.auditLog.readAfter(0, 1))[0]?.seq ?? (await store.auditLog.lastSeq()) + 1;
           const op = systemOp({ clock });
           op.audit.record({ event: 'LogsPurged', resource: 'retention', details });
           await uow.run(op);

@@ -47,7 +47,7 @@ export function createUnitOfWork(deps: { readonly committer: GroupCommitter }): 
           }
         : undefined;
       try {
-        const value = await committer.submit({ work: wrapped, audit, access: [] });
+        const value = await committer.submit({ work: wrapped, audit, access: [], receipt: (s) => op.audit.receipts.push(...s) });
         op.audit.committed = true;
         return value;
       } catch (e) {
@@ -56,7 +56,7 @@ export function createUnitOfWork(deps: { readonly committer: GroupCommitter }): 
         throw e;
       }
     },
-    flush: (op, access) => committer.submit({ audit: op.audit.take(), access }),
+    flush: (op, access) => committer.submit({ audit: op.audit.take(), access, receipt: (s) => op.audit.receipts.push(...s) }),
     health: () => committer.health(),
     drain: () => committer.drain(),
   };

@@ -4,6 +4,7 @@ import { registerAdminRetentionCommands } from './commands/admin-retention.js';
 import { registerApiKeyCommands } from './commands/api-keys.js';
 import { registerSshCommands } from './commands/ssh.js';
 import { registerProviderCommands } from './commands/providers.js';
+import { registerAuditIntegrityCommands } from './commands/audit-integrity.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerContextCommands } from './commands/context.js';
 import { registerLeaseCommands } from './commands/leases.js';
@@ -56,6 +57,7 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
   registerTrustDomainCommands(program, context);
   registerAuthOidcCommand(program, context);
   registerLogCommands(program, context);
+  registerAuditIntegrityCommands(program, context);
   registerAdminRetentionCommands(program, context);
   registerAdminBackupCommand(program, context);
   // Every command: unknown options and stray arguments are usage errors, reported by commander.

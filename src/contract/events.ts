@@ -46,6 +46,8 @@ export const ADMIN_EVENTS = [
   'TrustDomainCreated',
   'TrustDomainUpdated',
   'TrustDomainDeleted',
+  'CheckpointKeyCreated',
+  'CheckpointRefused',
 ] as const;
 
 export const EVENT_TYPES = [...PRODUCT_EVENTS, ...ADMIN_EVENTS] as const;
@@ -88,6 +90,8 @@ export const EVENT_CATALOG: Readonly<Record<EventType, { readonly group: EventGr
   MemberRoleChanged: { group: 'members', description: "A member's role was changed" },
   AuditLogExported: { group: 'administration', description: 'The Audit Log was exported' },
   AccessLogExported: { group: 'administration', description: 'The Access Log was exported' },
+  CheckpointKeyCreated: { group: 'administration', description: "The Audit Log's checkpoint signing key was created" },
+  CheckpointRefused: { group: 'administration', description: "A checkpoint was not signed: the log's tree is not consistent with the last checkpoint" },
   RetentionChanged: { group: 'administration', description: 'A log retention window was changed' },
   LogsPurged: { group: 'administration', description: 'Expired log entries were purged by retention' },
   BackupCreated: { group: 'administration', description: 'An online backup of the database was taken' },

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { TIMEOUT_DEFAULTS } from '../config.js';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { registerAccessRoutes } from '../access/access-routes.js';
+import { registerIntegrityRoutes } from '../audit/integrity-routes.js';
 import { registerAuditRoutes } from '../audit/log-routes.js';
 import { registerBackupRoutes } from '../audit/backup-routes.js';
 import { registerSshRoutes } from '../ssh/ssh-routes.js';
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerLeaseRoutes(app, deps);
   registerTrustRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerIntegrityRoutes(app, deps);
   registerAccessRoutes(app, deps);
   await registerWebStatic(app, { webRoot: deps.webRoot });
   registerRetentionRoutes(app, deps);

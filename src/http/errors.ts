@@ -22,6 +22,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   issuer_unreachable: 502,
   too_many_exchanges: 429,
   internal: 500,
+  log_inconsistent: 409,
   audit_unavailable: 503,
 };
 

@@ -110,6 +110,8 @@ export async function finishRequest(deps: AppDeps, req: FastifyRequest, reply: F
   };
   try {
     await deps.uow.flush(c, [access]);
+    // The receipt: the seqs of this request's durable Audit Log entries, for a later inclusion proof.
+    if (c.audit.receipts.length > 0) reply.header('bella-audit-entry', c.audit.receipts.join(', '));
     return payload;
   } catch (e) {
     if ((req.routeOptions?.config as { accessBestEffort?: boolean } | undefined)?.accessBestEffort) return payload;

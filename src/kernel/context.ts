@@ -84,6 +84,8 @@ export interface AuditRecorder {
   hasDenied(): boolean;
   /** Set once a unit of this operation is durable: its change happened, whatever follows */
   committed: boolean;
+  /** The seqs of this operation's durable entries (sent back as the Bella-Audit-Entry receipt) */
+  readonly receipts: number[];
 }
 
 /**

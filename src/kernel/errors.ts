@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   issuer_unreachable: "Token exchange: the OIDC issuer's discovery document or keys could not be fetched; retry later.",
   too_many_exchanges: 'Token exchange: more than 10 exchanges in a minute for one issuer and subject; retry after the given seconds.',
   internal: 'An unexpected error; the requestId finds it in the server log.',
+  log_inconsistent:
+    "The Audit Log's stored tree is not consistent with its last signed checkpoint, or lacks a node a proof needs: the database was altered. No checkpoint is signed (a CheckpointRefused entry alerts); run bella audit verify.",
   audit_unavailable:
     "The audit log cannot be written, so the operation was not performed (fail-closed). Exception: details.applied = true means the change was already committed with its audit rows and only the request's Access Log row failed.",
 } as const;

@@ -1,5 +1,7 @@
+import { entryLeafHash, newSalts, personalCommitment } from '../integrity/canonical.js';
+import { extend, packFrontier, unpackFrontier } from '../integrity/compact.js';
 import { accessValues, auditValues } from './rows.js';
-import type { StoreTx } from './ports.js';
+import type { AuditTreeTx, StoreTx } from './ports.js';
 import type { Unit, UnitOutcome } from './types.js';
 import { UniqueViolationError } from './types.js';
 
@@ -30,32 +32,82 @@ export interface BatchConnection {
   isUniqueViolation(error: unknown): boolean;
   /** The ports' write side on this transaction */
   readonly tx: StoreTx;
+  /** The Merkle tree's edge and nodes on this transaction (read after begin(): the seq lock covers it) */
+  readonly tree: AuditTreeTx;
+}
+
+/** The batch's numbering state: last seqs, and the leaf hashes and seqs of the audit rows inserted so far. */
+interface Numbering extends Seqs {
+  leaves: Buffer[];
+  /** Units whose audit rows were inserted, with the seqs they got (told to the unit once durable) */
+  receipts: { unit: Unit; seqs: number[] }[];
 }
 
 /**
  * Assigns seq to the units' rows in order. This is the one place where a row gets its position in
- * its log; the Merkle leaf hash of each Audit Log row (invariant 9) is to be computed here, from the
- * row and its seq, and the tree extended before the batch commits.
+ * its log, so the Merkle leaf of each Audit Log row (invariant 9) is computed here, from the row as
+ * it will be read back (details as stored JSON text) and its seq; the tree is extended before the
+ * batch commits (extendTree).
  */
-function number(units: readonly Unit[], seq: Seqs): { audit: unknown[][]; access: unknown[][] } {
+function number(units: readonly Unit[], seq: Numbering): { audit: unknown[][]; access: unknown[][] } {
   const audit: unknown[][] = [];
   const access: unknown[][] = [];
   // unit.audit is read only now: a unit's work may have appended rows that depend on its result.
+  let rows = 0;
+  for (const u of units) rows += u.audit.length;
+  const salts = newSalts(rows);
+  let drawn = 0;
   for (const u of units) {
-    for (const e of u.audit) audit.push(auditValues(++seq.audit, e, e.timestamp));
+    const seqs: number[] = [];
+    if (u.receipt && u.audit.length > 0) seq.receipts.push({ unit: u, seqs });
+    for (const e of u.audit) {
+      const n = ++seq.audit;
+      seqs.push(n);
+      const salt = salts[drawn++] as Buffer;
+      const personal = { salt: salt.toString('hex'), hash: personalCommitment(salt, e.actor) };
+      const details = JSON.stringify(e.details);
+      seq.leaves.push(entryLeafHash({ ...e, seq: n, details: JSON.parse(details) as Record<string, unknown>, personalHash: personal.hash }));
+      audit.push(auditValues(n, e, e.timestamp, personal, details));
+    }
     for (const e of u.access) access.push(accessValues(++seq.access, e, e.timestamp));
   }
   return { audit, access };
 }
 
-async function insertAll(c: BatchConnection, units: readonly Unit[], seq: Seqs): Promise<void> {
+const snapshot = (s: Numbering) => ({ audit: s.audit, access: s.access, leaves: s.leaves.length, receipts: s.receipts.length });
+function restore(s: Numbering, b: ReturnType<typeof snapshot>): void {
+  s.audit = b.audit;
+  s.access = b.access;
+  s.leaves.length = b.leaves;
+  s.receipts.length = b.receipts;
+}
+
+/**
+ * Extends the tree by the batch's leaves, in the batch's transaction. The edge must end where seq
+ * ends: anything else means rows were written around the committer, and the batch fails (closed)
+ * rather than build a tree that skips them. A tree that never grew (rows bulk-loaded before the
+ * server first committed) starts at the next seq instead.
+ */
+async function extendTree(c: BatchConnection, start: Seqs, seq: Numbering): Promise<void> {
+  if (seq.leaves.length === 0) return;
+  const state = await c.tree.state();
+  let firstSeq = state.firstSeq;
+  if (state.size === 0 && firstSeq !== start.audit + 1) firstSeq = start.audit + 1;
+  if (firstSeq + state.size !== start.audit + 1) {
+    throw new Error(`the audit tree holds ${state.size} leaves from seq ${firstSeq} but the last seq is ${start.audit}: refusing to extend it`);
+  }
+  const { edge, nodes } = extend({ size: state.size, frontier: unpackFrontier(state.size, state.frontier) }, seq.leaves);
+  await c.tree.save(nodes, { size: edge.size, firstSeq, frontier: packFrontier(edge.frontier) });
+}
+
+async function insertAll(c: BatchConnection, units: readonly Unit[], seq: Numbering): Promise<void> {
   const rows = number(units, seq);
   if (rows.audit.length > 0) await c.insertAudit(rows.audit);
   if (rows.access.length > 0) await c.insertAccess(rows.access);
 }
 
-async function runUnit(c: BatchConnection, unit: Unit, seq: Seqs): Promise<UnitOutcome> {
-  const before = { ...seq };
+async function runUnit(c: BatchConnection, unit: Unit, seq: Numbering): Promise<UnitOutcome> {
+  const before = snapshot(seq);
   await c.savepoint('unit');
   try {
     const value = unit.work ? await unit.work(c.tx) : undefined;
@@ -63,7 +115,7 @@ async function runUnit(c: BatchConnection, unit: Unit, seq: Seqs): Promise<UnitO
     await c.release('unit');
     return { ok: true, value };
   } catch (error) {
-    Object.assign(seq, before);
+    restore(seq, before);
     // If the connection is gone these throw too, and the whole batch fails (as it must).
     await c.rollbackTo('unit');
     await c.release('unit');
@@ -77,16 +129,16 @@ async function runUnit(c: BatchConnection, unit: Unit, seq: Seqs): Promise<UnitO
  * insert per log. Should that fail, the run is replayed unit by unit so that only the faulty unit
  * fails, exactly as if each had had its own savepoint.
  */
-async function runLogOnly(c: BatchConnection, units: readonly Unit[], seq: Seqs): Promise<UnitOutcome[]> {
+async function runLogOnly(c: BatchConnection, units: readonly Unit[], seq: Numbering): Promise<UnitOutcome[]> {
   if (units.length === 1) return [await runUnit(c, units[0] as Unit, seq)];
-  const before = { ...seq };
+  const before = snapshot(seq);
   await c.savepoint('grp');
   try {
     await insertAll(c, units, seq);
     await c.release('grp');
     return units.map(() => ({ ok: true, value: undefined }));
   } catch {
-    Object.assign(seq, before);
+    restore(seq, before);
     await c.rollbackTo('grp');
     await c.release('grp');
     const out: UnitOutcome[] = [];
@@ -104,7 +156,7 @@ async function runLogOnly(c: BatchConnection, units: readonly Unit[], seq: Seqs)
 export async function runBatch(c: BatchConnection, units: readonly Unit[]): Promise<UnitOutcome[]> {
   try {
     const start = await c.begin();
-    const seq = { ...start };
+    const seq: Numbering = { ...start, leaves: [], receipts: [] };
     const outcomes: UnitOutcome[] = [];
     for (let i = 0; i < units.length; ) {
       let j = i;
@@ -113,7 +165,9 @@ export async function runBatch(c: BatchConnection, units: readonly Unit[]): Prom
       else outcomes.push(await runUnit(c, units[j++] as Unit, seq));
       i = j;
     }
-    await c.commit(start, seq);
+    await extendTree(c, start, seq);
+    await c.commit(start, { audit: seq.audit, access: seq.access });
+    for (const r of seq.receipts) r.unit.receipt?.(r.seqs);
     return outcomes;
   } catch (error) {
     await c.abort();

@@ -218,6 +218,8 @@ export interface SettingsPort {
 }
 export interface SettingsTx {
   set(key: string, value: string): Promise<void>;
+  /** Stores the value only when the key has none; false when it had one (set first by another node) */
+  insertIfAbsent(key: string, value: string): Promise<boolean>;
 }
 
 /**
@@ -290,6 +292,59 @@ export interface AuditLogPort extends LogPort<AuditFilter, AuditEntry> {
 }
 export type AccessLogPort = LogPort<AccessFilter, AccessEntry>;
 
+/** The Merkle tree's right edge, kept beside the seq counter and extended in the committing transaction. */
+export interface TreeStateRow {
+  /** Leaves in the tree */
+  readonly size: number;
+  /** seq of leaf 0 (entries committed before the tree existed are not in it) */
+  readonly firstSeq: number;
+  /** The perfect-subtree roots of the right edge, concatenated (integrity/compact.ts) */
+  readonly frontier: Buffer;
+}
+/** A stored tree node: [level, index] (the perfect subtree of leaves [index·2^level, (index+1)·2^level)) and its hash. */
+export interface TreeNodeRow {
+  readonly key: readonly [number, number];
+  readonly hash: Buffer;
+}
+/** An Audit Log entry with the salted commitment of its personal fields (null for rows outside the tree). */
+export interface AuditLeafEntry extends AuditEntry {
+  readonly personalSalt: string | null;
+  readonly personalHash: string | null;
+}
+/** A signed checkpoint (C2SP tlog-checkpoint as a signed note). */
+export interface CheckpointRow {
+  readonly size: number;
+  readonly root: Buffer;
+  readonly note: string;
+  readonly signedAt: string;
+}
+/** Reading the tree: stored nodes (never every entry) build any proof. */
+export interface AuditTreePort {
+  state(): Promise<TreeStateRow>;
+  /** The stored nodes of these keys, by `${level}/${index}`; missing ones are absent from the map */
+  nodes(keys: readonly (readonly [number, number])[]): Promise<Map<string, Buffer>>;
+  /** The stored leaf hashes of leaves [start, end) in order, stopping at the first missing one */
+  leafHashes(start: number, end: number): Promise<Buffer[]>;
+  /** Entries with their personal commitment in seq order: seq > afterSeq, at most limit */
+  leaves(afterSeq: number, limit: number): Promise<AuditLeafEntry[]>;
+  entry(id: string): Promise<AuditLeafEntry | null>;
+  entryBySeq(seq: number): Promise<AuditLeafEntry | null>;
+  latestCheckpoint(): Promise<CheckpointRow | null>;
+  checkpoint(size: number): Promise<CheckpointRow | null>;
+  /** Sizes and signing times of the stored checkpoints, newest first, at most limit */
+  checkpointList(limit: number): Promise<{ size: number; signedAt: string }[]>;
+}
+/** The batch runner's side of the tree (store/batch-runner.ts), on the batch's transaction. */
+export interface AuditTreeTx {
+  state(): Promise<TreeStateRow>;
+  /** Stores newly completed nodes and the new edge */
+  save(nodes: readonly TreeNodeRow[], state: TreeStateRow): Promise<void>;
+}
+export interface CheckpointsTx {
+  /** false when a checkpoint of that size was stored already (another node signed it) */
+  insert(row: CheckpointRow): Promise<boolean>;
+}
+
 /** What a unit of work's `work` may touch: the write side of each port, on the batch's transaction. */
 export interface StoreTx {
   readonly users: UsersTx;
@@ -305,6 +360,7 @@ export interface StoreTx {
   readonly signatureUses: SignatureUsesTx;
   readonly issuedTokens: IssuedTokensTx;
   readonly trustDomains: TrustDomainsTx;
+  readonly checkpoints: CheckpointsTx;
 }
 
 /**
@@ -349,4 +405,5 @@ export interface Store {
   readonly trustDomains: TrustDomainPort;
   readonly auditLog: AuditLogPort;
   readonly accessLog: AccessLogPort;
+  readonly auditTree: AuditTreePort;
 }

@@ -1,22 +1,29 @@
 import type { AccessEntry, AuditEntry } from '../contract/entries.js';
 import type { ActorType, EventType, Outcome } from '../contract/events.js';
+import type { AuditLeafEntry } from './ports.js';
 import type { AccessDraft, ApiKeyRow, AuditDraft, EnvironmentRow, IssuedTokenRow, MemberRow, ProjectRow, SecretRow, SecretVersionRow, SessionRow, TrustDomainRow, UserRow } from './types.js';
 
 /** Column order shared by both adapters for inserting log rows. */
 export const AUDIT_COLUMNS = [
   'seq', 'id', 'ts', 'event', 'actor_type', 'actor_id', 'actor_email', 'actor_name', 'actor_ip',
   'project_slug', 'environment_slug', 'resource', 'outcome', 'request_id', 'user_agent', 'reason', 'details', 'client',
+  'personal_salt', 'personal_hash',
 ] as const;
 export const ACCESS_COLUMNS = [
   'seq', 'id', 'ts', 'request_id', 'method', 'route', 'path', 'status', 'duration_ms', 'actor_type', 'actor_id',
   'actor_email', 'actor_name', 'actor_ip', 'user_agent', 'project_slug', 'environment_slug', 'client',
 ] as const;
 
-export function auditValues(seq: number, e: AuditDraft, ts: string): unknown[] {
+/**
+ * An audit row's values in AUDIT_COLUMNS order. `details` is the JSON text as stored (the batch runner
+ * computes the Merkle leaf from the same text); the personal salt and hash commit the personal fields
+ * (integrity/canonical.ts) and are null only for rows written outside the unit of work (bench loaders).
+ */
+export function auditValues(seq: number, e: AuditDraft, ts: string, personal: { salt: string; hash: string } | null = null, details = JSON.stringify(e.details)): unknown[] {
   return [
     seq, e.id, ts, e.event, e.actor.type, e.actor.id, e.actor.email, e.actor.name, e.actor.ip,
     e.projectSlug, e.environmentSlug, e.resource, e.outcome, e.requestId, e.userAgent, e.reason,
-    JSON.stringify(e.details), e.actor.client ?? null,
+    details, e.actor.client ?? null, personal?.salt ?? null, personal?.hash ?? null,
   ];
 }
 export function accessValues(seq: number, e: AccessDraft, ts: string): unknown[] {
@@ -105,6 +112,11 @@ export function auditFromRow(r: Row): AuditEntry {
     reason: str(r.reason),
     details,
   };
+}
+
+/** An audit row with its personal-field commitment, as the verifier needs it. */
+export function auditLeafFromRow(r: Row): AuditLeafEntry {
+  return { ...auditFromRow(r), personalSalt: str(r.personal_salt), personalHash: str(r.personal_hash) };
 }
 
 export function accessFromRow(r: Row): AccessEntry {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { accessLogConformance } from './conformance/access-log.conformance.js';
 import { apiKeysConformance } from './conformance/api-keys.conformance.js';
 import { auditLogConformance } from './conformance/audit-log.conformance.js';
+import { auditTreeConformance } from './conformance/audit-tree.conformance.js';
 import type { StoreFixture } from './conformance/fixtures.js';
 import { issuedTokensConformance } from './conformance/issued-tokens.conformance.js';
 import { lifecycleConformance } from './conformance/lifecycle.conformance.js';
@@ -51,5 +52,6 @@ export function runStoreConformance(name: string, makeFixture: () => Promise<Sto
     issuedTokensConformance(ctx);
     auditLogConformance(ctx);
     accessLogConformance(ctx);
+    auditTreeConformance(ctx);
   });
 }

@@ -180,6 +180,8 @@ export interface Unit<T = unknown> {
   readonly work?: (tx: StoreTx) => Promise<T>;
   readonly audit: readonly AuditDraft[];
   readonly access: readonly AccessDraft[];
+  /** Told the seqs of the unit's audit rows once they are durable (the Bella-Audit-Entry receipt) */
+  readonly receipt?: (seqs: readonly number[]) => void;
 }
 export type UnitOutcome<T = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
 

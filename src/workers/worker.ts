@@ -8,7 +8,7 @@ export interface WorkerHealth {
 }
 
 /**
- * Background work of one server node (retention today; stream delivery, checkpoints, lease expiry
+ * Background work of one server node (retention and checkpoints today; stream delivery, lease expiry
  * next). A worker acts through the same services as the HTTP routes, with a System operation context.
  */
 export interface Worker {

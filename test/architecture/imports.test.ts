@@ -10,9 +10,9 @@ import { REPO_ROOT } from '../helpers/process.js';
 export const LAYERS = {
   contract: ['contract'],
   kernel: ['kernel', 'contract', 'store'],
-  store: ['store', 'contract', 'kernel'],
+  store: ['store', 'contract', 'kernel', 'integrity'],
   integrity: ['integrity'],
-  audit: ['audit', 'contract', 'kernel', 'store', 'identity', 'projects', 'workers'],
+  audit: ['audit', 'contract', 'kernel', 'store', 'identity', 'projects', 'workers', 'secrets', 'integrity'],
   access: ['access', 'audit', 'contract', 'kernel', 'store'],
   identity: ['identity', 'contract', 'kernel', 'store', 'secrets', 'projects', 'audit'],
   projects: ['projects', 'contract', 'kernel', 'store', 'identity', 'secrets', 'audit'],
@@ -20,7 +20,7 @@ export const LAYERS = {
   ssh: ['ssh', 'contract', 'kernel', 'store', 'projects', 'secrets', 'audit'],
   workers: ['workers', 'kernel', 'contract'],
   http: ['http', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'root'],
-  cli: ['cli', 'contract'],
+  cli: ['cli', 'contract', 'integrity'],
   root: ['root', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'http', 'integrity'],
   web: ['web', 'contract'],
 } as const satisfies Record<string, readonly string[]>;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/schema.js';
+import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { freePort, makeDataDir, removeDataDir, REPO_ROOT, SERVER_BIN, startServerProcess, type ServerProcess } from '../helpers/process.js';
 import { auditedReadIds, reads, seedSecret, until } from './fixture.js';
 
@@ -27,6 +28,26 @@ function insertOldRows(db: Database.Database, n: number, ts = OLD_TS): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Appends n old audit and access rows through the store's own commit path, so they are leaves of the
+ * Audit Log's Merkle tree like any entry (rows inserted behind the store's back would put the tree out
+ * of step, and the server would rightly refuse to commit anything after them).
+ */
+async function commitOldRows(file: string, n: number): Promise<void> {
+  const store = createSqliteStore({ file });
+  await store.migrate();
+  const actor = { type: 'User' as const, id: 'u-old', email: 'old@example.com', name: 'Old', ip: '127.0.0.1', client: null };
+  for (let i = 0; i < n; i += 5000) {
+    const units = Array.from({ length: Math.min(5000, n - i) }, (_, j) => ({
+      audit: [{ id: `old-a-${i + j}`, timestamp: OLD_TS, event: 'SecretRead' as const, actor, projectSlug: 'faults', environmentSlug: 'prod', resource: `K${j % 50}`, outcome: 'Success' as const, requestId: `r-${i + j}`, userAgent: null, reason: null, details: {} }],
+      access: [{ id: `old-x-${i + j}`, timestamp: OLD_TS, requestId: `r-${i + j}`, method: 'GET', route: null, path: '/x', status: 200, durationMs: 1, actor, userAgent: null, projectSlug: null, environmentSlug: null }],
+    }));
+    const outcomes = await store.commitBatch(units);
+    if (outcomes.some((o) => !o.ok)) throw new Error('loading old rows failed');
+  }
+  await store.close();
+}
+
 describe('SIGKILL during a retention purge and during a migration (SQLite)', () => {
   const dirs: string[] = [];
   let srv: ServerProcess | null = null;
@@ -43,8 +64,8 @@ describe('SIGKILL during a retention purge and during a migration (SQLite)', () 
     const ok = await reads(first, token, 5);
     await first.stop();
     const file = join(first.dataDir, 'bella.db');
-    const db = new Database(file);
-    insertOldRows(db, 150_000);
+    await commitOldRows(file, 100_000);
+    const db = new Database(file, { readonly: true });
     const total = (db.prepare("SELECT count(*) AS n FROM audit_log WHERE id LIKE 'old-a-%'").get() as { n: number }).n;
     db.close();
 

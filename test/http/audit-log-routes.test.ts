@@ -83,7 +83,8 @@ for (const kind of await testStores()) {
       const byKey = await list(`?actor=${keyId}`);
       expect(byKey.map((e) => e.event)).toEqual(['SecretUpdated', 'SecretRead']);
       expect(await list('?actorType=ApiKey')).toEqual(byKey);
-      expect((await list('?actorType=System')).map((e) => e.event)).toEqual(['UserCreated']);
+      // The server's own entries: the bootstrap admin, then the checkpoint signing key (docs/verification.md).
+      expect((await list('?actorType=System')).map((e) => e.event)).toEqual(['CheckpointKeyCreated', 'UserCreated']);
     });
 
     it('filters by one event, by several (comma-separated or repeated), by outcome, resource and requestId', async () => {

@@ -183,7 +183,7 @@ for (const kind of await testStores()) {
 
     it.runIf(kind === 'sqlite')('a key made before SDK signing (no wrapped SDK key) is refused in the SDK form as legacy_api_key, and still works in Bella\'s form', async () => {
       const old = await createKey(t, t.adminToken, 'sdk', 'prod', 'CONSUMER', 'old-key');
-      // What migration 5 leaves for every existing key.
+      // What migration 8 leaves for every existing key.
       const db = new Database(join(t.dataDir, 'bella.db'));
       db.prepare('UPDATE api_keys SET wrapped_sdk_key = NULL WHERE id = ?').run(old.id);
       db.close();

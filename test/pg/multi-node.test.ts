@@ -3,6 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Query } from '../../src/cli/api-client.js';
+import { verifyLive } from '../../src/cli/audit-verify.js';
+import type { CheckpointView } from '../../src/contract/integrity.js';
+import { verifyConsistency } from '../../src/integrity/merkle.js';
+import { parseVerifierKey } from '../../src/integrity/note.js';
 import { REPO_ROOT, removeDataDir, startServerProcess, type ServerProcess } from '../helpers/process.js';
 import { createTestDatabase, postgresAvailable, queryDatabase, type TestDatabase } from '../helpers/pg.js';
 
@@ -109,5 +114,35 @@ describe.skipIf(!PG)('two server processes on one PostgreSQL', () => {
       'SELECT s.key, count(*)::int AS n, max(v.version)::int AS max FROM secret_versions v JOIN secrets s ON s.id = v.secret_id GROUP BY s.key',
     );
     for (const v of versions) expect(v.n).toBe(v.max);
+  });
+
+  it('the Merkle tree holds every entry of both nodes in seq order, and each node signs checkpoints consistent with the other\'s', async () => {
+    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const tokens = [await a.login(), await b.login()];
+    const client = (srv: ServerProcess, token: string) => ({
+      async get<T>(path: string, query: Query = {}): Promise<T> {
+        const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, String(v)])).toString();
+        const r = await srv.request('GET', qs ? `${path}?${qs}` : path, { token });
+        if (r.status !== 200) throw new Error(`${path}: ${r.status} ${r.text}`);
+        return r.json<T>();
+      },
+    });
+    const ca = client(a, tokens[0] as string);
+    const cb = client(b, tokens[1] as string);
+    // More concurrent writes from both nodes, then a checkpoint from each.
+    await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? b : a).request('PUT', `/api/v1/projects/mn/environments/prod/secrets/T${i % 5}`, { token: tokens[i % 2], body: { value: `t-${i}` } })));
+    const first = await ca.get<CheckpointView>('/api/v1/audit-log/checkpoint', { fresh: 'true' });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).request('PUT', `/api/v1/projects/mn/environments/prod/secrets/U${i % 3}`, { token: tokens[(i + 1) % 2], body: { value: `u-${i}` } })));
+    const second = await cb.get<CheckpointView>('/api/v1/audit-log/checkpoint', { fresh: 'true' });
+    expect(second.size).toBeGreaterThan(first.size);
+    const [tree] = await queryDatabase<{ size: number; first: number }>(db.url, 'SELECT size::int AS size, first_seq::int AS first FROM audit_tree');
+    const [last] = await queryDatabase<{ n: number }>(db.url, "SELECT last::int AS n FROM log_seq WHERE log = 'audit'");
+    expect((tree?.first ?? 0) + (tree?.size ?? 0) - 1).toBe(last?.n);
+    const c = await ca.get<{ consistencyProof: string[] }>('/api/v1/audit-log/consistency', { from: first.size, to: second.size });
+    const b64 = (x: string) => Buffer.from(x, 'base64');
+    expect(verifyConsistency(first.size, second.size, c.consistencyProof.map(b64), b64(first.root), b64(second.root))).toBe(true);
+    const report = await verifyLive(cb, { key: parseVerifierKey(first.publicKey), checkpointNote: second.note });
+    expect(report.problems).toEqual([]);
+    expect(report.verified).toBe(second.size);
   });
 });

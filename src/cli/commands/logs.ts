@@ -5,6 +5,7 @@ import { HTTP_METHODS } from '../../contract/log-query.js';
 import { TIME_FORMS_HELP } from '../../contract/time.js';
 import { parseAccessFlags, parseAuditFlags, type RawAccessFlags, type RawAuditFlags } from '../log-flags.js';
 import { ACCESS_COLUMNS, AUDIT_COLUMNS, runLogList, type LogKind } from '../log-list.js';
+import { runProvedList } from '../log-list-proved.js';
 import type { ContextFactory } from './shared.js';
 
 const AUDIT: LogKind<AuditEntry> = { name: 'audit', path: '/api/v1/audit-logs', columns: AUDIT_COLUMNS };
@@ -34,9 +35,13 @@ export function registerLogCommands(program: Command, context: ContextFactory): 
     .option('--event <names>', 'event type(s), repeatable or comma-separated, e.g. SecretRead', collect)
     .option('--outcome <outcome>', OUTCOMES.join('|'))
     .option('--resource <name>', 'what was acted upon (secret key, API key id, email…)')
-    .action(async (flags: RawAuditFlags) => {
+    .option('--with-proof', 'with --output json: each entry with its inclusion proof and the signed checkpoint, for `bella audit verify FILE`')
+    .action(async (flags: RawAuditFlags & { withProof?: boolean }) => {
       const ctx = context();
-      await runLogList(AUDIT, parseAuditFlags(flags, ctx.now()), ctx);
+      const { withProof, ...rest } = flags;
+      const listing = parseAuditFlags(rest, ctx.now());
+      if (withProof) await runProvedList(listing, ctx);
+      else await runLogList(AUDIT, listing, ctx);
     });
 
   const access = program.command('access').description('the Access Log: one row per API request');

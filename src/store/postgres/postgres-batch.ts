@@ -5,6 +5,7 @@ import { storeTx } from '../sql/compose.js';
 import type { SqlDialect } from '../sql/db.js';
 import type { Unit, UnitOutcome } from '../types.js';
 import { runBatch, type BatchConnection } from '../batch-runner.js';
+import { auditTreeTx } from '../sql/audit-tree.js';
 import { insertLogRows } from './log-insert.js';
 import { postgresDb } from './postgres-db.js';
 
@@ -32,13 +33,12 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
   let client: pg.Client | null = null;
   let healthy = false;
   const lock = new SerialLock();
-  const tx: StoreTx = storeTx(
-    postgresDb(() => {
-      if (!client) throw new Error('the writer connection is closed');
-      return client;
-    }),
-    dialect,
-  );
+  const onWriter = postgresDb(() => {
+    if (!client) throw new Error('the writer connection is closed');
+    return client;
+  });
+  const tx: StoreTx = storeTx(onWriter, dialect);
+  const tree = auditTreeTx(onWriter);
 
   /**
    * The PostgreSQL side of the unit of work on the writer's connection. Both log_seq counters are
@@ -70,6 +70,7 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
     abort: async () => drop(),
     isUniqueViolation: (error) => (error as { code?: string }).code === '23505',
     tx,
+    tree,
   });
 
   let closed = false;

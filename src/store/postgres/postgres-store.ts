@@ -4,6 +4,7 @@ import { POSTGRES_TS_EPOCH_MS } from '../histogram-sql.js';
 import type { Store } from '../ports.js';
 import { entityPorts } from '../sql/compose.js';
 import type { SqlDialect } from '../sql/db.js';
+import { auditTreePort } from '../sql/audit-tree.js';
 import { accessLogPort, auditLogPort } from '../sql/logs.js';
 import { postgresDb } from './postgres-db.js';
 import { ensurePartitions, purgeLog } from './partitions.js';
@@ -104,5 +105,6 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
     ...entityPorts(read, d),
     auditLog: auditLogPort(read, d, (olderThan, batchSize) => purgeLog(pool, 'audit_log', olderThan, batchSize), highWater),
     accessLog: accessLogPort(read, d, (olderThan, batchSize) => purgeLog(pool, 'access_log', olderThan, batchSize), highWater),
+    auditTree: auditTreePort(read),
   };
 }

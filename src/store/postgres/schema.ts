@@ -304,6 +304,31 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX credential_leases_env ON credential_leases(environment_id, created_at);
   CREATE INDEX credential_leases_provider ON credential_leases(provider_id, state);
   `,
+  // 10: the verifiable Audit Log, as SQLite migration 10. The tree's edge sits beside log_seq: a batch reads
+  // and extends it only while it holds the log_seq rows FOR UPDATE, so across nodes the tree grows in
+  // seq order, gap-free, in the transaction that assigns the seq.
+  `
+  ALTER TABLE audit_log ADD COLUMN personal_salt TEXT, ADD COLUMN personal_hash TEXT;
+  CREATE TABLE audit_tree (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size BIGINT NOT NULL,
+    first_seq BIGINT NOT NULL,
+    frontier BYTEA NOT NULL
+  );
+  INSERT INTO audit_tree (id, size, first_seq, frontier) SELECT 1, 0, last + 1, ''::bytea FROM log_seq WHERE log = 'audit';
+  CREATE TABLE audit_tree_nodes (
+    level SMALLINT NOT NULL,
+    idx BIGINT NOT NULL,
+    hash BYTEA NOT NULL,
+    PRIMARY KEY (level, idx)
+  );
+  CREATE TABLE audit_checkpoints (
+    size BIGINT PRIMARY KEY,
+    root BYTEA NOT NULL,
+    note TEXT NOT NULL,
+    signed_at TIMESTAMPTZ NOT NULL
+  );
+  `,
 ];
 
 /** Key of the session advisory lock that serialises migrations of several nodes starting at once. */

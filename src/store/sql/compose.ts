@@ -1,5 +1,6 @@
 import type { Store, StoreTx } from '../ports.js';
 import { apiKeysPort, apiKeysTx } from './api-keys.js';
+import { checkpointsTx } from './audit-tree.js';
 import type { SqlDb, SqlDialect } from './db.js';
 import { issuedTokensPort, issuedTokensTx } from './issued-tokens.js';
 import { loginAttemptsPort, loginAttemptsTx } from './login-attempts.js';
@@ -49,5 +50,6 @@ export function storeTx(db: SqlDb, d: SqlDialect): StoreTx {
     signatureUses: signatureUsesTx(db),
     issuedTokens: issuedTokensTx(db),
     trustDomains: trustDomainsTx(db),
+    checkpoints: checkpointsTx(db),
   };
 }

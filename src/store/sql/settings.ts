@@ -11,5 +11,6 @@ export function settingsTx(db: SqlDb): SettingsTx {
     async set(key, value) {
       await db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
     },
+    insertIfAbsent: async (key, value) => (await db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING', [key, value])) === 1,
   };
 }

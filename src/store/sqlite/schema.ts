@@ -287,4 +287,34 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX credential_leases_env ON credential_leases(environment_id, created_at);
   CREATE INDEX credential_leases_provider ON credential_leases(provider_id, state);
   `,
+
+  // 10: the verifiable Audit Log (docs/verification.md): each entry's salted commitment of its personal
+  // fields; the Merkle tree's right edge (one row, extended by the batch runner in the committing
+  // transaction; leaf 0 is the first entry committed after this migration); every complete node of
+  // the tree (level 0 = leaf hashes), kept when retention deletes entries so proofs stay valid; the
+  // signed checkpoints.
+  `
+  ALTER TABLE audit_log ADD COLUMN personal_salt TEXT;
+  ALTER TABLE audit_log ADD COLUMN personal_hash TEXT;
+  CREATE TABLE audit_tree (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    size INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL,
+    frontier BLOB NOT NULL
+  );
+  INSERT INTO audit_tree (id, size, first_seq, frontier)
+    VALUES (1, 0, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0) + 1, x'');
+  CREATE TABLE audit_tree_nodes (
+    level INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    hash BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+  ) WITHOUT ROWID;
+  CREATE TABLE audit_checkpoints (
+    size INTEGER PRIMARY KEY,
+    root BLOB NOT NULL,
+    note TEXT NOT NULL,
+    signed_at TEXT NOT NULL
+  );
+  `,
 ];

@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 import { ACCESS_COLUMNS, AUDIT_COLUMNS } from '../rows.js';
 import type { StoreTx } from '../ports.js';
 import type { BatchConnection } from '../batch-runner.js';
+import { auditTreeTx } from '../sql/audit-tree.js';
+import { sqliteDb } from './sqlite-db.js';
 
 /**
  * The SQLite side of the unit of work: BEGIN IMMEDIATE takes the database's one write lock, seq is
@@ -40,5 +42,6 @@ export function sqliteBatch(writer: Database.Database, tx: StoreTx): BatchConnec
       return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
     },
     tx,
+    tree: auditTreeTx(sqliteDb(() => writer)),
   };
 }

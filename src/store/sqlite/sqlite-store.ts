@@ -5,6 +5,7 @@ import type { Store } from '../ports.js';
 import { SerialLock } from '../serial-lock.js';
 import { entityPorts, storeTx } from '../sql/compose.js';
 import type { SqlDialect } from '../sql/db.js';
+import { auditTreePort } from '../sql/audit-tree.js';
 import { accessLogPort, auditLogPort } from '../sql/logs.js';
 import { runBatch } from '../batch-runner.js';
 import { fileIdentity } from './file-identity.js';
@@ -108,5 +109,6 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
     ...entityPorts(read, d),
     auditLog: auditLogPort(read, d, purge('audit_log'), highWater),
     accessLog: accessLogPort(read, d, purge('access_log'), highWater),
+    auditTree: auditTreePort(read),
   };
 }

@@ -1,0 +1,137 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { leafHash } from './hash.js';
+
+/**
+ * The canonical form of an Audit Log entry: what its Merkle leaf commits to (docs/verification.md).
+ *
+ * Version 1 is the UTF-8 bytes of a JSON array without whitespace: the version tag, then the fields of
+ * CANONICAL_FIELDS_V1 in that order. Absent values are `null`; strings are JSON strings as JSON.stringify
+ * writes them; seq is a JSON integer; details is canonical JSON (object keys sorted by UTF-16 code
+ * unit, recursively). The personal fields (actor email, name and IP) are not in it: the leaf commits to
+ * them through `actor.personal`, a salted hash kept beside the entry, so erasing the salt and the fields
+ * later (GDPR) leaves every leaf, checkpoint and proof valid.
+ */
+export const CANONICAL_VERSION_V1 = 'bella-audit-entry/1';
+
+/** What an entry must carry to be committed (structurally an AuditEntry plus its personal commitment). */
+export interface CommittedEntry {
+  readonly seq: number;
+  readonly id: string;
+  readonly timestamp: string;
+  readonly event: string;
+  readonly actor: {
+    readonly type: string;
+    readonly id: string | null;
+    /** The calling application (X-App-Client / X-Bella-Client); absent is null */
+    readonly client?: string | null;
+    readonly email: string | null;
+    readonly name: string | null;
+    readonly ip: string | null;
+  };
+  readonly projectSlug: string | null;
+  readonly environmentSlug: string | null;
+  readonly resource: string | null;
+  readonly outcome: string;
+  readonly requestId: string | null;
+  readonly userAgent: string | null;
+  readonly reason: string | null;
+  readonly details: Readonly<Record<string, unknown>>;
+  /** hex SHA-256 of the personal fields with their salt (personalCommitment) */
+  readonly personalHash: string;
+}
+
+type Field = readonly [name: string, value: (e: CommittedEntry) => unknown];
+
+/**
+ * Version 1's fields, in order. The list is explicit so that a field is added by appending a line here
+ * (and a new version tag when entries of the old version already exist); a verifier names the field
+ * by the name in this list.
+ */
+export const CANONICAL_FIELDS_V1: readonly Field[] = [
+  ['seq', (e) => e.seq],
+  ['id', (e) => e.id],
+  ['timestamp', (e) => e.timestamp],
+  ['event', (e) => e.event],
+  ['actor.type', (e) => e.actor.type],
+  ['actor.id', (e) => e.actor.id],
+  ['actor.client', (e) => e.actor.client ?? null],
+  ['actor.personal', (e) => e.personalHash],
+  ['projectSlug', (e) => e.projectSlug],
+  ['environmentSlug', (e) => e.environmentSlug],
+  ['resource', (e) => e.resource],
+  ['outcome', (e) => e.outcome],
+  ['requestId', (e) => e.requestId],
+  ['userAgent', (e) => e.userAgent],
+  ['reason', (e) => e.reason],
+  ['details', (e) => e.details],
+];
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+/**
+ * A string as both stores give it back: a lone UTF-16 surrogate cannot be stored as UTF-8 and comes
+ * back as U+FFFD, so the leaf is computed from that form.
+ */
+const wellFormed = (s: string): string => (SURROGATE.test(s) ? s.replace(/\p{Cs}/gu, '\uFFFD') : s);
+
+/**
+ * Canonical JSON: no whitespace, object keys sorted by UTF-16 code unit, undefined members dropped,
+ * strings as JSON.stringify writes them (lone surrogates as U+FFFD).
+ */
+export function canonicalJson(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return JSON.stringify(wellFormed(v));
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new TypeError('a non-finite number has no canonical JSON form');
+    return JSON.stringify(v);
+  }
+  if (typeof v === 'boolean') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
+  if (typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(wellFormed(k))}:${canonicalJson(o[k])}`).join(',')}}`;
+  }
+  throw new TypeError(`a ${typeof v} has no canonical JSON form`);
+}
+
+/** The canonical bytes of an entry (version 1). */
+export function canonicalEntry(e: CommittedEntry): Buffer {
+  // Fast path: every field but details is a string, a number or null, which JSON.stringify writes
+  // exactly as canonicalJson does, unless a lone surrogate is escaped (`\udXXX`): then the slow path.
+  const values: unknown[] = [CANONICAL_VERSION_V1];
+  for (let i = 0; i < CANONICAL_FIELDS_V1.length - 1; i++) values.push((CANONICAL_FIELDS_V1[i] as Field)[1](e) ?? null);
+  const head = JSON.stringify(values);
+  const last = CANONICAL_FIELDS_V1[CANONICAL_FIELDS_V1.length - 1] as Field;
+  if (last[0] === 'details' && !head.includes('\\ud') && values.every((v) => v === null || typeof v === 'string' || Number.isFinite(v))) {
+    return Buffer.from(`${head.slice(0, -1)},${canonicalJson(last[1](e))}]`, 'utf8');
+  }
+  const parts = [JSON.stringify(CANONICAL_VERSION_V1)];
+  for (const [, get] of CANONICAL_FIELDS_V1) parts.push(canonicalJson(get(e)));
+  return Buffer.from(`[${parts.join(',')}]`, 'utf8');
+}
+
+/** The entry's Merkle leaf hash: SHA-256(0x00 ‖ canonical(entry)). */
+export const entryLeafHash = (e: CommittedEntry): Buffer => leafHash(canonicalEntry(e));
+
+export const PERSONAL_VERSION_V1 = 'bella-personal/1';
+/** Bytes of salt per entry: enough that the commitment of a guessable value (an IP) cannot be brute-forced. */
+export const SALT_BYTES = 16;
+
+/**
+ * The salted commitment to an entry's personal fields:
+ * hex(SHA-256("bella-personal/1" ‖ 0x00 ‖ salt ‖ UTF-8 canonicalJson([email, name, ip]))).
+ */
+export function personalCommitment(salt: Uint8Array, actor: { readonly email: string | null; readonly name: string | null; readonly ip: string | null }): string {
+  return createHash('sha256')
+    .update(Buffer.concat([PERSONAL_PREFIX, salt, Buffer.from(canonicalJson([actor.email, actor.name, actor.ip]), 'utf8')]))
+    .digest('hex');
+}
+const PERSONAL_PREFIX = Buffer.from(`${PERSONAL_VERSION_V1}\0`, 'utf8');
+
+export const newSalt = (): Buffer => randomBytes(SALT_BYTES);
+
+/** Salts for a batch drawn at once (one call into the CSPRNG per batch, not per row). */
+export function newSalts(n: number): Buffer[] {
+  const pool = randomBytes(SALT_BYTES * n);
+  return Array.from({ length: n }, (_, i) => pool.subarray(i * SALT_BYTES, (i + 1) * SALT_BYTES));
+}
