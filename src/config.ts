@@ -25,6 +25,26 @@ export interface Config {
   readonly timeouts: HttpTimeouts;
   /** Log exports streaming at once on this node: per caller (user or API key) and in all */
   readonly exportLimits: ExportLimitsConfig;
+  /** Audit Log stream delivery (src/streams/), milliseconds */
+  readonly streams: StreamDeliveryConfig;
+}
+
+export interface StreamDeliveryConfig {
+  readonly pollMs: number;
+  readonly timeoutMs: number;
+  readonly maxBackoffMs: number;
+  readonly failingRetryMs: number;
+}
+
+export const STREAM_DELIVERY_DEFAULTS: StreamDeliveryConfig = Object.freeze({ pollMs: 250, timeoutMs: 10_000, maxBackoffMs: 60_000, failingRetryMs: 60_000 });
+
+function parseStreamDelivery(env: Readonly<Record<string, string | undefined>>): StreamDeliveryConfig {
+  return Object.freeze({
+    pollMs: parseMs(env, 'BELLA_STREAM_POLL_MS', STREAM_DELIVERY_DEFAULTS.pollMs),
+    timeoutMs: parseMs(env, 'BELLA_STREAM_TIMEOUT_MS', STREAM_DELIVERY_DEFAULTS.timeoutMs),
+    maxBackoffMs: parseMs(env, 'BELLA_STREAM_MAX_BACKOFF_MS', STREAM_DELIVERY_DEFAULTS.maxBackoffMs),
+    failingRetryMs: parseMs(env, 'BELLA_STREAM_FAILING_RETRY_MS', STREAM_DELIVERY_DEFAULTS.failingRetryMs),
+  });
 }
 
 export interface ExportLimitsConfig {
@@ -154,6 +174,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     sqliteSynchronous: sync,
     timeouts: Object.freeze(parseTimeouts(env)),
     exportLimits: parseExportLimits(env),
+    streams: parseStreamDelivery(env),
   });
 }
 

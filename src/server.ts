@@ -19,6 +19,8 @@ import { createServices, type Services } from './services.js';
 import type { Store } from './store/ports.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import { createSupervisor, type Supervisor } from './workers/supervisor.js';
+import { hostname } from 'node:os';
+import { createDeliveryWorker } from './streams/delivery-worker.js';
 
 export interface Server {
   readonly app: App;
@@ -62,10 +64,22 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   if (store.kind === 'sqlite') markInitialized(config.dataDir, clock());
   const keyring = new KeyRing(master);
   const uow = createUnitOfWork({ committer: createGroupCommitter({ store, now: clock }) });
-  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits, tempDir: config.dataDir });
+  const services = createServices({ store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits, tempDir: config.dataDir, streamTimeoutMs: config.streams.timeoutMs });
   notices.push(...(await bootstrapAdmin(services, store, clock, config)));
   let log: App['log'] | null = null;
+  // Audit Log streams: one delivery loop per stream, reading the log by seq from its durable cursor.
+  const streamWorker = createDeliveryWorker({
+    store,
+    uow,
+    keyring,
+    clock,
+    runtime: services.streamRuntime,
+    sinkDeps: { hostname: hostname(), fetch: globalThis.fetch },
+    config: config.streams,
+    onError: (e, stream) => log?.warn({ stream, err: e instanceof Error ? e.message : String(e) }, 'audit stream delivery step failed; retrying'),
+  });
   const supervisor = createSupervisor([
+    streamWorker,
     // Retention: a purge now, then every purgeIntervalMinutes; a failed run is logged and retried next time.
     createRetentionWorker({
       retention: services.retention,
@@ -80,6 +94,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
     uow,
     store,
     workers: () => supervisor.health(),
+    streams: () => streamWorker.streams(),
     clock,
     trustedProxies: config.trustedProxies,
     logLevel: config.logLevel,

@@ -14,11 +14,15 @@ import { createScopeResolver } from './projects/scope.js';
 import type { KeyRing } from './secrets/envelope.js';
 import { createSecretService } from './secrets/secret-service.js';
 import type { Store } from './store/ports.js';
+import { hostname } from 'node:os';
+import { createStreamRuntime, type StreamRuntime } from './streams/runtime.js';
+import { createStreamService } from './streams/stream-service.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
-export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits; readonly tempDir: string }) {
+export function createServices(deps: { readonly store: Store; readonly uow: UnitOfWork; readonly keyring: KeyRing; readonly clock: Clock; readonly cursorKey: Buffer; readonly exportLimits: ExportLimits; readonly tempDir: string; readonly streamRuntime?: StreamRuntime; readonly streamTimeoutMs?: number }) {
   const { store, uow, keyring, clock } = deps;
   const scopes = createScopeResolver({ store });
+  const streamRuntime = deps.streamRuntime ?? createStreamRuntime();
   return {
     scopes,
     secrets: createSecretService({ store, scopes, keyring, uow, clock }),
@@ -30,6 +34,8 @@ export function createServices(deps: { readonly store: Store; readonly uow: Unit
     logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey, exports: createExportLimiter(deps.exportLimits) }),
     retention: createRetentionService({ store, uow, clock }),
     backup: createBackupService({ store, uow, tempDir: deps.tempDir }),
+    streamRuntime,
+    streams: createStreamService({ store, uow, keyring, clock, runtime: streamRuntime, sinkDeps: { hostname: hostname(), fetch: globalThis.fetch }, timeoutMs: deps.streamTimeoutMs ?? 10_000 }),
   };
 }
 

@@ -35,6 +35,14 @@ export const ADMIN_EVENTS = [
   'AccessDenied',
   'RestrictionChanged',
   'BackupCreated',
+  'AuditStreamCreated',
+  'AuditStreamUpdated',
+  'AuditStreamPaused',
+  'AuditStreamResumed',
+  'AuditStreamRemoved',
+  'AuditStreamReplayed',
+  'AuditStreamFailing',
+  'AuditStreamRecovered',
 ] as const;
 
 export const EVENT_TYPES = [...PRODUCT_EVENTS, ...ADMIN_EVENTS] as const;
@@ -81,6 +89,14 @@ export const EVENT_CATALOG: Readonly<Record<EventType, { readonly group: EventGr
   LogsPurged: { group: 'administration', description: 'Expired log entries were purged by retention' },
   BackupCreated: { group: 'administration', description: 'An online backup of the database was taken' },
   RestrictionChanged: { group: 'members', description: 'An environment was restricted to its own members, or the restriction lifted' },
+  AuditStreamCreated: { group: 'administration', description: 'An Audit Log stream to a SIEM was created' },
+  AuditStreamUpdated: { group: 'administration', description: "An Audit Log stream's sink, filter or format was changed" },
+  AuditStreamPaused: { group: 'administration', description: 'An Audit Log stream was paused' },
+  AuditStreamResumed: { group: 'administration', description: 'A paused or failing Audit Log stream was resumed' },
+  AuditStreamRemoved: { group: 'administration', description: 'An Audit Log stream was removed' },
+  AuditStreamReplayed: { group: 'administration', description: 'An Audit Log stream was rewound to resend from an earlier point' },
+  AuditStreamFailing: { group: 'administration', description: "An Audit Log stream's sink refused a batch permanently; delivery is held at its cursor" },
+  AuditStreamRecovered: { group: 'administration', description: 'A failing Audit Log stream delivered again' },
   AccessDenied: { group: 'authentication', description: 'A request to a protected route with no more specific event was refused' },
 };
 

@@ -53,6 +53,7 @@ export const DENIED_REASONS = {
   wrong_password: 'Login: the password is wrong.',
   unknown_account: 'Login: no user has this email.',
   throttled: 'Login: too many failed attempts for this account or address; retry later.',
+  stream_owner_required: 'Audit streams: only the instance admin (any stream) or an OWNER of the project (its streams) may manage them.',
   export_limit: 'Export: the caller (or the server in all) already streams as many exports as allowed; retry after the given seconds.',
 } as const;
 

@@ -1,7 +1,7 @@
 import type { AccessEntry, AuditEntry } from '../contract/entries.js';
 import type {
   AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, HistogramCount, MemberRow, ProjectRow, SecretRow, SecretVersionRow,
-  SessionRow, Unit, UnitOutcome, UserRow,
+  SessionRow, StreamRow, Unit, UnitOutcome, UserRow,
 } from './types.js';
 
 /*
@@ -139,6 +139,30 @@ export interface SignatureUsesTx {
   prune(now: number, limit: number): Promise<number>;
 }
 
+/** Audit Log streams (streams/): configuration, cursor and delivery counters. */
+export interface StreamPort {
+  list(): Promise<StreamRow[]>;
+  getByName(name: string): Promise<StreamRow | null>;
+}
+/** The changeable part of a stream row (configuration and state). */
+export type StreamChange = Partial<Pick<StreamRow, 'settings' | 'sealedSecrets' | 'filter' | 'format' | 'heartbeatSeconds' | 'state' | 'lastError' | 'lastErrorAt' | 'failingSince' | 'updatedAt'>>;
+export interface StreamsTx {
+  insert(row: StreamRow): Promise<void>;
+  /** Read-for-write: the stream as this transaction sees it */
+  getByName(name: string): Promise<StreamRow | null>;
+  /** Returns false when the stream does not exist */
+  update(id: string, change: StreamChange): Promise<boolean>;
+  /** Returns false when the stream does not exist */
+  delete(id: string): Promise<boolean>;
+  /**
+   * Moves the cursor from `from` to `to` and adds `delivered`, only if the cursor still is `from`
+   * (a replay or another node moved it meanwhile: false, nothing changed). `at` is the last success.
+   */
+  advance(id: string, from: number, to: number, delivered: number, at: string | null): Promise<boolean>;
+  /** Replay: sets the cursor unconditionally */
+  setCursor(id: string, cursor: number, at: string): Promise<boolean>;
+}
+
 /** Reading one log: newest-first pages for people, commit (seq) order for workers. */
 export interface LogPort<F, E extends { readonly seq: number }> {
   /** Newest first (seq descending), at most `limit` entries. */
@@ -173,6 +197,7 @@ export interface StoreTx {
   readonly settings: SettingsTx;
   readonly loginAttempts: LoginAttemptsTx;
   readonly signatureUses: SignatureUsesTx;
+  readonly streams: StreamsTx;
 }
 
 /**
@@ -210,6 +235,7 @@ export interface Store {
   readonly settings: SettingsPort;
   readonly loginAttempts: LoginAttemptPort;
   readonly signatureUses: SignatureUsePort;
+  readonly streams: StreamPort;
   readonly auditLog: AuditLogPort;
   readonly accessLog: AccessLogPort;
 }

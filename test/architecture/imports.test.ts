@@ -18,15 +18,16 @@ export const LAYERS = {
   projects: ['projects', 'contract', 'kernel', 'store', 'identity', 'secrets', 'audit'],
   secrets: ['secrets', 'contract', 'kernel', 'store', 'projects', 'audit'],
   workers: ['workers', 'kernel', 'contract'],
-  http: ['http', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'workers', 'root'],
+  streams: ['streams', 'contract', 'kernel', 'store', 'audit', 'identity', 'secrets', 'workers'],
+  http: ['http', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'workers', 'streams', 'root'],
   cli: ['cli', 'contract'],
-  root: ['root', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'workers', 'http', 'integrity'],
+  root: ['root', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'workers', 'http', 'integrity', 'streams'],
   web: ['web', 'contract'],
 } as const satisfies Record<string, readonly string[]>;
 export type Layer = keyof typeof LAYERS;
 
 /** The domain folders: only their `*-routes.ts` files may import Fastify or src/http/. */
-const DOMAINS: ReadonlySet<string> = new Set(['audit', 'access', 'identity', 'projects', 'secrets', 'workers', 'integrity', 'kernel', 'store', 'contract']);
+const DOMAINS: ReadonlySet<string> = new Set(['audit', 'access', 'identity', 'projects', 'secrets', 'workers', 'integrity', 'kernel', 'store', 'contract', 'streams']);
 const HTTP_PACKAGES = /^(fastify|@fastify\/|fastify-)/;
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;

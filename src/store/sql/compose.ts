@@ -7,10 +7,11 @@ import { projectsPort, projectsTx } from './projects.js';
 import { secretsPort, secretsTx } from './secrets.js';
 import { settingsPort, settingsTx } from './settings.js';
 import { signatureUsesPort, signatureUsesTx } from './signature-uses.js';
+import { streamsPort, streamsTx } from './streams.js';
 import { usersPort, usersTx } from './users.js';
 
 /** The read ports of the entity tables over a reader (committed data only). */
-export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'loginAttempts' | 'signatureUses'> {
+export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'loginAttempts' | 'signatureUses' | 'streams'> {
   return {
     users: usersPort(db, d),
     projects: projectsPort(db, d),
@@ -20,6 +21,7 @@ export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'pr
     settings: settingsPort(db),
     loginAttempts: loginAttemptsPort(db),
     signatureUses: signatureUsesPort(db),
+    streams: streamsPort(db),
   };
 }
 
@@ -34,5 +36,6 @@ export function storeTx(db: SqlDb, d: SqlDialect): StoreTx {
     settings: settingsTx(db),
     loginAttempts: loginAttemptsTx(db, d),
     signatureUses: signatureUsesTx(db),
+    streams: streamsTx(db),
   };
 }

@@ -1,0 +1,296 @@
+import type { AuditEntry } from '../contract/entries.js';
+import { systemOp } from '../audit/recorder.js';
+import type { UnitOfWork } from '../audit/unit-of-work.js';
+import type { Clock } from '../kernel/clock.js';
+import type { KeyRing } from '../secrets/envelope.js';
+import type { Store } from '../store/ports.js';
+import type { StreamRow } from '../store/types.js';
+import { streamMatches } from './filter.js';
+import { FORMATTERS, type OutRecord } from './formatters/index.js';
+import { RateWindow } from './rate.js';
+import type { StreamRuntime } from './runtime.js';
+import { createSink, SinkError, type Sink, type SinkDeps } from './sinks/index.js';
+import { openSink, rowFilter, rowFormat } from './stream-config.js';
+
+/** Delivery tuning (config.ts reads it from BELLA_STREAM_*). */
+export interface DeliveryConfig {
+  /** Pause between looks at the log when a stream is caught up */
+  readonly pollMs: number;
+  /** Longest a sink may take to accept one batch; a slower (or hanging) sink's batch is retried */
+  readonly timeoutMs: number;
+  /** Ceiling of the exponential backoff between retries of one batch */
+  readonly maxBackoffMs: number;
+  /** How often a failing stream tries its batch again (a sink fixed on its side is noticed) */
+  readonly failingRetryMs: number;
+}
+
+export const DELIVERY_DEFAULTS: DeliveryConfig = Object.freeze({ pollMs: 250, timeoutMs: 10_000, maxBackoffMs: 60_000, failingRetryMs: 60_000 });
+
+/** Entries read from the log per look; with the sink's batch limits this bounds a stream's memory. */
+export const READ_BATCH = 500;
+const BACKOFF_BASE_MS = 250;
+
+export interface DeliveryDeps {
+  readonly store: Pick<Store, 'streams' | 'auditLog'>;
+  readonly uow: UnitOfWork;
+  readonly keyring: KeyRing;
+  readonly clock: Clock;
+  readonly runtime: StreamRuntime;
+  readonly sinkDeps: Omit<SinkDeps, 'stream'>;
+  readonly config: DeliveryConfig;
+  readonly onError: (e: unknown, stream: string) => void;
+}
+
+/** What /readyz and the worker's health say about one stream. */
+export interface StreamLoopState {
+  readonly name: string;
+  readonly state: StreamRow['state'];
+  readonly retrying: number;
+  readonly lastError: string | null;
+  readonly failingSince: string | null;
+}
+
+/** Exponential backoff with full jitter: a random wait up to base·2^(attempt-1), capped. */
+export function backoffMs(attempt: number, maxMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxMs, BACKOFF_BASE_MS * 2 ** Math.min(30, Math.max(0, attempt - 1)));
+  return Math.max(50, Math.floor(random() * ceiling));
+}
+
+/** Splits records into sends that respect the sink's limits (count and approximate bytes). */
+export function firstChunk(records: readonly OutRecord[], sink: Pick<Sink, 'maxRecords' | 'maxBytes'>): OutRecord[] {
+  const out: OutRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    const size = (typeof r.body === 'string' ? r.body.length : JSON.stringify(r.body).length) + 256;
+    if (out.length > 0 && (out.length >= sink.maxRecords || bytes + size > sink.maxBytes)) break;
+    out.push(r);
+    bytes += size;
+  }
+  return out;
+}
+
+/**
+ * One stream's delivery loop: reads the Audit Log after the stream's durable cursor (by seq, nothing
+ * else), sends the matching entries in the stream's format, and moves the cursor only once the sink
+ * accepted them, so a crash resends (at least once, in seq order) and never skips. It runs on its
+ * own: a slow or hanging sink holds only this loop (each send has a timeout).
+ */
+export class StreamLoop {
+  private stopped = false;
+  private wakeUp: (() => void) | null = null;
+  private sink: Sink | null = null;
+  private sinkVersion = '';
+  private inFlight: AbortController | null = null;
+  private retrying = 0;
+  private lastError: string | null = null;
+  private lastErrorAt: string | null = null;
+  private lastHeartbeatAt: string | null = null;
+  private lastSentAt: number;
+  private nextAttemptAt = 0;
+  private readonly rate = new RateWindow();
+  private loopState: StreamLoopState;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: DeliveryDeps,
+    readonly id: string,
+    readonly name: string,
+  ) {
+    this.lastSentAt = deps.clock().getTime();
+    this.loopState = { name, state: 'active', retrying: 0, lastError: null, failingSince: null };
+  }
+
+  get state(): StreamLoopState {
+    return this.loopState;
+  }
+
+  get finished(): boolean {
+    return this.stopped;
+  }
+
+  start(): void {
+    this.done = this.loop();
+  }
+
+  /** Look again now: a change, a resume or a replay resets any backoff. */
+  wake(): void {
+    this.nextAttemptAt = 0;
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.inFlight?.abort();
+    this.wakeUp?.();
+    await this.done;
+    await this.sink?.close().catch(() => undefined);
+    this.sink = null;
+    this.deps.runtime.publish(this.id, null);
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let wait: number;
+      try {
+        wait = await this.step();
+      } catch (e) {
+        this.deps.onError(e, this.name);
+        wait = this.deps.config.pollMs * 4;
+      }
+      this.publish();
+      if (this.stopped) break;
+      if (wait > 0) await this.sleep(wait);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref?.();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+
+  private publish(): void {
+    this.loopState = {
+      ...this.loopState,
+      retrying: this.retrying,
+      lastError: this.loopState.state === 'failing' ? (this.lastError ?? this.loopState.lastError) : this.lastError,
+    };
+    this.deps.runtime.publish(this.id, {
+      retrying: this.retrying,
+      lastError: this.lastError,
+      lastErrorAt: this.lastErrorAt,
+      lastHeartbeatAt: this.lastHeartbeatAt,
+      ratePerMinute: this.rate.perMinute(this.deps.clock().getTime()),
+    });
+  }
+
+  /** One look; returns how long to wait before the next. */
+  private async step(): Promise<number> {
+    const { store, config, clock } = this.deps;
+    const row = await store.streams.getByName(this.name);
+    if (!row || row.id !== this.id) {
+      this.stopped = true; // removed (or removed and created anew: a loop of its own takes over)
+      return 0;
+    }
+    this.loopState = { name: row.name, state: row.state, retrying: this.retrying, lastError: row.state === 'failing' ? row.lastError : this.lastError, failingSince: row.failingSince };
+    if (row.state === 'paused') {
+      this.retrying = 0;
+      return config.pollMs * 4;
+    }
+    const now = clock().getTime();
+    if (now < this.nextAttemptAt) return Math.min(this.nextAttemptAt - now, config.pollMs * 4);
+    const sink = this.sinkFor(row);
+    const entries = await store.auditLog.readAfter(row.cursor, READ_BATCH);
+    const format = FORMATTERS[rowFormat(row)];
+    if (entries.length === 0) {
+      if (row.state === 'active' && row.heartbeatSeconds > 0 && now - this.lastSentAt >= row.heartbeatSeconds * 1000) {
+        const hb = format.heartbeat({ stream: row.name, lastSeq: row.cursor, at: clock() });
+        if (await this.attempt(row, sink, [hb])) {
+          this.lastHeartbeatAt = clock().toISOString();
+          this.lastSentAt = now;
+        }
+      }
+      return row.state === 'failing' && this.nextAttemptAt > now ? this.nextAttemptAt - now : config.pollMs;
+    }
+    const filter = { project: row.projectSlug, filter: rowFilter(row) };
+    const records = entries.filter((e: AuditEntry) => streamMatches(e, filter)).map((e) => format.entry(e));
+    const last = (entries[entries.length - 1] as AuditEntry).seq;
+    if (records.length === 0) {
+      // Nothing of this stream's in the page: the cursor moves past it (durably, so a restart does not reread it).
+      await this.advance(row, last, 0, null);
+      return 0;
+    }
+    const chunk = firstChunk(records, sink);
+    const to = chunk.length === records.length ? last : (chunk[chunk.length - 1] as OutRecord).seq;
+    if (!(await this.attempt(row, sink, chunk))) return Math.max(0, this.nextAttemptAt - clock().getTime());
+    this.lastSentAt = clock().getTime();
+    this.rate.add(chunk.length, this.lastSentAt);
+    await this.advance(row, to, chunk.length, clock().toISOString());
+    return 0;
+  }
+
+  private sinkFor(row: StreamRow): Sink {
+    const version = `${row.updatedAt}|${row.sinkKind}`;
+    if (!this.sink || version !== this.sinkVersion) {
+      const old = this.sink;
+      void old?.close().catch(() => undefined);
+      this.sink = createSink(openSink(this.deps.keyring, row), { ...this.deps.sinkDeps, stream: { id: row.id, name: row.name } });
+      this.sinkVersion = version;
+    }
+    return this.sink;
+  }
+
+  private async advance(row: StreamRow, to: number, delivered: number, at: string | null): Promise<void> {
+    // Compare-and-set: a replay (or another node) that moved the cursor meanwhile wins.
+    await this.deps.uow.run(systemOp({ clock: this.deps.clock }), (tx) => tx.streams.advance(row.id, row.cursor, to, delivered, at));
+  }
+
+  /** Sends once with the timeout; on failure schedules the retry (or marks the stream failing). True when accepted. */
+  private async attempt(row: StreamRow, sink: Sink, records: readonly OutRecord[]): Promise<boolean> {
+    const { config, clock } = this.deps;
+    const ac = new AbortController();
+    this.inFlight = ac;
+    const timer = setTimeout(() => ac.abort(), config.timeoutMs);
+    try {
+      await Promise.race([
+        sink.send(records, ac.signal),
+        // A sink that ignores the signal is still not waited for beyond the timeout.
+        new Promise<never>((_, reject) =>
+          ac.signal.addEventListener('abort', () => reject(new SinkError(this.stopped ? 'stopped' : `no answer within ${config.timeoutMs} ms`, false)), { once: true }),
+        ),
+      ]);
+    } catch (e) {
+      if (this.stopped) return false;
+      const err = e instanceof SinkError ? e : new SinkError(e instanceof Error ? e.message : String(e), false);
+      await this.failed(row, err);
+      return false;
+    } finally {
+      clearTimeout(timer);
+      this.inFlight = null;
+    }
+    if (row.state === 'failing') await this.recovered(row);
+    this.retrying = 0;
+    this.lastError = null;
+    this.nextAttemptAt = 0;
+    return true;
+  }
+
+  private async failed(row: StreamRow, err: SinkError): Promise<void> {
+    const { config, clock, uow } = this.deps;
+    const at = clock();
+    this.retrying++;
+    this.lastError = err.message;
+    this.lastErrorAt = at.toISOString();
+    if (err.permanent || row.state === 'failing') {
+      this.nextAttemptAt = at.getTime() + (err.retryAfterMs ?? config.failingRetryMs);
+      if (row.state !== 'failing' || row.lastError !== err.message) {
+        const op = systemOp({ clock });
+        await uow.run(op, async (tx) => {
+          await tx.streams.update(row.id, { state: 'failing', lastError: err.message, lastErrorAt: at.toISOString(), failingSince: row.failingSince ?? at.toISOString() });
+          if (row.state !== 'failing') {
+            op.audit.record({ event: 'AuditStreamFailing', resource: row.name, projectSlug: row.projectSlug, details: { sink: row.sinkKind, answer: err.message, cursor: row.cursor } });
+          }
+        });
+      }
+      return;
+    }
+    this.nextAttemptAt = at.getTime() + (err.retryAfterMs ?? backoffMs(this.retrying, config.maxBackoffMs));
+  }
+
+  private async recovered(row: StreamRow): Promise<void> {
+    const op = systemOp({ clock: this.deps.clock });
+    await this.deps.uow.run(op, async (tx) => {
+      await tx.streams.update(row.id, { state: 'active', failingSince: null, lastError: null, lastErrorAt: null });
+      op.audit.record({ event: 'AuditStreamRecovered', resource: row.name, projectSlug: row.projectSlug, details: { sink: row.sinkKind, failingSince: row.failingSince, cursor: row.cursor } });
+    });
+  }
+}
