@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAdminBackupCommand } from './commands/admin-backup.js';
 import { registerAdminRetentionCommands } from './commands/admin-retention.js';
 import { registerApiKeyCommands } from './commands/api-keys.js';
+import { registerAuditStreamCommands } from './commands/audit-streams.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerContextCommands } from './commands/context.js';
 import { registerLogCommands } from './commands/logs.js';
@@ -42,6 +43,7 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
   registerPullCommand(program, context);
   registerApiKeyCommands(program, context);
   registerLogCommands(program, context);
+  registerAuditStreamCommands(program, context);
   registerAdminRetentionCommands(program, context);
   registerAdminBackupCommand(program, context);
   // Every command: unknown options and stray arguments are usage errors, reported by commander.

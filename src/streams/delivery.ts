@@ -272,6 +272,8 @@ export class StreamLoop {
     this.lastErrorAt = at.toISOString();
     if (err.permanent || row.state === 'failing') {
       this.nextAttemptAt = at.getTime() + (err.retryAfterMs ?? config.failingRetryMs);
+      // Shown as failing from the moment the decision is taken (the row follows in the commit below).
+      this.loopState = { ...this.loopState, state: 'failing', lastError: err.message, failingSince: row.failingSince ?? at.toISOString() };
       if (row.state !== 'failing' || row.lastError !== err.message) {
         const op = systemOp({ clock });
         await uow.run(op, async (tx) => {
@@ -292,5 +294,6 @@ export class StreamLoop {
       await tx.streams.update(row.id, { state: 'active', failingSince: null, lastError: null, lastErrorAt: null });
       op.audit.record({ event: 'AuditStreamRecovered', resource: row.name, projectSlug: row.projectSlug, details: { sink: row.sinkKind, failingSince: row.failingSince, cursor: row.cursor } });
     });
+    this.loopState = { ...this.loopState, state: 'active', lastError: null, failingSince: null };
   }
 }
