@@ -44,6 +44,15 @@ const COVERED: Readonly<Record<string, string>> = {
   'GET /api/v1/admin/retention': 'src/audit/retention.test.ts',
   'PUT /api/v1/admin/retention': 'src/audit/retention.test.ts',
   'POST /api/v1/admin/backup': 'test/http/backup-routes.test.ts',
+  'POST /api/v1/audit-streams': 'test/streams/streams-api.test.ts',
+  'GET /api/v1/audit-streams': 'test/streams/streams-api.test.ts',
+  'GET /api/v1/audit-streams/:name': 'test/streams/streams-api.test.ts',
+  'PATCH /api/v1/audit-streams/:name': 'test/streams/streams-api.test.ts',
+  'DELETE /api/v1/audit-streams/:name': 'test/streams/streams-api.test.ts',
+  'POST /api/v1/audit-streams/:name/pause': 'test/streams/streams-api.test.ts',
+  'POST /api/v1/audit-streams/:name/resume': 'test/streams/streams-api.test.ts',
+  'POST /api/v1/audit-streams/:name/replay': 'test/streams/streams-api.test.ts',
+  'POST /api/v1/audit-streams/:name/test': 'test/streams/streams-api.test.ts',
 };
 
 for (const kind of await testStores()) {

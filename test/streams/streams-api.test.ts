@@ -210,6 +210,26 @@ for (const kind of await testStores()) {
       expect(ocsf).toMatchObject({ class_uid: 6003, category_uid: 6, metadata: { product: { name: 'Bella Baxter' } } });
     });
 
+    it("test sends one heartbeat through the sink and reports its answer; an idle stream sends heartbeats with the last seq", async () => {
+      const rx = await hec();
+      expect((await t.req('POST', '/api/v1/audit-streams', { token: t.adminToken, body: { name: 'splunk-hb', sink: { type: 'splunk', url: rx.url, token: rx.token }, heartbeatSeconds: 5 } })).statusCode).toBe(201);
+      const ok = await t.req('POST', '/api/v1/audit-streams/splunk-hb/test', { token: t.adminToken });
+      expect(ok.statusCode, ok.body).toBe(200);
+      expect(ok.json()).toMatchObject({ ok: true, error: null });
+      expect(rx.events.some((e) => (e.event as { type?: string }).type === 'heartbeat')).toBe(true);
+      await until('caught up', async () => (await view(t, 'splunk-hb')).health.lagEntries === 0);
+      const cursor = (await view(t, 'splunk-hb')).health.cursor;
+      const tested = rx.events.length;
+      await until('an idle heartbeat', () => rx.events.slice(tested).some((e) => (e.event as { type?: string }).type === 'heartbeat'), 9000);
+      const hb = rx.events.slice(tested).find((e) => (e.event as { type?: string }).type === 'heartbeat')?.event as Record<string, unknown>;
+      expect(hb).toMatchObject({ type: 'heartbeat', stream: 'splunk-hb', lastSeq: cursor });
+      expect((await view(t, 'splunk-hb')).health.lastHeartbeatAt).not.toBeNull();
+      rx.token = 'rotated-on-the-splunk-side';
+      const refused = await t.req('POST', '/api/v1/audit-streams/splunk-hb/test', { token: t.adminToken });
+      expect(refused.json()).toMatchObject({ ok: false, error: expect.stringMatching(/403 code 4/) });
+      expect((await t.req('DELETE', '/api/v1/audit-streams/splunk-hb', { token: t.adminToken })).statusCode).toBe(204);
+    }, 20_000);
+
     it('refuses bad input with the error envelope, and who may manage which stream', async () => {
       const post = (body: unknown, token = t.adminToken) => t.req('POST', '/api/v1/audit-streams', { token, body });
       const cases: [unknown, RegExp][] = [
