@@ -1,4 +1,4 @@
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { isIP, connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { OutRecord } from '../formatters/types.js';
 import { oneLine, SinkError, type SinkFactory } from './types.js';
@@ -44,7 +44,7 @@ export const syslogSink: SinkFactory<'syslog'> = (c, deps) => {
   const open = (signal: AbortSignal) =>
     new Promise<Socket>((resolve, reject) => {
       const s = c.tls
-        ? tlsConnect({ host: c.host, port: c.port, servername: c.serverName ?? c.host, ...(c.caCert ? { ca: c.caCert } : {}) })
+        ? tlsConnect({ host: c.host, port: c.port, ...(c.serverName || !isIP(c.host) ? { servername: c.serverName ?? c.host } : {}), ...(c.caCert ? { ca: c.caCert } : {}) })
         : tcpConnect({ host: c.host, port: c.port });
       const fail = (e: Error) => {
         s.destroy();
