@@ -24,6 +24,8 @@ export interface Receiver {
   outage: Canned[];
   /** Accept and never answer */
   hang: boolean;
+  /** Answer each request only after this long (a slow receiver) */
+  delayMs: number;
   /** Every answer given: when (epoch ms), to which path, with which status */
   readonly log: { readonly at: number; readonly path: string; readonly status: number }[];
   close(): Promise<void>;
@@ -53,6 +55,7 @@ async function listen(handle: (req: IncomingMessage, raw: Buffer, res: ServerRes
     requests: 0,
     outage: [],
     hang: false,
+    delayMs: 0,
     log: [],
     server: createServer((req, res) => {
       r.requests++;
@@ -62,6 +65,7 @@ async function listen(handle: (req: IncomingMessage, raw: Buffer, res: ServerRes
           hung.add(res);
           return;
         }
+        if (r.delayMs > 0) await new Promise((w) => setTimeout(w, r.delayMs));
         const canned = r.outage.shift() ?? (await handle(req, raw, res));
         r.log.push({ at: Date.now(), path: new URL(req.url ?? '/', 'http://x').pathname, status: canned.status });
         send(res, canned);
