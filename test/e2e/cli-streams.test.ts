@@ -116,7 +116,7 @@ describe('bella audit streams with a real server process and a Splunk HEC receiv
       let token = await srv.login();
       expect((await srv.request('POST', '/api/v1/projects', { token, body: { slug: 'kill', name: 'Kill' } })).status).toBe(201);
       expect((await srv.request('POST', '/api/v1/projects/kill/environments', { token, body: { slug: 'prod', name: 'P' } })).status).toBe(201);
-      rx.delayMs = 40;
+      rx.delayMs = 150;
       const created = await srv.request('POST', '/api/v1/audit-streams', { token, body: { name: 'splunk-kill', sink: { type: 'splunk', url: rx.url, token: 'kill-token' }, heartbeatSeconds: 0 } });
       expect(created.status, created.text).toBe(201);
       const from = (created.json() as { health: { cursor: number } }).health.cursor;
@@ -129,7 +129,7 @@ describe('bella audit streams with a real server process and a Splunk HEC receiv
           if (rs.some((r) => r === null)) return;
         }
       })();
-      await until('delivery under way', () => rx.events.length >= 30, 20_000);
+      await until('delivery under way with writes in flight', () => rx.events.length >= 30 && acknowledged >= 150, 30_000);
       const atKill = rx.events.length;
       await srv.kill();
       await load;
