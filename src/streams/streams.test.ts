@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../contract/entries.js';
+import { auditEntry } from '../../test/helpers/audit-entry.js';
 import { EVENT_TYPES } from '../contract/events.js';
 import { backoffMs, firstChunk } from './delivery.js';
 import { streamMatches } from './filter.js';
@@ -9,22 +9,7 @@ import { OCSF_MAPPING, ocsfEvent } from './formatters/ocsf.js';
 import { retryAfterMs } from './sinks/http.js';
 import { octetFrame, syslogMessage } from './sinks/syslog.js';
 
-const entry = (o: Partial<AuditEntry> = {}): AuditEntry => ({
-  id: '0190-aa',
-  seq: 42,
-  timestamp: '2026-12-04T10:00:00.123Z',
-  event: 'SecretRead',
-  actor: { type: 'User', id: 'u1', email: 'alice@example.com', name: 'Alice', ip: '10.0.0.7' },
-  projectSlug: 'my-api',
-  environmentSlug: 'production',
-  resource: 'DB_URL',
-  outcome: 'Success',
-  requestId: 'req-1',
-  userAgent: 'curl/8',
-  reason: null,
-  details: { version: 3 },
-  ...o,
-});
+const entry = auditEntry;
 
 describe('OCSF', () => {
   it('maps every event type to Authentication, Account Change or API Activity with a named activity and type_uid = class × 100 + activity', () => {

@@ -2,24 +2,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../src/contract/entries.js';
 import { FORMATTERS, type OutRecord } from '../../src/streams/formatters/index.js';
 import { createSink, SinkError } from '../../src/streams/sinks/index.js';
+import { auditEntry } from '../helpers/audit-entry.js';
 import { startAzureReceiver, startDatadogReceiver, startWebhookReceiver, type Receiver } from '../helpers/siem-receivers.js';
 
-const entry = (seq: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
-  id: `0190-${seq}`,
-  seq,
-  timestamp: new Date(Date.UTC(2026, 11, 4, 10, 0, 0, seq)).toISOString(),
-  event: 'SecretRead',
-  actor: { type: 'User', id: 'u1', email: 'alice@example.com', name: 'Alice', ip: '10.0.0.7' },
-  projectSlug: 'my-api',
-  environmentSlug: 'production',
-  resource: 'DB_URL',
-  outcome: 'Success',
-  requestId: `req-${seq}`,
-  userAgent: 'curl/8',
-  reason: null,
-  details: { version: 1 },
-  ...over,
-});
+const entry = (seq: number, over: Partial<AuditEntry> = {}): AuditEntry =>
+  auditEntry({ id: `0190-${seq}`, seq, timestamp: new Date(Date.UTC(2026, 11, 4, 10, 0, 0, seq)).toISOString(), requestId: `req-${seq}`, details: { version: 1 }, ...over });
 const records = (n: number, from = 1): OutRecord[] => Array.from({ length: n }, (_, i) => FORMATTERS.json.entry(entry(from + i)));
 const deps = { stream: { id: 's1', name: 'test-stream' }, hostname: 'bella-node-1', fetch: globalThis.fetch };
 const signal = () => AbortSignal.timeout(5000);
