@@ -39,10 +39,13 @@ export function createStreamService(deps: StreamServiceDeps) {
     const p = authenticated(op);
     if (p.kind === 'system') return;
     const u = requireUser(p);
-    if (u.user.admin) return;
-    if (project === null) throw forbidden(`only the instance admin can ${action} an instance stream (a stream without a project)`, 'admin_required');
+    if (project === null) {
+      if (u.user.admin) return;
+      throw forbidden(`only the instance admin can ${action} an instance stream (a stream without a project)`, 'admin_required');
+    }
     const row = await store.projects.getBySlug(project);
     if (!row) throw notFound(`project ${project}`);
+    if (u.user.admin) return;
     const mine = await store.members.listOfUser(u.user.id);
     if (!mine.some((m) => m.projectId === row.id && m.environmentId === null && m.role === 'OWNER')) {
       throw forbidden(`only an OWNER of project ${project} (or the instance admin) can ${action} its audit streams`, 'stream_owner_required');

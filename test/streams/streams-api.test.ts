@@ -259,6 +259,9 @@ for (const kind of await testStores()) {
       expect((await t.req('POST', '/api/v1/audit-streams/splunk-main/replay', { token: t.adminToken, body: { since: 'yesterday' } })).json().error.message).toMatch(/since: must be/);
       expect((await t.req('PATCH', '/api/v1/audit-streams/splunk-main', { token: t.adminToken, body: { sink: { type: 'datadog' } } })).json().error.message).toMatch(/cannot change/);
       expect((await t.req('GET', '/api/v1/audit-streams/nope', { token: t.adminToken })).statusCode).toBe(404);
+      const noProject = await post({ name: 'x11', project: 'no-such-project', sink: { type: 'splunk', url: 'https://s.example.com', token: 'abc' } });
+      expect(noProject.statusCode).toBe(404);
+      expect(noProject.json().error.message).toMatch(/project no-such-project not found/);
 
       // A project OWNER manages the project's streams; a MEMBER and anyone for an instance stream are refused, and the refusal is audited.
       const owner = await t.user(`owner-${kind}@example.com`);
