@@ -27,7 +27,7 @@ export interface DeliveryConfig {
 export const DELIVERY_DEFAULTS: DeliveryConfig = Object.freeze({ pollMs: 250, timeoutMs: 10_000, maxBackoffMs: 60_000, failingRetryMs: 60_000 });
 
 /** Entries read from the log per look; with the sink's batch limits this bounds a stream's memory. */
-export const READ_BATCH = 500;
+export const READ_BATCH = 1000;
 const BACKOFF_BASE_MS = 250;
 
 export interface DeliveryDeps {

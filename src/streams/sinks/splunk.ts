@@ -64,7 +64,7 @@ export const splunkSink: SinkFactory<'splunk'> = (c, deps) => {
   }
 
   return {
-    maxRecords: 500,
+    maxRecords: 1000,
     maxBytes: 800_000,
     async send(records, signal) {
       const a = await post(deps.fetch, `${root}/services/collector/event`, { headers: headers(), body: records.map(envelope).join('\n'), gzip: true, signal });
