@@ -76,6 +76,9 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
     runtime: services.streamRuntime,
     sinkDeps: { hostname: hostname(), fetch: globalThis.fetch },
     config: config.streams,
+    // SQLite has one node by construction: a restart (after a crash too) takes its streams back at
+    // once. On PostgreSQL each process is a node of its own; a dead node's leases run out.
+    nodeId: store.kind === 'sqlite' ? `sqlite:${config.dataDir}` : `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
     onError: (e, stream) => log?.warn({ stream, err: e instanceof Error ? e.message : String(e) }, 'audit stream delivery step failed; retrying'),
   });
   const supervisor = createSupervisor([

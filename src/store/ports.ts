@@ -161,6 +161,13 @@ export interface StreamsTx {
   advance(id: string, from: number, to: number, delivered: number, at: string | null): Promise<boolean>;
   /** Replay: sets the cursor unconditionally */
   setCursor(id: string, cursor: number, at: string): Promise<boolean>;
+  /**
+   * Takes or renews the delivery lease of a stream for `owner` until `until` (epoch ms): granted when
+   * free, expired (before `now`) or already `owner`'s. One node of several delivers a stream at a time.
+   */
+  claim(id: string, owner: string, now: number, until: number): Promise<boolean>;
+  /** Gives the lease up (a node stopping), so another node takes over at once */
+  release(id: string, owner: string): Promise<void>;
 }
 
 /** Reading one log: newest-first pages for people, commit (seq) order for workers. */

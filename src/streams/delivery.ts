@@ -39,7 +39,12 @@ export interface DeliveryDeps {
   readonly sinkDeps: Omit<SinkDeps, 'stream'>;
   readonly config: DeliveryConfig;
   readonly onError: (e: unknown, stream: string) => void;
+  /** This node's name as a lease owner (several nodes on one PostgreSQL: one delivers each stream) */
+  readonly nodeId: string;
 }
+
+/** How long a node holds a stream's delivery lease; renewed at half. Longer than any one send. */
+export const leaseMs = (config: DeliveryConfig) => Math.max(30_000, 3 * config.timeoutMs);
 
 /** What /readyz and the worker's health say about one stream. */
 export interface StreamLoopState {
@@ -87,6 +92,7 @@ export class StreamLoop {
   private lastHeartbeatAt: string | null = null;
   private lastSentAt: number;
   private nextAttemptAt = 0;
+  private leaseUntil = 0;
   private readonly rate = new RateWindow();
   private loopState: StreamLoopState;
   private done: Promise<void> = Promise.resolve();
@@ -123,6 +129,10 @@ export class StreamLoop {
     this.inFlight?.abort();
     this.wakeUp?.();
     await this.done;
+    if (this.leaseUntil > 0) {
+      // Another node takes the stream over at once instead of after the lease runs out.
+      await this.deps.uow.run(systemOp({ clock: this.deps.clock }), (tx) => tx.streams.release(this.id, this.deps.nodeId)).catch(() => undefined);
+    }
     await this.sink?.close().catch(() => undefined);
     this.sink = null;
     this.deps.runtime.publish(this.id, null);
@@ -187,6 +197,7 @@ export class StreamLoop {
       return config.pollMs * 4;
     }
     const now = clock().getTime();
+    if (!(await this.holdLease(now))) return config.pollMs * 4; // another node delivers this stream
     if (now < this.nextAttemptAt) return Math.min(this.nextAttemptAt - now, config.pollMs * 4);
     const sink = this.sinkFor(row);
     const entries = await store.auditLog.readAfter(row.cursor, READ_BATCH);
@@ -216,6 +227,16 @@ export class StreamLoop {
     this.rate.add(chunk.length, this.lastSentAt);
     await this.advance(row, to, chunk.length, clock().toISOString());
     return 0;
+  }
+
+  /** Takes or renews this node's lease on the stream; false while another node holds it. */
+  private async holdLease(now: number): Promise<boolean> {
+    const ms = leaseMs(this.deps.config);
+    if (now < this.leaseUntil - ms / 2) return true;
+    const until = now + ms;
+    const ok = await this.deps.uow.run(systemOp({ clock: this.deps.clock }), (tx) => tx.streams.claim(this.id, this.deps.nodeId, now, until));
+    this.leaseUntil = ok ? until : 0;
+    return ok;
   }
 
   private sinkFor(row: StreamRow): Sink {

@@ -60,6 +60,22 @@ export function streamsConformance(ctx: GetContext): void {
       expect(await store.streams.getByName('splunk-main')).toMatchObject({ cursor: 2 ** 40, delivered: 8 });
     });
 
+    it('the delivery lease goes to one owner at a time, is renewed by its owner, and is free once expired or released', async () => {
+      const { store } = ctx();
+      await commitWork(store, (tx) => tx.streams.insert(row()));
+      const claim = (owner: string, now: number, until: number) => commitWork(store, (tx) => tx.streams.claim('st-1', owner, now, until));
+      expect(await claim('node-a', 1000, 16_000)).toBe(true);
+      expect(await claim('node-b', 2000, 17_000)).toBe(false);
+      expect(await claim('node-a', 5000, 20_000)).toBe(true);
+      expect(await claim('node-b', 19_999, 35_000)).toBe(false);
+      expect(await claim('node-b', 20_001, 35_000)).toBe(true);
+      await commitWork(store, (tx) => tx.streams.release('st-1', 'node-a'));
+      expect(await claim('node-a', 21_000, 36_000)).toBe(false);
+      await commitWork(store, (tx) => tx.streams.release('st-1', 'node-b'));
+      expect(await claim('node-a', 21_000, 2 ** 42)).toBe(true);
+      expect(await commitWork(store, (tx) => tx.streams.claim('absent', 'node-a', 0, 1))).toBe(false);
+    });
+
     it('two streams cannot share a name', async () => {
       const { store } = ctx();
       await commitWork(store, (tx) => tx.streams.insert(row()));

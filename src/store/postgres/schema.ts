@@ -184,7 +184,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   `,
   // 5 (streams): Audit Log streams to SIEMs (src/streams/). One row per stream: its sink settings
   // (JSON, secret fields apart and sealed with the master key), filter, format, and the durable
-  // delivery cursor (seq of the last entry processed), advanced only after the sink accepted a batch.
+  // delivery cursor (seq of the last entry processed), advanced only after the sink accepted a batch;
+  // the lease (owner node, until epoch ms) lets one node of several deliver a stream at a time.
   `
   CREATE TABLE audit_streams (
     id TEXT PRIMARY KEY,
@@ -205,7 +206,9 @@ export const PG_MIGRATIONS: readonly string[] = [
     failing_since TEXT,
     created_at TEXT NOT NULL,
     created_by TEXT,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    lease_owner TEXT,
+    lease_until BIGINT NOT NULL DEFAULT 0
   );
   CREATE INDEX audit_streams_project ON audit_streams(project_slug);
   `,

@@ -78,6 +78,11 @@ export function streamsTx(db: SqlDb): StreamsTx {
         'UPDATE audit_streams SET cursor = ?, delivered = delivered + ?, last_success_at = COALESCE(?, last_success_at) WHERE id = ? AND cursor = ?',
         [to, delivered, at, id, from],
       )) > 0,
+    claim: async (id, owner, now, until) =>
+      (await db.run('UPDATE audit_streams SET lease_owner = ?, lease_until = ? WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)', [owner, until, id, owner, now])) > 0,
+    async release(id, owner) {
+      await db.run('UPDATE audit_streams SET lease_owner = NULL, lease_until = 0 WHERE id = ? AND lease_owner = ?', [id, owner]);
+    },
     setCursor: async (id, cursor, at) => (await db.run('UPDATE audit_streams SET cursor = ?, updated_at = ? WHERE id = ?', [cursor, at, id])) > 0,
   };
 }
