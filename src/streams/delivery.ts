@@ -11,24 +11,9 @@ import { RateWindow } from './rate.js';
 import type { StreamRuntime } from './runtime.js';
 import { createSink, SinkError, type Sink, type SinkDeps } from './sinks/index.js';
 import { openSink, rowFilter, rowFormat } from './stream-config.js';
+import { backoffMs, firstChunk, leaseMs, READ_BATCH, type DeliveryConfig } from './delivery-policy.js';
 
-/** Delivery tuning (config.ts reads it from BELLA_STREAM_*). */
-export interface DeliveryConfig {
-  /** Pause between looks at the log when a stream is caught up */
-  readonly pollMs: number;
-  /** Longest a sink may take to accept one batch; a slower (or hanging) sink's batch is retried */
-  readonly timeoutMs: number;
-  /** Ceiling of the exponential backoff between retries of one batch */
-  readonly maxBackoffMs: number;
-  /** How often a failing stream tries its batch again (a sink fixed on its side is noticed) */
-  readonly failingRetryMs: number;
-}
-
-export const DELIVERY_DEFAULTS: DeliveryConfig = Object.freeze({ pollMs: 250, timeoutMs: 10_000, maxBackoffMs: 60_000, failingRetryMs: 60_000 });
-
-/** Entries read from the log per look; with the sink's batch limits this bounds a stream's memory. */
-export const READ_BATCH = 1000;
-const BACKOFF_BASE_MS = 250;
+export { backoffMs, DELIVERY_DEFAULTS, firstChunk, leaseMs, READ_BATCH, type DeliveryConfig } from './delivery-policy.js';
 
 export interface DeliveryDeps {
   readonly store: Pick<Store, 'streams' | 'auditLog'>;
@@ -43,8 +28,6 @@ export interface DeliveryDeps {
   readonly nodeId: string;
 }
 
-/** How long a node holds a stream's delivery lease; renewed at half. Longer than any one send. */
-export const leaseMs = (config: DeliveryConfig) => Math.max(30_000, 3 * config.timeoutMs);
 
 /** What /readyz and the worker's health say about one stream. */
 export interface StreamLoopState {
@@ -53,25 +36,6 @@ export interface StreamLoopState {
   readonly retrying: number;
   readonly lastError: string | null;
   readonly failingSince: string | null;
-}
-
-/** Exponential backoff with full jitter: a random wait up to base·2^(attempt-1), capped. */
-export function backoffMs(attempt: number, maxMs: number, random = Math.random): number {
-  const ceiling = Math.min(maxMs, BACKOFF_BASE_MS * 2 ** Math.min(30, Math.max(0, attempt - 1)));
-  return Math.max(50, Math.floor(random() * ceiling));
-}
-
-/** Splits records into sends that respect the sink's limits (count and approximate bytes). */
-export function firstChunk(records: readonly OutRecord[], sink: Pick<Sink, 'maxRecords' | 'maxBytes'>): OutRecord[] {
-  const out: OutRecord[] = [];
-  let bytes = 0;
-  for (const r of records) {
-    const size = (typeof r.body === 'string' ? r.body.length : JSON.stringify(r.body).length) + 256;
-    if (out.length > 0 && (out.length >= sink.maxRecords || bytes + size > sink.maxBytes)) break;
-    out.push(r);
-    bytes += size;
-  }
-  return out;
 }
 
 /**
@@ -202,20 +166,23 @@ export class StreamLoop {
     const sink = this.sinkFor(row);
     const entries = await store.auditLog.readAfter(row.cursor, READ_BATCH);
     const format = FORMATTERS[rowFormat(row)];
-    if (entries.length === 0) {
-      if (row.state === 'active' && row.heartbeatSeconds > 0 && now - this.lastSentAt >= row.heartbeatSeconds * 1000) {
-        const hb = format.heartbeat({ stream: row.name, lastSeq: row.cursor, at: clock() });
-        if (await this.attempt(row, sink, [hb])) {
-          this.lastHeartbeatAt = clock().toISOString();
-          this.lastSentAt = now;
-        }
+    // Silence is announced: nothing sent for heartbeatSeconds (an idle log, or nothing matching the filter).
+    const heartbeat = async () => {
+      if (row.state !== 'active' || row.heartbeatSeconds === 0 || now - this.lastSentAt < row.heartbeatSeconds * 1000) return;
+      if (await this.attempt(row, sink, [format.heartbeat({ stream: row.name, lastSeq: row.cursor, at: clock() })])) {
+        this.lastHeartbeatAt = clock().toISOString();
+        this.lastSentAt = now;
       }
+    };
+    if (entries.length === 0) {
+      await heartbeat();
       return row.state === 'failing' && this.nextAttemptAt > now ? this.nextAttemptAt - now : config.pollMs;
     }
     const filter = { project: row.projectSlug, filter: rowFilter(row) };
     const records = entries.filter((e: AuditEntry) => streamMatches(e, filter)).map((e) => format.entry(e));
     const last = (entries[entries.length - 1] as AuditEntry).seq;
     if (records.length === 0) {
+      await heartbeat();
       // Nothing of this stream's in the page: the cursor moves past it (durably, so a restart does not reread it).
       await this.advance(row, last, 0, null);
       return 0;
