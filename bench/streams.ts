@@ -43,7 +43,8 @@ async function natsJetStream(name: string, subject: string): Promise<{ drop(): P
  * Benchmark 9: Audit Log streams. (a) Delivery throughput per sink (the server's stream delivering a
  * pre-filled log from the oldest entry: reads by seq, formats, sends, commits its cursor) as a ratio
  * to the receiver's own intake rate measured in the same run (the same records sent straight to the
- * receiver by the sink, in batches, from this process). (b) The audited-read p99 with one stream to a
+ * receiver by the sink, in batches, from this process). (b) The lag (arrival at the receiver minus
+ * the entry's timestamp) p99 under a steady write load. (c) The audited-read p99 with one stream to a
  * receiver that accepts connections and never answers, against the p99 with no stream.
  */
 export async function benchStreams(report: Report, o: { entries: number; duration: number; warmup: number }): Promise<void> {
@@ -104,6 +105,34 @@ export async function benchStreams(report: Report, o: { entries: number; duratio
       const d = await direct(natsCfg);
       row('NATS JetStream', await delivered('bench-nats', natsCfg), d);
     } else report.skip(G, 'NATS JetStream delivery vs intake', 'ratio >= 0.80', `no nats-server at ${NATS}`);
+
+    // Lag under a steady write load: 100 audited writes a second for the read duration, each entry's
+    // arrival at the receiver minus its timestamp.
+    const lagRx = await startHecReceiver();
+    receivers.push(lagRx);
+    await api(server.url, 'POST', '/api/v1/audit-streams', fx.adminToken, { name: 'bench-lag', sink: { type: 'splunk', url: lagRx.url, token: lagRx.token }, heartbeatSeconds: 0 });
+    const writeBase = fx.readPath.replace(/\/secrets\/[^/]+$/, '/secrets');
+    const tEnd = performance.now() + o.duration * 1000;
+    let sent = 0;
+    const writes: Promise<unknown>[] = [];
+    while (performance.now() < tEnd) {
+      writes.push(api(server.url, 'PUT', `${writeBase}/LAG_${sent % 50}`, fx.adminToken, { value: `v${sent}` }));
+      sent++;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(writes);
+    const lastWrite = Date.now();
+    while (Date.now() - lastWrite < 10_000 && lagRx.events.filter((e) => (e.event as AuditEntry).event === 'SecretUpdated' || (e.event as AuditEntry).event === 'SecretCreated').length < sent) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const lags = lagRx.events
+      .map((e, i) => ({ e: e.event as AuditEntry, at: lagRx.arrivedAt[i] as number }))
+      .filter((x) => x.e.event === 'SecretUpdated' || x.e.event === 'SecretCreated')
+      .map((x) => x.at - Date.parse(x.e.timestamp))
+      .sort((a, b) => a - b);
+    const p99 = lags[Math.min(lags.length - 1, Math.floor(lags.length * 0.99))] ?? NaN;
+    report.add({ group: G, metric: `lag p99 under ${Math.round(sent / o.duration)} audited writes/s (Splunk HEC, ${lags.length} of ${sent} entries timed)`, unit: 'ms', value: p99, baseline: null, ratio: null, target: 'p99 <= 2000 ms', met: p99 <= 2000 && lags.length === sent });
+    await api(server.url, 'DELETE', '/api/v1/audit-streams/bench-lag', fx.adminToken);
 
     const headers = { authorization: `Bearer ${fx.apiKey}` };
     const none = await measure(server, fx.readPath, headers, o.duration, o.warmup);

@@ -126,6 +126,8 @@ export interface HecReceiver extends Receiver {
   /** The next N ackIds are never reported true (an indexer that lost them) */
   loseAcks: number;
   readonly events: HecEvent[];
+  /** When each event arrived (epoch ms), parallel to `events` */
+  readonly arrivedAt: number[];
   readonly channels: Set<string>;
   ackPolls: number;
 }
@@ -179,6 +181,8 @@ export async function startHecReceiver(opts: { token?: string; ack?: boolean } =
     if (events.some((e) => (e as { event?: unknown }).event === undefined)) return { status: 400, body: { text: "Event field is required", code: 12 } };
     if (events.some((e) => (e as { event?: unknown }).event === '')) return { status: 400, body: { text: 'Event field cannot be blank', code: 13 } };
     r.events.push(...(events as HecEvent[]));
+    const at = Date.now();
+    for (let i = 0; i < events.length; i++) r.arrivedAt.push(at);
     if (!r.ack || !channel) return { status: 200, body: { text: 'Success', code: 0 } };
     r.channels.add(channel);
     const id = nextId.get(channel) ?? 0;
@@ -191,7 +195,7 @@ export async function startHecReceiver(opts: { token?: string; ack?: boolean } =
     } else ch.set(id, 'indexed');
     return { status: 200, body: { text: 'Success', code: 0, ackId: id } };
   });
-  r = Object.assign(base, { token: opts.token ?? 'hec-token-00000000', disabled: false, ack: opts.ack ?? false, loseAcks: 0, events: [] as HecEvent[], channels: new Set<string>(), ackPolls: 0 });
+  r = Object.assign(base, { token: opts.token ?? 'hec-token-00000000', disabled: false, ack: opts.ack ?? false, loseAcks: 0, events: [] as HecEvent[], arrivedAt: [] as number[], channels: new Set<string>(), ackPolls: 0 });
   return r;
 }
 
