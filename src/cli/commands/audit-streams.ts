@@ -33,7 +33,7 @@ function settingValue(v: string): unknown {
 }
 
 /** Sink fields from --type, --set, --secret-env and --secret-file (secrets never need to be on the command line). */
-function sinkOf(ctx: CommandContext, flags: SinkFlags, type?: string): Record<string, unknown> {
+function sinkOf(flags: SinkFlags, type?: string): Record<string, unknown> {
   const sink: Record<string, unknown> = {};
   if (type !== undefined) sink.type = type;
   for (const s of flags.set ?? []) {
@@ -54,7 +54,6 @@ function sinkOf(ctx: CommandContext, flags: SinkFlags, type?: string): Record<st
       throw usageError(`--secret-file ${k}=${file}: ${(e as Error).message}`);
     }
   }
-  void ctx;
   return sink;
 }
 
@@ -166,7 +165,7 @@ export function registerAuditStreamCommands(program: Command, context: ContextFa
     const name = nameOf(nameArg);
     if (!(SINK_KINDS as readonly string[]).includes(flags.type)) throw usageError(`invalid --type ${JSON.stringify(flags.type)}`, `Valid sink types: ${SINK_KINDS.join(', ')}.`);
     if (flags.start !== undefined && flags.start !== 'now' && flags.start !== 'oldest') throw usageError(`invalid --start ${JSON.stringify(flags.start)}: now or oldest`);
-    const body: Record<string, unknown> = { name, sink: sinkOf(ctx, flags, flags.type) };
+    const body: Record<string, unknown> = { name, sink: sinkOf(flags, flags.type) };
     if (flags.project) body.project = flags.project;
     const filter = filterOf(flags);
     if (filter) body.filter = filter;
@@ -227,7 +226,7 @@ export function registerAuditStreamCommands(program: Command, context: ContextFa
     const ctx = context();
     const format = simpleFormat(flags.output);
     const body: Record<string, unknown> = {};
-    const sink = sinkOf(ctx, flags);
+    const sink = sinkOf(flags);
     if (Object.keys(sink).length > 0) body.sink = sink;
     const filter = filterOf(flags);
     if (filter) body.filter = filter;
