@@ -1,5 +1,9 @@
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
 import { oneLine, SinkError } from './types.js';
+
+/** On libuv's thread pool: compressing a batch never holds the event loop that serves requests. */
+const gzip = promisify(gzipCb);
 
 export interface HttpAnswer {
   readonly status: number;
@@ -30,7 +34,7 @@ export async function post(
   const headers: Record<string, string> = { ...opts.headers };
   let body: BodyInit = opts.body;
   if (opts.gzip) {
-    body = new Blob([new Uint8Array(gzipSync(opts.body))]);
+    body = new Blob([new Uint8Array(await gzip(opts.body))]);
     headers['content-encoding'] = 'gzip';
   }
   try {
