@@ -230,7 +230,7 @@ for (const kind of await testStores()) {
       await until('an idle heartbeat', () => rx.events.slice(tested).some((e) => (e.event as { type?: string }).type === 'heartbeat'), 9000);
       const hb = rx.events.slice(tested).find((e) => (e.event as { type?: string }).type === 'heartbeat')?.event as Record<string, unknown>;
       expect(hb).toMatchObject({ type: 'heartbeat', stream: 'splunk-hb', lastSeq: cursor });
-      expect((await view(t, 'splunk-hb')).health.lastHeartbeatAt).not.toBeNull();
+      await until('the heartbeat in the health', async () => (await view(t, 'splunk-hb')).health.lastHeartbeatAt !== null, 3000);
       rx.token = 'rotated-on-the-splunk-side';
       const refused = await t.req('POST', '/api/v1/audit-streams/splunk-hb/test', { token: t.adminToken });
       expect(refused.json()).toMatchObject({ ok: false, error: expect.stringMatching(/403 code 4/) });
