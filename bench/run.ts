@@ -14,9 +14,10 @@ import { profileRead } from './profile.js';
 import { benchPurge } from './purge.js';
 import { benchQueries } from './queries.js';
 import { benchSoak } from './soak.js';
+import { benchStreams } from './streams.js';
 
 /**
- * npm run bench [-- --quick] [-- --profile] [-- --only=read,ingest,queries,export,exports-concurrency,integrity,purge,pg,soak]
+ * npm run bench [-- --quick] [-- --profile] [-- --only=read,ingest,queries,export,exports-concurrency,integrity,purge,pg,streams,soak]
  * (`--only exports-concurrency`, with a space, works too)
  * Prints the table (metric, value, baseline, ratio, target, met) and writes bench/results/latest.json.
  * Benchmarks report; they never fail the process on a missed target (they are not tests).
@@ -29,8 +30,8 @@ const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length)
 const want = (name: string) => !only || only.includes(name);
 
 const P = quick
-  ? { soakEntries: 100_000, soakExportSecs: 8, soakSecs: 30, soakWindowSecs: 5, readSecs: 4, warmup: 1, ingestUnits: 40_000, queryEntries: 500_000, queryReps: 15, exportEntries: 200_000, concurrentExportEntries: 50_000, purgeEntries: 100_000, pgQueryEntries: 500_000 }
-  : { soakEntries: 1_000_000, soakExportSecs: 60, soakSecs: 1800, soakWindowSecs: 60, readSecs: 10, warmup: 2, ingestUnits: 200_000, queryEntries: 5_000_000, queryReps: 40, exportEntries: 1_000_000, concurrentExportEntries: 200_000, purgeEntries: 1_000_000, pgQueryEntries: 5_000_000 };
+  ? { soakEntries: 100_000, soakExportSecs: 8, soakSecs: 30, soakWindowSecs: 5, streamEntries: 20_000, readSecs: 4, warmup: 1, ingestUnits: 40_000, queryEntries: 500_000, queryReps: 15, exportEntries: 200_000, concurrentExportEntries: 50_000, purgeEntries: 100_000, pgQueryEntries: 500_000 }
+  : { soakEntries: 1_000_000, soakExportSecs: 60, soakSecs: 1800, soakWindowSecs: 60, streamEntries: 200_000, readSecs: 10, warmup: 2, ingestUnits: 200_000, queryEntries: 5_000_000, queryReps: 40, exportEntries: 1_000_000, concurrentExportEntries: 200_000, purgeEntries: 1_000_000, pgQueryEntries: 5_000_000 };
 
 const report = new Report();
 const started = new Date();
@@ -66,6 +67,7 @@ await step('pg', async () => {
   await benchPgIngest(report, { units: P.ingestUnits });
   await benchPgQueries(report, { entries: P.pgQueryEntries, reps: P.queryReps, targetMs: 30 });
 });
+await step('streams', () => benchStreams(report, { entries: P.streamEntries, duration: P.readSecs, warmup: P.warmup }));
 await step('soak', () => benchSoak(report, { entries: P.soakEntries, exportSecs: P.soakExportSecs, soakSecs: P.soakSecs, windowSecs: P.soakWindowSecs }));
 if (profile) await step('profile', () => profileRead(report, P.readSecs));
 

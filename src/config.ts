@@ -31,6 +31,8 @@ export interface Config {
   readonly oidc: OidcConfig;
   /** Signed checkpoints of the Audit Log (docs/verification.md) */
   readonly checkpoints: CheckpointConfig;
+  /** Audit Log stream delivery (src/streams/), milliseconds */
+  readonly streams: StreamDeliveryConfig;
 }
 
 export interface OidcConfig {
@@ -64,6 +66,24 @@ export interface CheckpointConfig {
   readonly origin: string;
   /** Each new checkpoint is POSTed here (text/plain, the signed note); null posts nothing */
   readonly webhookUrl: string | null;
+}
+
+export interface StreamDeliveryConfig {
+  readonly pollMs: number;
+  readonly timeoutMs: number;
+  readonly maxBackoffMs: number;
+  readonly failingRetryMs: number;
+}
+
+export const STREAM_DELIVERY_DEFAULTS: StreamDeliveryConfig = Object.freeze({ pollMs: 250, timeoutMs: 10_000, maxBackoffMs: 60_000, failingRetryMs: 60_000 });
+
+function parseStreamDelivery(env: Readonly<Record<string, string | undefined>>): StreamDeliveryConfig {
+  return Object.freeze({
+    pollMs: parseMs(env, 'BELLA_STREAM_POLL_MS', STREAM_DELIVERY_DEFAULTS.pollMs),
+    timeoutMs: parseMs(env, 'BELLA_STREAM_TIMEOUT_MS', STREAM_DELIVERY_DEFAULTS.timeoutMs),
+    maxBackoffMs: parseMs(env, 'BELLA_STREAM_MAX_BACKOFF_MS', STREAM_DELIVERY_DEFAULTS.maxBackoffMs),
+    failingRetryMs: parseMs(env, 'BELLA_STREAM_FAILING_RETRY_MS', STREAM_DELIVERY_DEFAULTS.failingRetryMs),
+  });
 }
 
 export interface ExportLimitsConfig {
@@ -199,6 +219,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       jwksCooldownSeconds: parseSeconds(env, 'BELLA_OIDC_JWKS_COOLDOWN_SECONDS', 30, 3600),
     }),
     checkpoints: parseCheckpoints(env, resolve(env.BELLA_DATA_DIR || './data')),
+    streams: parseStreamDelivery(env),
   });
 }
 

@@ -21,6 +21,8 @@ import type { Store } from './store/ports.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import { createSupervisor, type Supervisor } from './workers/supervisor.js';
 import { intervalWorker } from './workers/worker.js';
+import { hostname } from 'node:os';
+import { createDeliveryWorker } from './streams/delivery-worker.js';
 
 export interface Server {
   readonly app: App;
@@ -67,7 +69,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   let log: App['log'] | null = null;
   const services = createServices({
     store, uow, keyring, clock, cursorKey: createHmac('sha256', master).update('bella-cursor-v1').digest(), exportLimits: config.exportLimits,
-    tempDir: config.dataDir, oidc: config.oidc,
+    tempDir: config.dataDir, oidc: config.oidc, streamTimeoutMs: config.streams.timeoutMs,
     checkpoints: { ...config.checkpoints, alert: (message) => log?.error({ err: message }, 'Audit Log checkpoint: refused or not published') },
   });
   notices.push(...(await bootstrapAdmin(services, store, clock, config)));
@@ -76,7 +78,22 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   await services.integrity.ensureKey().catch((e: unknown) => {
     notices.push(`The Audit Log checkpoint signing key cannot be opened with this node's master key (${e instanceof Error ? e.message : String(e)}): no checkpoint will be signed here. Use the same BELLA_MASTER_KEY on every node.`);
   });
+  // Audit Log streams: one delivery loop per stream, reading the log by seq from its durable cursor.
+  const streamWorker = createDeliveryWorker({
+    store,
+    uow,
+    keyring,
+    clock,
+    runtime: services.streamRuntime,
+    sinkDeps: { hostname: hostname(), fetch: globalThis.fetch },
+    config: config.streams,
+    // SQLite has one node by construction: a restart (after a crash too) takes its streams back at
+    // once. On PostgreSQL each process is a node of its own; a dead node's leases run out.
+    nodeId: store.kind === 'sqlite' ? `sqlite:${config.dataDir}` : `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    onError: (e, stream) => log?.warn({ stream, err: e instanceof Error ? e.message : String(e) }, 'audit stream delivery step failed; retrying'),
+  });
   const supervisor = createSupervisor([
+    streamWorker,
     // Retention: a purge now, then every purgeIntervalMinutes; a failed run is logged and retried next time.
     createRetentionWorker({
       retention: services.retention,
@@ -116,6 +133,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
     uow,
     store,
     workers: () => supervisor.health(),
+    streams: () => streamWorker.streams(),
     clock,
     trustedProxies: config.trustedProxies,
     logLevel: config.logLevel,

@@ -23,6 +23,9 @@ import { createSshService } from './ssh/ssh-service.js';
 import { createProviderService } from './secrets/provider-service.js';
 import { createCredentialLeaseService } from './secrets/credential-lease-service.js';
 import type { Store } from './store/ports.js';
+import { hostname } from 'node:os';
+import { createStreamRuntime, type StreamRuntime } from './streams/runtime.js';
+import { createStreamService } from './streams/stream-service.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
 export function createServices(deps: {
@@ -32,12 +35,15 @@ export function createServices(deps: {
   readonly oidc?: OidcConfig;
   /** Checkpoint origin and publication directory (config.ts); tests may leave them out */
   readonly checkpoints?: { readonly origin: string; readonly dir: string | null; readonly webhookUrl?: string | null; readonly alert?: (message: string) => void };
+  readonly streamRuntime?: StreamRuntime;
+  readonly streamTimeoutMs?: number;
 }) {
   const { store, uow, keyring, clock } = deps;
   const scopes = createScopeResolver({ store });
   const providers = createProviderService({ store, scopes, keyring, uow, clock });
   const oidc = deps.oidc ?? { allowHttpLoopback: true, jwksCooldownSeconds: 30 };
   const issuerKeys = createIssuerKeys({ clock, allowHttpLoopback: oidc.allowHttpLoopback, cooldownSeconds: oidc.jwksCooldownSeconds });
+  const streamRuntime = deps.streamRuntime ?? createStreamRuntime();
   return {
     scopes,
     secrets: createSecretService({ store, scopes, keyring, uow, clock }),
@@ -56,6 +62,8 @@ export function createServices(deps: {
     credentialLeases: createCredentialLeaseService({ store, scopes, providers, uow, clock }),
     backup: createBackupService({ store, uow, tempDir: deps.tempDir }),
     integrity: createIntegrityService({ store, uow, keyring, clock, scopes, origin: deps.checkpoints?.origin ?? 'bella.local/audit-log', dir: deps.checkpoints?.dir ?? null, webhookUrl: deps.checkpoints?.webhookUrl ?? null, alert: deps.checkpoints?.alert }),
+    streamRuntime,
+    streams: createStreamService({ store, uow, keyring, clock, runtime: streamRuntime, sinkDeps: { hostname: hostname(), fetch: globalThis.fetch }, timeoutMs: deps.streamTimeoutMs ?? 10_000 }),
   };
 }
 

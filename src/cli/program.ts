@@ -5,6 +5,7 @@ import { registerApiKeyCommands } from './commands/api-keys.js';
 import { registerSshCommands } from './commands/ssh.js';
 import { registerProviderCommands } from './commands/providers.js';
 import { registerAuditIntegrityCommands } from './commands/audit-integrity.js';
+import { registerAuditStreamCommands } from './commands/audit-streams.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerContextCommands } from './commands/context.js';
 import { registerLeaseCommands } from './commands/leases.js';
@@ -58,6 +59,7 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
   registerAuthOidcCommand(program, context);
   registerLogCommands(program, context);
   registerAuditIntegrityCommands(program, context);
+  registerAuditStreamCommands(program, context);
   registerAdminRetentionCommands(program, context);
   registerAdminBackupCommand(program, context);
   // Every command: unknown options and stray arguments are usage errors, reported by commander.

@@ -48,6 +48,14 @@ export const ADMIN_EVENTS = [
   'TrustDomainDeleted',
   'CheckpointKeyCreated',
   'CheckpointRefused',
+  'AuditStreamCreated',
+  'AuditStreamUpdated',
+  'AuditStreamPaused',
+  'AuditStreamResumed',
+  'AuditStreamRemoved',
+  'AuditStreamReplayed',
+  'AuditStreamFailing',
+  'AuditStreamRecovered',
 ] as const;
 
 export const EVENT_TYPES = [...PRODUCT_EVENTS, ...ADMIN_EVENTS] as const;
@@ -107,6 +115,14 @@ export const EVENT_CATALOG: Readonly<Record<EventType, { readonly group: EventGr
   TrustDomainCreated: { group: 'trustTokens', description: 'An OIDC trust domain was created in an environment' },
   TrustDomainUpdated: { group: 'trustTokens', description: 'An OIDC trust domain was changed' },
   TrustDomainDeleted: { group: 'trustTokens', description: 'An OIDC trust domain was deleted' },
+  AuditStreamCreated: { group: 'administration', description: 'An Audit Log stream to a SIEM was created' },
+  AuditStreamUpdated: { group: 'administration', description: "An Audit Log stream's sink, filter or format was changed" },
+  AuditStreamPaused: { group: 'administration', description: 'An Audit Log stream was paused' },
+  AuditStreamResumed: { group: 'administration', description: 'A paused or failing Audit Log stream was resumed' },
+  AuditStreamRemoved: { group: 'administration', description: 'An Audit Log stream was removed' },
+  AuditStreamReplayed: { group: 'administration', description: 'An Audit Log stream was rewound to resend from an earlier point' },
+  AuditStreamFailing: { group: 'administration', description: "An Audit Log stream's sink refused a batch permanently; delivery is held at its cursor" },
+  AuditStreamRecovered: { group: 'administration', description: 'A failing Audit Log stream delivered again' },
   AccessDenied: { group: 'authentication', description: 'A request to a protected route with no more specific event was refused' },
 };
 

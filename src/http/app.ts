@@ -18,6 +18,7 @@ import { registerUserRoutes } from '../identity/user-routes.js';
 import { registerProjectRoutes } from '../projects/project-routes.js';
 import { registerMemberRoutes } from '../projects/member-routes.js';
 import { registerSecretRoutes } from '../secrets/secret-routes.js';
+import { registerStreamRoutes } from '../streams/stream-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import type { AppDeps } from './deps.js';
 import { registerErrorHandling } from './error-handler.js';
@@ -89,6 +90,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSshRoutes(app, deps);
   registerProviderRoutes(app, deps);
   registerCredentialLeaseRoutes(app, deps);
+  registerStreamRoutes(app, deps);
   await app.ready();
   return app;
 }

@@ -42,7 +42,8 @@ export interface AuditRouteConfig {
     readonly projectBody?: string;
   };
   readonly public?: boolean;
-  readonly authorize?: Action | 'user' | 'admin';
+  /** streamManager: the instance admin, or a user who is an OWNER of some project (audit streams) */
+  readonly authorize?: Action | 'user' | 'admin' | 'streamManager';
   /**
    * Whether a nonce-less signed GET (the SDK sends no X-Bella-Nonce, and its timestamps are whole
    * seconds) may be sent again with the same signature: 'always' on routes whose answer holds no

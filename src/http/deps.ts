@@ -14,6 +14,8 @@ export interface AppDeps {
   /** For /readyz's write probe only: routes reach data through the services */
   readonly store: Pick<Store, 'kind' | 'probeWritable'>;
   readonly workers: () => Readonly<Record<string, WorkerHealth>>;
+  /** Audit Log streams delivered by this node (/readyz lists a failing or retrying one as degraded) */
+  readonly streams?: () => Readonly<Record<string, { readonly state: string; readonly retrying: number; readonly lastError: string | null; readonly failingSince: string | null }>>;
   readonly clock: Clock;
   readonly trustedProxies: readonly string[];
   readonly logLevel?: string;

@@ -23,6 +23,12 @@ export function registerHealthRoutes(app: FastifyInstance, deps: AppDeps): void 
     const degraded = Object.entries(workers)
       .filter(([, w]) => !w.ok)
       .map(([name, w]) => `worker ${name} failing: ${w.lastError ?? 'unknown error'}`);
+    // A stream in trouble is degraded, never not-ready: requests are still audited.
+    const streams = deps.streams?.() ?? {};
+    for (const [name, s] of Object.entries(streams)) {
+      if (s.state === 'failing') degraded.push(`audit stream ${name} failing since ${s.failingSince ?? 'unknown'}: ${s.lastError ?? 'unknown error'}`);
+      else if (s.state === 'active' && s.retrying >= 3) degraded.push(`audit stream ${name} retrying (${s.retrying} attempts): ${s.lastError ?? 'unknown error'}`);
+    }
     const notReady: string[] = [];
     let probe: string | null = null;
     try {
@@ -32,7 +38,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: AppDeps): void 
       notReady.push(`the audit store refuses writes: ${probe}`);
     }
     if (!h.ok) notReady.push(h.reason === probe ? `no commit has succeeded since ${h.since}` : `the last commit failed (${h.reason}) and none has succeeded since ${h.since}`);
-    const base = { store: deps.store.kind, lastCommitFailure, degraded, workers };
+    const base = { store: deps.store.kind, lastCommitFailure, degraded, workers, ...(deps.streams ? { streams } : {}) };
     if (notReady.length > 0) {
       return reply.code(503).send({
         status: 'unavailable',

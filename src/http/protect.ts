@@ -41,6 +41,14 @@ export async function guard(deps: AppDeps, req: FastifyRequest): Promise<void> {
     requireUser(p);
     return;
   }
+  if (rule === 'streamManager') {
+    // Decided before the body is read: someone who may manage no stream at all is refused (and the
+    // refusal recorded) whatever they sent; which project's streams, the service decides.
+    const user = requireUser(p).user;
+    if (user.admin) return;
+    if ((await deps.services.projects.list(op)).some((x) => x.role === 'OWNER')) return;
+    throw forbidden('only the instance admin or an OWNER of a project may manage audit streams', 'stream_owner_required');
+  }
   if (rule === 'admin') {
     if (p.kind === 'system') return;
     if (!requireUser(p).user.admin) throw forbidden('only an instance admin can do this', 'admin_required');

@@ -87,6 +87,7 @@ export const DENIED_REASONS = {
   token_replayed: 'Token exchange: this OIDC token (its jti) was already exchanged once.',
   token_lifetime_too_long: 'Token exchange: the OIDC token is valid for more than 24 hours (exp − iat); CI tokens live minutes.',
   exchange_rate_limited: 'Token exchange: more than 10 exchanges in a minute for this issuer and subject.',
+  stream_owner_required: 'Audit streams: only the instance admin (any stream) or an OWNER of the project (its streams) may manage them.',
   export_limit: 'Export: the caller (or the server in all) already streams as many exports as allowed; retry after the given seconds.',
 } as const;
 

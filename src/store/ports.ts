@@ -2,7 +2,7 @@ import type { SshRoleView } from '../contract/ssh.js';
 import type { AccessEntry, AuditEntry } from '../contract/entries.js';
 import type {
   AccessFilter, ApiKeyRow, AuditFilter, EnvironmentRow, HistogramCount, IssuedTokenRow, MemberRow, ProjectRow, SecretRow, SecretVersionRow, TrustDomainRow,
-  SessionRow, Unit, UnitOutcome, UserRow,
+  SessionRow, StreamRow, Unit, UnitOutcome, UserRow,
 } from './types.js';
 
 /*
@@ -268,6 +268,37 @@ export interface SignatureUsesTx {
   prune(now: number, limit: number): Promise<number>;
 }
 
+/** Audit Log streams (streams/): configuration, cursor and delivery counters. */
+export interface StreamPort {
+  list(): Promise<StreamRow[]>;
+  getByName(name: string): Promise<StreamRow | null>;
+}
+/** The changeable part of a stream row (configuration and state). */
+export type StreamChange = Partial<Pick<StreamRow, 'settings' | 'sealedSecrets' | 'filter' | 'format' | 'heartbeatSeconds' | 'state' | 'lastError' | 'lastErrorAt' | 'failingSince' | 'updatedAt'>>;
+export interface StreamsTx {
+  insert(row: StreamRow): Promise<void>;
+  /** Read-for-write: the stream as this transaction sees it */
+  getByName(name: string): Promise<StreamRow | null>;
+  /** Returns false when the stream does not exist */
+  update(id: string, change: StreamChange): Promise<boolean>;
+  /** Returns false when the stream does not exist */
+  delete(id: string): Promise<boolean>;
+  /**
+   * Moves the cursor from `from` to `to` and adds `delivered`, only if the cursor still is `from`
+   * (a replay or another node moved it meanwhile: false, nothing changed). `at` is the last success.
+   */
+  advance(id: string, from: number, to: number, delivered: number, at: string | null): Promise<boolean>;
+  /** Replay: sets the cursor unconditionally */
+  setCursor(id: string, cursor: number, at: string): Promise<boolean>;
+  /**
+   * Takes or renews the delivery lease of a stream for `owner` until `until` (epoch ms): granted when
+   * free, expired (before `now`) or already `owner`'s. One node of several delivers a stream at a time.
+   */
+  claim(id: string, owner: string, now: number, until: number): Promise<boolean>;
+  /** Gives the lease up (a node stopping), so another node takes over at once */
+  release(id: string, owner: string): Promise<void>;
+}
+
 /** Reading one log: newest-first pages for people, commit (seq) order for workers. */
 export interface LogPort<F, E extends { readonly seq: number }> {
   /** Newest first (seq descending), at most `limit` entries. */
@@ -361,6 +392,7 @@ export interface StoreTx {
   readonly issuedTokens: IssuedTokensTx;
   readonly trustDomains: TrustDomainsTx;
   readonly checkpoints: CheckpointsTx;
+  readonly streams: StreamsTx;
 }
 
 /**
@@ -403,6 +435,7 @@ export interface Store {
   readonly signatureUses: SignatureUsePort;
   readonly issuedTokens: IssuedTokenPort;
   readonly trustDomains: TrustDomainPort;
+  readonly streams: StreamPort;
   readonly auditLog: AuditLogPort;
   readonly accessLog: AccessLogPort;
   readonly auditTree: AuditTreePort;

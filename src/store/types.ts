@@ -203,3 +203,32 @@ export class UniqueViolationError extends Error {
     this.name = 'UniqueViolationError';
   }
 }
+
+/**
+ * An Audit Log stream to a SIEM (streams/): its sink settings without the secret fields, which are
+ * sealed apart with the master key; its delivery cursor (the seq of the last entry processed) and
+ * counters. Filter and settings are JSON documents validated by src/contract/streams.ts.
+ */
+export interface StreamRow {
+  readonly id: string;
+  readonly name: string;
+  /** null: an instance stream (all projects, instance events included) */
+  readonly projectSlug: string | null;
+  readonly sinkKind: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** The secret fields as one sealed JSON object (KeyRing.sealInstance, purpose `stream:<id>`) */
+  readonly sealedSecrets: Buffer | null;
+  readonly filter: Readonly<Record<string, unknown>>;
+  readonly format: string;
+  readonly heartbeatSeconds: number;
+  readonly state: 'active' | 'paused' | 'failing';
+  readonly cursor: number;
+  readonly delivered: number;
+  readonly lastSuccessAt: string | null;
+  readonly lastError: string | null;
+  readonly lastErrorAt: string | null;
+  readonly failingSince: string | null;
+  readonly createdAt: string;
+  readonly createdBy: string | null;
+  readonly updatedAt: string;
+}

@@ -19,15 +19,16 @@ export const LAYERS = {
   secrets: ['secrets', 'contract', 'kernel', 'store', 'projects', 'audit'],
   ssh: ['ssh', 'contract', 'kernel', 'store', 'projects', 'secrets', 'audit'],
   workers: ['workers', 'kernel', 'contract'],
-  http: ['http', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'root'],
+  streams: ['streams', 'contract', 'kernel', 'store', 'audit', 'identity', 'secrets', 'workers'],
+  http: ['http', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'streams', 'root'],
   cli: ['cli', 'contract', 'integrity'],
-  root: ['root', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'http', 'integrity'],
+  root: ['root', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'http', 'integrity', 'streams'],
   web: ['web', 'contract'],
 } as const satisfies Record<string, readonly string[]>;
 export type Layer = keyof typeof LAYERS;
 
 /** The domain folders: only their `*-routes.ts` files may import Fastify or src/http/. */
-const DOMAINS: ReadonlySet<string> = new Set(['audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'integrity', 'kernel', 'store', 'contract']);
+const DOMAINS: ReadonlySet<string> = new Set(['audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'integrity', 'kernel', 'store', 'contract', 'streams']);
 const HTTP_PACKAGES = /^(fastify|@fastify\/|fastify-)/;
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;

@@ -121,9 +121,11 @@ for (const kind of await testStores()) {
       expect(r.json()).toMatchObject({ status: 'ready', store: kind, lastCommitFailure: null });
       // Each worker's health is listed; the retention worker ran its first purge at start.
       const workers = (r.json() as { workers: Record<string, { ok: boolean; lastRunAt: string | null }> }).workers;
-      expect(Object.keys(workers)).toEqual(['retention', 'lease-expiry', 'credential-leases', 'checkpoints']);
+      expect(Object.keys(workers)).toEqual(['streams', 'retention', 'lease-expiry', 'credential-leases', 'checkpoints']);
       expect(workers.retention).toMatchObject({ ok: true, lastError: null });
       expect(workers.checkpoints).toMatchObject({ ok: true, lastError: null });
+      expect(workers.streams).toMatchObject({ ok: true, lastError: null });
+      expect(r.json()).toMatchObject({ streams: {}, degraded: [] });
     });
   });
 }

@@ -33,7 +33,7 @@ const BODIES: Readonly<Record<string, unknown>> = {
 };
 
 /** Routes a signed-in user without any membership may still use (their answer is theirs alone). */
-const OPEN_TO_ANY_USER = new Set(['GET /api/v1/projects', 'POST /api/v1/projects', 'GET /api/v1/auth/whoami', 'POST /api/v1/auth/logout']);
+const OPEN_TO_ANY_USER = new Set(['GET /api/v1/projects', 'POST /api/v1/projects', 'GET /api/v1/auth/whoami', 'POST /api/v1/auth/logout', 'GET /api/v1/audit-streams']);
 
 for (const kind of await testStores()) {
   describe(`every refused request to a protected route is in the Audit Log (${kind})`, () => {
@@ -89,7 +89,7 @@ for (const kind of await testStores()) {
           const r = await t.req(method, urlOf(pattern, keyId), { token: outsider, headers: { 'x-request-id': id }, ...(raw && BODIES[route] ? { raw } : { body: BODIES[route] }) });
           const rows = await auditFor(t, id);
           // GET /keys/me describes an API key: every user session is refused there, members or not.
-          const reasons = route === 'GET /api/v1/keys/me' ? /^api_key_required$/ : /^(not_a_member|admin_required)$/;
+          const reasons = route === 'GET /api/v1/keys/me' ? /^api_key_required$/ : /^(not_a_member|admin_required|stream_owner_required)$/;
           const ok = r.statusCode === 403 && rows.length === 1 && rows[0]?.outcome === 'Denied' && reasons.test(rows[0]?.reason ?? '');
           if (!ok) missing.push(`${route}${raw && BODIES[route] ? ' (bad body)' : ''}: ${r.statusCode} ${r.body.slice(0, 120)} ${JSON.stringify(rows.map((e) => [e.event, e.reason]))}`);
         }

@@ -6,6 +6,7 @@ import { createTestDatabase, queryDatabase } from '../helpers/pg.js';
 import { processStore, testStores, type ProcessStore } from '../helpers/stores.js';
 import { newE2EKeyPair, type E2EPayload } from '../../src/contract/e2ee.js';
 import { findMarker, newMarker, searchDatabase, searchDir, type Hit } from './leak-search.js';
+import { startHecReceiver, until, type HecReceiver } from '../helpers/siem-receivers.js';
 
 /**
  * Invariant 1 against a real server process: a marker secret value goes through every operation and
@@ -21,9 +22,11 @@ for (const kind of await testStores()) {
     let srv: ServerProcess;
     let dataDir = '';
     let store: ProcessStore | undefined;
+    let hec: HecReceiver | undefined;
     const logResponses: { where: string; body: Buffer }[] = [];
 
     afterAll(async () => {
+      await hec?.close();
       await srv?.stop();
       if (dataDir) removeDataDir(dataDir);
       await store?.drop();
@@ -116,6 +119,26 @@ for (const kind of await testStores()) {
       ok(await rq('POST', '/api/v1/users', { body: { email: 'pw@example.com', name: 'Pw', password: marker } }), 201);
       ok(await srv.request('POST', '/api/v1/auth/login', { body: { email: 'pw@example.com', password: marker } }), 200);
 
+      // Audit streams: credentials holding the marker (encrypted at rest, never returned, never in an
+      // error, an audit entry or a delivered event); a refused token leaves the sink's answer, not the token.
+      hec = await startHecReceiver({ token: `tok-${marker}` });
+      ok(await rq('POST', '/api/v1/audit-streams', { body: { name: 'leak-splunk', sink: { type: 'splunk', url: hec.url, token: `tok-${marker}` } } }), 201);
+      ok(await rq('POST', '/api/v1/audit-streams', { body: { name: 'leak-refused', sink: { type: 'splunk', url: hec.url, token: `bad-${marker}` } } }), 201);
+      ok(await rq('POST', '/api/v1/audit-streams', { body: { name: 'leak-hook', sink: { type: 'webhook', url: 'https://hooks.example.com/x', secret: `hook-${marker}` } } }), 201);
+      ok(await rq('PATCH', '/api/v1/audit-streams/leak-hook', { body: { sink: { secret: `hook2-${marker}` } } }), 200);
+      ok(await rq('POST', '/api/v1/audit-streams', { body: { name: 'leak-bad', sink: { type: 'splunk', url: 'http://example.com', token: marker, colour: marker } } }), 400);
+      ok(await rq('POST', '/api/v1/audit-streams', { body: { name: 'leak-dd', sink: { type: 'datadog', apiKey: marker, site: marker } } }), 400);
+      ok(await rq('PUT', `${base}/secrets/STREAMED`, { body: { value: `streamed-${marker}` } }), 200);
+      ok(await rq('GET', `${base}/secrets/STREAMED`), 200);
+      const through = (await rq('GET', '/api/v1/audit-logs?limit=1')).json().entries[0].seq as number;
+      await until('the stream delivered through the last entry', async () => hec?.events.some((e) => (e.event as { seq: number }).seq >= through) ?? false);
+      await until('the refused stream is failing', async () => (await rq('GET', '/api/v1/audit-streams/leak-refused')).json().health.state === 'failing');
+      logResponses.push({ where: 'streams delivered to the HEC receiver', body: Buffer.from(JSON.stringify(hec.events)) });
+      logResponses.push({ where: 'stream list', body: ok(await rq('GET', '/api/v1/audit-streams'), 200).bytes });
+      for (const n of ['leak-splunk', 'leak-refused', 'leak-hook']) logResponses.push({ where: `stream ${n}`, body: ok(await rq('GET', `/api/v1/audit-streams/${n}`), 200).bytes });
+      logResponses.push({ where: 'readyz', body: (await srv.request('GET', '/readyz')).bytes });
+      expect(hec.events.length).toBeGreaterThan(5);
+
       // Every export and every page of both logs, as the API serves them.
       for (const log of ['audit-logs', 'access-logs']) {
         for (const format of ['json', 'ndjson', 'csv']) {
@@ -136,7 +159,7 @@ for (const kind of await testStores()) {
       expect(hits).toEqual([]);
       // The logs did record the operations (so the search above looked at something real).
       const events = logResponses.filter((x) => x.where === 'audit-logs page').map((x) => x.body.toString()).join('');
-      for (const e of ['SecretCreated', 'SecretRead', 'SecretUpdated', 'SecretsBulkPulled', 'AuditLogExported', 'UserLoginFailed']) expect(events).toContain(e);
+      for (const e of ['SecretCreated', 'SecretRead', 'SecretUpdated', 'SecretsBulkPulled', 'AuditLogExported', 'UserLoginFailed', 'AuditStreamCreated', 'AuditStreamUpdated', 'AuditStreamFailing']) expect(events).toContain(e);
 
       if (kind === 'sqlite') {
         // The data directory while the server runs (database, WAL, shared memory), the master key aside.

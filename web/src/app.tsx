@@ -6,8 +6,9 @@ import { SignInPage } from './pages/sign-in';
 import { ProjectsPage } from './pages/projects';
 import { ProjectLayout } from './pages/project-layout';
 import type { ProjectTab } from './pages/project-layout';
+import { StreamsPage } from './pages/streams';
 
-const TABS: readonly ProjectTab[] = ['audit-logs', 'access-log', 'secrets'];
+const TABS: readonly ProjectTab[] = ['audit-logs', 'access-log', 'secrets', 'streams'];
 
 /** Routes: /sign-in, / (projects), /projects/:project/(audit-logs|access-log|secrets). */
 export function App() {
@@ -49,6 +50,9 @@ export function App() {
           </span>
           Bella Baxter
         </Link>
+        <Link to="/settings/streams" className="btn btn-ghost">
+          Audit streams
+        </Link>
         <div className="topbar-user">
           <span className="muted user-email" title={session.email}>
             {session.email}
@@ -67,6 +71,14 @@ export function App() {
 
 function route(pathname: string) {
   if (pathname === '/' || pathname === '/sign-in') return pathname === '/' ? <ProjectsPage /> : <Redirect to="/" />;
+  if (pathname === '/settings/streams') {
+    return (
+      <div className="page page-wide">
+        <h1>Instance settings</h1>
+        <StreamsPage project={null} />
+      </div>
+    );
+  }
   const project = matchPath('/projects/:project', pathname);
   if (project) return <Redirect to={`/projects/${encodeURIComponent(project.project ?? '')}/audit-logs`} />;
   const tab = matchPath('/projects/:project/:tab', pathname);

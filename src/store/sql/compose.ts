@@ -13,10 +13,11 @@ import { sshPort, sshTx } from './ssh.js';
 import { providersPort, providersTx } from './providers.js';
 import { credentialLeasesPort, credentialLeasesTx } from './credential-leases.js';
 import { trustDomainsPort, trustDomainsTx } from './trust-domains.js';
+import { streamsPort, streamsTx } from './streams.js';
 import { usersPort, usersTx } from './users.js';
 
 /** The read ports of the entity tables over a reader (committed data only). */
-export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'ssh' | 'providers' | 'credentialLeases' | 'loginAttempts' | 'signatureUses' | 'issuedTokens' | 'trustDomains'> {
+export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'ssh' | 'providers' | 'credentialLeases' | 'loginAttempts' | 'signatureUses' | 'issuedTokens' | 'trustDomains' | 'streams'> {
   return {
     users: usersPort(db, d),
     projects: projectsPort(db, d),
@@ -31,6 +32,7 @@ export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'pr
     signatureUses: signatureUsesPort(db),
     issuedTokens: issuedTokensPort(db),
     trustDomains: trustDomainsPort(db, d),
+    streams: streamsPort(db),
   };
 }
 
@@ -51,5 +53,6 @@ export function storeTx(db: SqlDb, d: SqlDialect): StoreTx {
     issuedTokens: issuedTokensTx(db),
     trustDomains: trustDomainsTx(db),
     checkpoints: checkpointsTx(db),
+    streams: streamsTx(db),
   };
 }

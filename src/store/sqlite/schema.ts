@@ -317,4 +317,35 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     signed_at TEXT NOT NULL
   );
   `,
+
+  // 11: Audit Log streams to SIEMs (src/streams/). One row per stream: its sink settings
+  // (JSON, secret fields apart and sealed with the master key), filter, format, and the durable
+  // delivery cursor (seq of the last entry processed), advanced only after the sink accepted a batch;
+  // the lease (owner node, until epoch ms) lets one node of several deliver a stream at a time.
+  `
+  CREATE TABLE audit_streams (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    project_slug TEXT,
+    sink_kind TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    sealed_secrets BLOB,
+    filter TEXT NOT NULL,
+    format TEXT NOT NULL,
+    heartbeat_seconds INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    cursor INTEGER NOT NULL,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    last_success_at TEXT,
+    last_error TEXT,
+    last_error_at TEXT,
+    failing_since TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT,
+    updated_at TEXT NOT NULL,
+    lease_owner TEXT,
+    lease_until INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX audit_streams_project ON audit_streams(project_slug);
+  `,
 ];

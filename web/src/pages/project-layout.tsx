@@ -5,13 +5,15 @@ import { ErrorState, Loading } from '../components/states';
 import { AuditLogsPage } from './audit-logs';
 import { AccessLogPage } from './access-log';
 import { SecretsPage } from './secrets';
+import { StreamsPage } from './streams';
 
-export type ProjectTab = 'audit-logs' | 'access-log' | 'secrets';
+export type ProjectTab = 'audit-logs' | 'access-log' | 'secrets' | 'streams';
 
 const TAB_LABELS: Readonly<Record<ProjectTab, string>> = {
   'audit-logs': 'Audit Logs',
   'access-log': 'Access Log',
   secrets: 'Secrets',
+  streams: 'Streams',
 };
 
 /** A project's frame: breadcrumb, name, the tab navigation; loads environments once for every tab. */
@@ -51,6 +53,8 @@ export function ProjectLayout({ project, tab }: { project: string; tab: ProjectT
         <AuditLogsPage project={project} environments={environments} />
       ) : tab === 'access-log' ? (
         <AccessLogPage project={project} environments={environments} />
+      ) : tab === 'streams' ? (
+        <StreamsPage project={project} />
       ) : (
         <SecretsPage project={project} environments={environments} />
       )}
