@@ -43,6 +43,7 @@ export async function generateAuditLog(file: string, o: GenOpts): Promise<{ seco
   const base = (db.prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'), 0) AS s").get() as { s: number }).s;
 
   const CHUNK = 500;
+  const GENERATED_TAIL: null[] = Array(AUDIT_COLUMNS.length - 17).fill(null);
   const one = `(${AUDIT_COLUMNS.map(() => '?').join(',')})`;
   const insMany = db.prepare(`INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES ${Array(CHUNK).fill(one).join(',')}`);
   const insOne = db.prepare(`INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES ${one}`);
@@ -70,6 +71,9 @@ export async function generateAuditLog(file: string, o: GenOpts): Promise<{ seco
       o.onlyProject ?? PROJECTS[p], ENVIRONMENTS[Math.floor(rnd() * ENVIRONMENTS.length)], `SECRET_${Math.floor(rnd() * 200)}`,
       denied ? 'Denied' : 'Success', `00000000-0000-4000-9000-${hex}`, 'bella-cli/0.1.0', denied ? 'forbidden' : null,
       details[i & 3],
+      // client, personal_salt, personal_hash: no calling application; the personal commitment is
+      // left null as for any row written outside the unit of work (these rows precede the tree).
+      ...GENERATED_TAIL,
     );
   };
   const TX = 200_000;
