@@ -60,7 +60,7 @@ function recordRefusal(req: FastifyRequest, e: DomainError): void {
     event: req.ctx.auditEvent,
     outcome: 'Denied',
     reason: e.extra.reason ?? (e.code === 'unauthenticated' ? 'unauthenticated' : 'insufficient_role'),
-    details: e.extra.action ? { ...attempted(req), action: e.extra.action } : attempted(req),
+    details: { ...req.ctx.audit.scope.details, ...attempted(req), ...(e.extra.action ? { action: e.extra.action } : {}) },
   });
 }
 

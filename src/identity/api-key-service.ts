@@ -67,7 +67,8 @@ export function createApiKeyService(deps: {
       const project = await store.projects.getById(key.projectId);
       const env = await store.projects.getEnvironmentById(key.environmentId);
       if (!project || !env) throw notFound(`API key ${id}`);
-      op.audit.setScope({ projectSlug: project.slug, environmentSlug: env.slug });
+      // A refusal names the key it tried to revoke, as the revocation itself would.
+      op.audit.setScope({ projectSlug: project.slug, environmentSlug: env.slug, details: { name: key.name, role: key.role } });
       await scopes.resolve(op, project.slug, env.slug, 'apikey.manage');
       if (key.revokedAt) return;
       await uow.run(op, async (tx) => {

@@ -62,6 +62,8 @@ export interface AuditScope {
   readonly projectSlug: string | null;
   readonly environmentSlug: string | null;
   readonly resource: string | null;
+  /** What a refusal's Denied entry should name besides the attempt (an API key's name, say); only Denied entries get it */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 /**
