@@ -16,6 +16,10 @@ export interface LogQueryBase {
   requestId?: string;
   limit?: number;
   cursor?: string;
+  /** A search query (contract/log-search.ts), ANDed with the other parameters */
+  q?: string;
+  /** true: leave out the caller's own entries (its own page loads, say) */
+  excludeSelf?: 'true' | 'false';
 }
 
 /** What differs between the Audit Log and the Access Log; reading, paging and export are shared. */

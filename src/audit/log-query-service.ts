@@ -4,7 +4,8 @@ import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type ExportFormat } from '../contra
 import { parseTimeBound, TIME_FORMS_HELP } from '../contract/time.js';
 import type { Clock } from '../kernel/clock.js';
 import type { OpContext } from '../kernel/context.js';
-import { badRequest, DomainError } from '../kernel/errors.js';
+import { badRequest, DomainError, notFound } from '../kernel/errors.js';
+import { tailLog } from './log-tail.js';
 import { redactFilters } from '../contract/query-redaction.js';
 import { escapeJsonText, visibleEscape } from '../contract/text-safety.js';
 import { callerKey, type ExportLimiter } from './export-limiter.js';
@@ -15,6 +16,7 @@ import { computeHistogram } from './audit-histogram.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { AUDIT_LOG, type LogKind, type LogQueryBase } from './log-kinds.js';
 import { logReadScope } from './log-read-scope.js';
+import { applySearch, liftedSlug, parseSearchParam } from './log-search-filter.js';
 import type { HistogramResponse } from '../contract/api.js';
 import type { AuditQueryParams } from '../contract/log-query.js';
 
@@ -92,13 +94,31 @@ export function createLogQueryService(deps: {
     const since = timeBound('since', q.since, now);
     const until = timeBound('until', q.until, now);
     if (since && until && since >= until) throw badRequest('querystring: since must be earlier than until');
+    const search = q.q !== undefined && q.q.trim() !== '' ? parseSearchParam(q.q, kind.name) : undefined;
+    // project: and environment: terms are read as the parameters are: scope check, not-found answer.
+    const lifted = new Set<string>();
+    let project = q.project;
+    let environment = q.environment;
+    if (search) {
+      const p = liftedSlug(search, 'project', project);
+      if (p !== undefined) {
+        project = p;
+        lifted.add('project');
+      }
+      const e = liftedSlug(search, 'environment', environment);
+      if (e !== undefined) {
+        environment = e;
+        lifted.add('environment');
+      }
+    }
     // A refused read or export is attributed to the project it targeted, so that project's owners see it.
-    op.audit.setScope({ projectSlug: q.project ?? null, environmentSlug: q.environment ?? null });
-    const scope = await logReadScope(deps, op, q.project);
+    op.audit.setScope({ projectSlug: project ?? null, environmentSlug: environment ?? null });
+    const scope = await logReadScope(deps, op, project, environment);
+    const self = op.principal.actor.id;
     const common: LogFilterBase = {
       ...scope,
-      project: q.project,
-      environment: q.environment,
+      project,
+      environment,
       since,
       until,
       actor: q.actor,
@@ -106,8 +126,10 @@ export function createLogQueryService(deps: {
       client: q.client,
       requestId: q.requestId,
       beforeSeq: q.cursor !== undefined ? decodeCursor(cursorKey, kind.name, q.cursor) : undefined,
+      conditions: q.excludeSelf === 'true' && self ? [{ any: [{ column: 'actor_id', op: 'eq', value: self }], negated: true }] : undefined,
     };
-    return kind.toFilter(q, common);
+    const filter = kind.toFilter(q, common);
+    return search ? applySearch(filter, search, kind.name, now, lifted) : filter;
   }
 
   return {
@@ -182,6 +204,32 @@ export function createLogQueryService(deps: {
       }
       const type = { json: 'application/json', ndjson: 'application/x-ndjson', csv: 'text/csv' }[format];
       return { contentType: `${type}; charset=utf-8`, filename: `${kind.name}-log.${format}`, body: body(), release };
+    },
+
+    /**
+     * One entry by id, with the list's read scope: an entry the caller may not list is not found
+     * either (404, the same answer as an unknown id, so ids of other projects are not probed).
+     */
+    async one<Q extends LogQueryBase, F extends LogFilterBase, E extends { seq: number }>(op: OpContext, kind: LogKind<Q, F, E>, id: string): Promise<E> {
+      const filter = await filterOf(op, kind, {} as Q);
+      const [entry] = await kind.query(store, { ...filter, id }, 1);
+      if (!entry) throw notFound(`${kind.name === 'audit' ? 'Audit' : 'Access'} Log entry ${id}`);
+      return entry;
+    },
+
+    /**
+     * The live tail (GET …/stream): entries matching the list's filters committed after `after`
+     * (default: the newest committed now), oldest first, read by seq (log-tail.ts).
+     */
+    async tail<Q extends LogQueryBase, F extends LogFilterBase, E extends { seq: number }>(op: OpContext, kind: LogKind<Q, F, E>, q: Q, after: number | undefined) {
+      const filter = await filterOf(op, kind, q);
+      const port = kind.name === 'audit' ? store.auditLog : store.accessLog;
+      const start = after ?? (await port.lastSeq());
+      return {
+        after: start,
+        open: (wait: () => Promise<void>, stopped: () => boolean) =>
+          tailLog<F, E>({ query: (f, n) => kind.query(store, f, n), lastSeq: () => port.lastSeq(), filter, after: start, wait, stopped }),
+      };
     },
 
     /** Success/Denied counts over time with the list's filters (one grouped store query). */

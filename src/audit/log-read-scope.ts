@@ -1,5 +1,6 @@
 import { decide } from '../identity/authorize.js';
 import { authenticated, type OpContext } from '../kernel/context.js';
+import { DomainError, forbidden } from '../kernel/errors.js';
 import type { ScopeResolver } from '../projects/scope.js';
 import type { Store } from '../store/ports.js';
 import type { LogFilterBase } from '../store/types.js';
@@ -14,10 +15,17 @@ export async function logReadScope(
   deps: { readonly store: Pick<Store, 'members' | 'projects'>; readonly scopes: ScopeResolver },
   op: OpContext,
   project: string | undefined,
+  environment?: string,
 ): Promise<Pick<LogFilterBase, 'projectIn' | 'includeInstance'>> {
   const p = authenticated(op);
   if (project !== undefined) {
-    await deps.scopes.resolve(op, project, null, 'logs.read');
+    const s = await deps.scopes.resolve(op, project, null, 'logs.read');
+    // A misspelt environment would match nothing and look like a quiet log: say which ones exist
+    // (only to a caller who may read the project's logs, so it probes nothing).
+    if (environment !== undefined && !(await deps.store.projects.getEnvironment(s.project.id, environment))) {
+      const envs = (await deps.store.projects.listEnvironments(s.project.id)).map((e) => e.slug);
+      throw new DomainError('not_found', `environment ${environment} not found in project ${project}; its environments: ${envs.join(', ') || '(none)'}`, { details: { environments: envs } });
+    }
     return {};
   }
   if (p.kind === 'system' || (p.kind === 'user' && p.user.admin)) return {};
@@ -26,12 +34,20 @@ export async function logReadScope(
       { principal: p, projectSlug: p.projectSlug, environmentSlug: null, projectRole: null, environmentRole: null, environmentRestricted: false, hasAnyEnvironmentRole: false },
       'logs.read',
     );
-    return { projectIn: d.allowed ? [p.projectSlug] : [] };
+    if (!d.allowed) {
+      throw forbidden(`this API key (role ${p.apiKey.role}) may not read logs: only an AUDITOR key reads its project's logs`, 'insufficient_role');
+    }
+    return { projectIn: [p.projectSlug] };
   }
   // A lease or a trust token never reads logs (neither may logs.read).
-  if (p.kind !== 'user') return { projectIn: [] };
+  if (p.kind !== 'user') throw forbidden('a lease or trust token may not read logs', 'insufficient_role');
   const mine = await deps.store.members.listOfUser(p.user.id);
   const ids = new Set(mine.filter((m) => m.environmentId === null && LOG_ROLES.has(m.role)).map((m) => m.projectId));
   const projects = await deps.store.projects.list();
-  return { projectIn: projects.filter((x) => ids.has(x.id)).map((x) => x.slug) };
+  const readable = projects.filter((x) => ids.has(x.id)).map((x) => x.slug);
+  // Reading nothing is a refusal, not an empty log: "No entries match" would say the log is quiet.
+  if (readable.length === 0) {
+    throw forbidden('you may read no project\'s logs: that takes the OWNER, PROJECT_MANAGER or AUDITOR role in a project (ask one of its owners)', 'insufficient_role');
+  }
+  return { projectIn: readable };
 }

@@ -8,8 +8,14 @@ import type { LogFilterBase } from '../store/types.js';
 import { histogramQuerySchema, type HistogramQuery } from './audit-histogram.js';
 import { AUDIT_LOG, type LogKind, type LogQueryBase } from './log-kinds.js';
 import type { ExportQuery } from './log-query-service.js';
+import { badRequest } from '../kernel/errors.js';
+import { escapeJsonText } from '../contract/text-safety.js';
 
 const LIMIT_HELP = `must be a positive integer, at most ${MAX_EXPORT_LIMIT}`;
+const SEQ_HELP = 'must be the seq of an entry (a whole number)';
+const idParams = z.object({ id: z.string().regex(/^[0-9A-Za-z-]{1,64}$/, 'must be an entry id (a UUID)') });
+/** How often a live tail looks for new rows */
+const TAIL_POLL_MS = 250;
 
 /** GET {kind.path} (a page, newest first) and GET {kind.path}/export (a snapshot, streamed). */
 export function registerLogRoutes<Q extends LogQueryBase, F extends LogFilterBase, E extends { seq: number }>(
@@ -40,6 +46,80 @@ export function registerLogRoutes<Q extends LogQueryBase, F extends LogFilterBas
     reply.header('content-type', out.contentType);
     reply.header('content-disposition', `attachment; filename="${out.filename}"`);
     return reply.send(Readable.from(out.body));
+  });
+
+  registerTailRoute(app, deps, kind);
+
+  // Static routes (export, stream, histogram) win over this parametric one in Fastify's router.
+  app.get(`${kind.path}/:id`, { schema: { params: idParams } }, async (req) => logs.one(opOf(req), kind, (req.params as { id: string }).id));
+}
+
+/**
+ * GET {kind.path}/stream: Server-Sent Events, one `id: <seq>` event per new matching entry, oldest
+ * first; resumes after the Last-Event-ID header (or ?after=SEQ); heartbeat comments keep proxies
+ * and the idle timeout from closing a quiet stream; ends (cleanly) when the server shuts down.
+ */
+function registerTailRoute<Q extends LogQueryBase, F extends LogFilterBase, E extends { seq: number }>(app: FastifyInstance, deps: AppDeps, kind: LogKind<Q, F, E>): void {
+  const logs = deps.services.logs;
+  const heartbeatMs = Math.max(50, Math.min(15_000, Math.floor((deps.timeouts?.idleMs ?? 60_000) / 3)));
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const stop of open) stop();
+  });
+  const schema = (kind.querySchema as unknown as z.ZodObject<z.ZodRawShape>)
+    .omit({ cursor: true, limit: true })
+    .extend({ after: z.coerce.number({ message: SEQ_HELP }).int(SEQ_HELP).min(0, SEQ_HELP).max(Number.MAX_SAFE_INTEGER, SEQ_HELP).optional() })
+    .strict();
+  app.get(`${kind.path}/stream`, { schema: { querystring: schema } }, async (req, reply) => {
+    const q = req.query as Q & { after?: number };
+    const header = req.headers['last-event-id'];
+    let after = q.after;
+    if (typeof header === 'string' && header.trim() !== '') {
+      if (!/^\d{1,15}$/.test(header.trim())) throw badRequest(`headers.last-event-id: ${SEQ_HELP}`);
+      after = Number(header.trim());
+    }
+    const { after: _a, ...query } = q;
+    const tail = await logs.tail(opOf(req), kind, query as unknown as Q, after);
+    let stopped = false;
+    let wake: (() => void) | null = null;
+    const stop = () => {
+      stopped = true;
+      wake?.();
+    };
+    open.add(stop);
+    reply.raw.once('close', stop);
+    const wait = () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          wake = null;
+          resolve();
+        };
+        const timer = setTimeout(done, TAIL_POLL_MS);
+        wake = done;
+      });
+    async function* body(): AsyncGenerator<string> {
+      try {
+        yield `retry: 1000\n: live tail of the ${kind.name} log after seq ${tail.after}\n\n`;
+        let beat = Date.now();
+        for await (const { entries } of tail.open(wait, () => stopped)) {
+          let chunk = '';
+          for (const e of entries) chunk += `id: ${e.seq}\ndata: ${escapeJsonText(JSON.stringify(e))}\n\n`;
+          if (chunk === '' && Date.now() - beat >= heartbeatMs) chunk = ': heartbeat\n\n';
+          if (chunk !== '') {
+            beat = Date.now();
+            yield chunk;
+          }
+        }
+        yield ': the server is shutting down; reconnect with Last-Event-ID\n\n';
+      } finally {
+        open.delete(stop);
+      }
+    }
+    reply.header('content-type', 'text/event-stream; charset=utf-8');
+    reply.header('cache-control', 'no-cache');
+    reply.header('x-accel-buffering', 'no');
+    return reply.send(Readable.from(body()));
   });
 }
 

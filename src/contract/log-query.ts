@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ACTOR_TYPES, EVENT_TYPES, OUTCOMES, isEventType } from './events.js';
 import { TIME_FORMS_HELP } from './time.js';
+import { MAX_SEARCH_LENGTH } from './log-search.js';
 
 /** Slugs of projects and environments: lowercase letters, digits and single hyphens. */
 export const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -56,6 +57,9 @@ const common = {
   requestId: z.string().min(1).max(128).refine(noControl, 'must not contain control characters').optional(),
   limit: limitParam.optional(),
   cursor: z.string().min(1).max(512).optional(),
+  /** The search syntax of contract/log-search.ts; parsed by the service, which names the column of an error */
+  q: z.string().max(MAX_SEARCH_LENGTH, `must be at most ${MAX_SEARCH_LENGTH} characters`).optional(),
+  excludeSelf: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
 };
 
 /** Query string of GET /api/v1/audit-logs (and its export). */

@@ -1,4 +1,4 @@
-import type { AccessFilter, AuditFilter, LogFilterBase } from './types.js';
+import type { AccessFilter, AuditFilter, LogCondition, LogFilterBase, LogMatch } from './types.js';
 
 /**
  * Builds the WHERE clause of a log query for either SQL dialect. `ph(i)` renders the i-th placeholder
@@ -63,6 +63,36 @@ function actorSql(f: LogFilterBase, d: Dialect, push: Push): string {
   return `(${d.ci('actor_email', push(f.actor))} OR actor_name = ${push(f.actor)} OR actor_id = ${push(f.actor)})`;
 }
 
+const likeEscape = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * One match. A prefix compares substr(column, 1, n) (characters, exact on both engines, unlike LIKE,
+ * which ignores ASCII case on SQLite); a suffix uses LIKE with escapes (request ids, ASCII).
+ * On SQLite the column is `+column`: a search term filters the walk that the other filters chose.
+ */
+function matchSql(m: LogMatch, d: Dialect, push: Push): string {
+  const c = d.guidePlanner ? `+${m.column}` : m.column;
+  switch (m.op) {
+    case 'eq':
+      return `${c} = ${push(m.value)}`;
+    case 'ieq':
+      return d.ci(c, push(m.value));
+    case 'prefix': {
+      const v = String(m.value);
+      return v === '' ? `${c} IS NOT NULL` : `substr(${c}, 1, ${[...v].length}) = ${push(v)}`;
+    }
+    case 'suffix':
+      return `${c} LIKE ${push(`%${likeEscape(String(m.value))}`)} ESCAPE '\\'`;
+  }
+}
+
+/** A condition: any of its matches; negated, none of them (a NULL column counts as no match). */
+export function conditionSql(cond: LogCondition, d: Dialect, push: Push): string {
+  if (cond.any.length === 0) return cond.negated ? 'TRUE' : 'FALSE';
+  const any = cond.any.map((m) => matchSql(m, d, push)).join(' OR ');
+  return cond.negated ? `NOT COALESCE((${any}), FALSE)` : `(${any})`;
+}
+
 function base(f: LogFilterBase, d: Dialect, where: string[], push: Push, omit: Omit = {}): void {
   const c = (name: string) => col(name, omit);
   if (f.projectIn !== undefined && !omit.projectIn) where.push(projectInSql(f, push, c('project_slug')));
@@ -75,6 +105,9 @@ function base(f: LogFilterBase, d: Dialect, where: string[], push: Push, omit: O
   if (f.client !== undefined) where.push(`client = ${push(f.client)}`);
   if (f.requestId !== undefined) where.push(`request_id = ${push(f.requestId)}`);
   if (f.beforeSeq !== undefined) where.push(`seq < ${push(f.beforeSeq)}`);
+  if (f.afterSeq !== undefined) where.push(`seq > ${push(f.afterSeq)}`);
+  if (f.id !== undefined) where.push(`id = ${push(f.id)}`);
+  for (const cond of f.conditions ?? []) where.push(conditionSql(cond, d, push));
 }
 
 function auditConds(f: AuditFilter, d: Dialect, where: string[], push: Push, omit: Omit = {}): void {
@@ -88,7 +121,8 @@ function accessConds(f: AccessFilter, d: Dialect, where: string[], push: Push, o
   base(f, d, where, push, omit);
   if (f.method !== undefined) where.push(`method = ${push(f.method)}`);
   if (f.status !== undefined) where.push(`status = ${push(f.status)}`);
-  if (f.path !== undefined) where.push(`path = ${push(f.path)}`);
+  // The path is stored with its query's names (/api/v1/audit-logs?project=&since=): --path matches it with or without them.
+  if (f.path !== undefined) where.push(`(path = ${push(f.path)} OR substr(path, 1, ${[...f.path].length + 1}) = ${push(`${f.path}?`)})`);
 }
 
 function pusher(d: Dialect, params: unknown[]): Push {

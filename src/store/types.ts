@@ -160,6 +160,32 @@ export interface LogFilterBase {
   readonly requestId?: string;
   /** keyset: only entries with seq < beforeSeq */
   readonly beforeSeq?: number;
+  /** only entries with seq > afterSeq (the live tail's window) */
+  readonly afterSeq?: number;
+  /** one entry by its id */
+  readonly id?: string;
+  /** More predicates (a search query's terms, excludeSelf), ANDed; they never choose the index */
+  readonly conditions?: readonly LogCondition[];
+}
+
+/** Columns a condition may test (a whitelist: conditions are rendered into SQL). */
+export type LogColumn =
+  | 'event' | 'outcome' | 'project_slug' | 'environment_slug' | 'resource' | 'request_id'
+  | 'actor_id' | 'actor_email' | 'actor_name' | 'actor_ip' | 'path' | 'method' | 'status';
+
+/**
+ * One test of a column: equal (`ieq`: ASCII case-insensitively), starts with, ends with. A prefix or
+ * suffix compares characters exactly (a suffix of request ids may ignore ASCII case on SQLite).
+ */
+export interface LogMatch {
+  readonly column: LogColumn;
+  readonly op: 'eq' | 'ieq' | 'prefix' | 'suffix';
+  readonly value: string | number;
+}
+/** True when any of its matches holds (a NULL column matches nothing); `negated` inverts that. */
+export interface LogCondition {
+  readonly any: readonly LogMatch[];
+  readonly negated: boolean;
 }
 export interface AuditFilter extends LogFilterBase {
   readonly events?: readonly EventType[];
