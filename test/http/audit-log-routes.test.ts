@@ -142,7 +142,9 @@ for (const kind of await testStores()) {
       await t.req('POST', '/api/v1/users', { token: admin, body: { email: 'stranger@example.com', name: 'S', password: 'stranger-password' } });
       const stranger = await t.login('stranger@example.com', 'stranger-password');
       const r = await t.req('GET', '/api/v1/audit-logs', { token: stranger, headers: { 'x-request-id': id } });
-      expect(r.json()).toEqual({ entries: [], nextCursor: null });
+      // Refused, not an empty log that looks quiet (issue 20); the refusal is recorded.
+      expect(r.statusCode).toBe(403);
+      expect(r.json().error.message).toMatch(/you may read no project's logs/);
     });
   });
 }
