@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { loadSession, logout, onUnauthorized } from './api/client';
+import { loadSession, logout, onSessionChange, onUnauthorized } from './api/client';
 import type { Session } from './api/client';
 import { Link, Redirect, matchPath, navigate, useLocation } from './lib/router';
 import { SignInPage } from './pages/sign-in';
@@ -10,7 +10,7 @@ import { StreamsPage } from './pages/streams';
 
 const TABS: readonly ProjectTab[] = ['audit-logs', 'access-log', 'secrets', 'streams'];
 
-/** Routes: /sign-in, / (projects), /projects/:project/(audit-logs|access-log|secrets). */
+/** Routes: /sign-in, / (projects), /projects/:project/(audit-logs|access-log|secrets|streams), an entry's permalink /projects/:project/(audit-logs|access-log)/:id. */
 export function App() {
   const [session, setSession] = useState<Session | null>(loadSession);
   const { pathname, search } = useLocation();
@@ -22,6 +22,7 @@ export function App() {
       }),
     [],
   );
+  useEffect(() => onSessionChange(setSession), []);
 
   if (!session) {
     if (pathname === '/sign-in') {
@@ -83,7 +84,12 @@ function route(pathname: string) {
   if (project) return <Redirect to={`/projects/${encodeURIComponent(project.project ?? '')}/audit-logs`} />;
   const tab = matchPath('/projects/:project/:tab', pathname);
   if (tab && (TABS as readonly string[]).includes(tab.tab ?? '')) {
-    return <ProjectLayout project={tab.project ?? ''} tab={tab.tab as ProjectTab} />;
+    return <ProjectLayout project={tab.project ?? ''} tab={tab.tab as ProjectTab} entryId={null} />;
+  }
+  // Permalinks of one entry: /projects/:project/audit-logs/:id and /projects/:project/access-log/:id
+  const entry = matchPath('/projects/:project/:tab/:id', pathname);
+  if (entry && (entry.tab === 'audit-logs' || entry.tab === 'access-log')) {
+    return <ProjectLayout project={entry.project ?? ''} tab={entry.tab} entryId={entry.id ?? null} />;
   }
   return (
     <div className="page">

@@ -1,8 +1,11 @@
 import type { ErrorBody, LoginResponse } from '../../../src/contract/api.js';
 
 /**
- * The WebApp's only door to the server. The session token lives in sessionStorage (one tab, gone
- * when it closes; no cookies, so no CSRF surface) and rides on every request as a Bearer header.
+ * The WebApp's only door to the server. The session token lives in localStorage, shared by every
+ * tab of this origin, so a permalink opened in a new tab is signed in too (sessionStorage, used
+ * before, is per tab: every new tab asked to sign in again). No cookies, so no CSRF surface; it
+ * rides on every request as a Bearer header. Signing out in one tab signs out all of them (the
+ * storage event), and the server's expiry still bounds the token's life.
  */
 const TOKEN_KEY = 'bella.session';
 
@@ -15,7 +18,7 @@ export interface Session {
 
 export function loadSession(): Session | null {
   try {
-    const raw = sessionStorage.getItem(TOKEN_KEY);
+    const raw = localStorage.getItem(TOKEN_KEY);
     if (!raw) return null;
     const s = JSON.parse(raw) as Session;
     return Date.parse(s.expiresAt) > Date.now() ? s : null;
@@ -25,8 +28,17 @@ export function loadSession(): Session | null {
 }
 
 export function saveSession(s: Session | null): void {
-  if (s) sessionStorage.setItem(TOKEN_KEY, JSON.stringify(s));
-  else sessionStorage.removeItem(TOKEN_KEY);
+  if (s) localStorage.setItem(TOKEN_KEY, JSON.stringify(s));
+  else localStorage.removeItem(TOKEN_KEY);
+}
+
+/** Calls fn when another tab signs in or out (the storage event fires in the other tabs only). */
+export function onSessionChange(fn: (s: Session | null) => void): () => void {
+  const handler = (e: StorageEvent) => {
+    if (e.key === TOKEN_KEY || e.key === null) fn(loadSession());
+  };
+  window.addEventListener('storage', handler);
+  return () => window.removeEventListener('storage', handler);
 }
 
 /** A failed API call, carrying the server's error code and requestId so the UI can show both. */
@@ -36,6 +48,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly requestId: string | null,
+    /** the error body's details (a search error's column, for one) */
+    readonly details: unknown = undefined,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -75,6 +89,7 @@ export async function apiFetch(path: string, init: RequestInit = {}, signal?: Ab
       err?.code ?? `http_${res.status}`,
       err?.message ?? `The server answered ${res.status} ${res.statusText}`.trim(),
       err?.requestId ?? res.headers.get('x-request-id'),
+      err?.details,
     );
   }
   return res;

@@ -1,7 +1,7 @@
 import type { EnvironmentView } from '../../../src/contract/api.js';
 import { HTTP_METHODS } from '../../../src/contract/log-query.js';
 import type { AccessFilters } from '../lib/log-filters';
-import { ActorInput } from './actor-input';
+import { ActorInput, PathInput } from './actor-input';
 import { EnvironmentSelect } from './environment-select';
 import { TimeRangePicker } from './time-range-picker';
 
@@ -47,6 +47,11 @@ export function AccessFilterBar({
             </option>
           ))}
         </select>
+      </label>
+      <PathInput value={filters.path} onChange={(path) => set({ path })} />
+      <label className="check-field">
+        <input type="checkbox" checked={filters.excludeSelf === true} onChange={(e) => set({ excludeSelf: e.target.checked || undefined })} />
+        Hide my own reads
       </label>
       {filters.requestId ? (
         <div className="chips">

@@ -50,3 +50,35 @@ export function ActorInput({
     </label>
   );
 }
+
+/** The Access Log's path filter: the path without its query string; a trailing * matches a prefix. Applies on Enter or blur. */
+export function PathInput({ value, onChange }: { value: string | undefined; onChange: (v: string | undefined) => void }) {
+  const [draft, setDraft] = useState(value ?? '');
+  useEffect(() => setDraft(value ?? ''), [value]);
+  const commit = (v: string) => {
+    const t = v.trim();
+    if ((t || undefined) !== value) onChange(t || undefined);
+  };
+  return (
+    <label className="field">
+      <span>Path</span>
+      <input
+        type="search"
+        className="mono"
+        placeholder="/api/v1/projects/*"
+        value={draft}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          if (e.target.value === '') commit('');
+        }}
+        onBlur={() => commit(draft)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            commit(draft);
+          }
+        }}
+      />
+    </label>
+  );
+}

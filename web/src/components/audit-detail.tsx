@@ -1,8 +1,9 @@
 import type { AccessEntry, AuditEntry } from '../../../src/contract/entries.js';
 import { EVENT_CATALOG } from '../../../src/contract/events.js';
 import { useApi } from '../lib/use-api';
-import { formatLocal } from '../lib/time-range';
-import { DetailPanel, Field } from './detail-panel';
+import { Time } from './time';
+import { DetailPanel, Field, PermalinkField } from './detail-panel';
+import { summarizeEntry } from '../../../src/contract/event-summary.js';
 import { OutcomeBadge } from './audit-table';
 import type { AuditFilters } from '../lib/log-filters';
 
@@ -27,10 +28,14 @@ export function AuditDetail({
   const a = entry.actor;
   return (
     <DetailPanel title={entry.event} onClose={onClose}>
+      <p className="detail-summary" data-testid="detail-summary">
+        {summarizeEntry(entry)}
+      </p>
       <p className="muted">{EVENT_CATALOG[entry.event]?.description}</p>
+      <PermalinkField />
       <dl className="dl">
         <Field label="Timestamp">
-          <span title={`UTC ${entry.timestamp}`}>{formatLocal(entry.timestamp)}</span>
+          <Time iso={entry.timestamp} />
           <div className="mono small muted">{entry.timestamp}</div>
         </Field>
         <Field label="Event">{entry.event}</Field>
@@ -120,7 +125,7 @@ export function AuditDetail({
               </span>{' '}
               <span className={r.status >= 400 ? 'status status-bad' : 'status'}>{r.status}</span>{' '}
               <span className="muted small">
-                {r.durationMs.toFixed(1)} ms · <span title={`UTC ${r.timestamp}`}>{formatLocal(r.timestamp)}</span>
+                {r.durationMs.toFixed(1)} ms · <Time iso={r.timestamp} />
               </span>
             </li>
           ))}

@@ -1,5 +1,7 @@
 import type { AuditEntry } from '../../../src/contract/entries.js';
-import { formatLocal } from '../lib/time-range';
+import { summarizeEntry } from '../../../src/contract/event-summary.js';
+import { Time } from './time';
+import { useUtc } from '../lib/time-zone';
 
 /** Who did it, in the fewest words that identify them. */
 export function actorLabel(a: AuditEntry['actor']): string {
@@ -31,13 +33,14 @@ export function AuditTable({
   selectedId: string | null;
   onOpen: (e: AuditEntry) => void;
 }) {
+  const utc = useUtc();
   return (
     <div className="table-wrap">
       <table className="log-table audit-table">
         <caption className="sr-only">Audit log entries, newest first. Choose an entry's time to see every field.</caption>
         <thead>
           <tr>
-            <th scope="col">Time</th>
+            <th scope="col">Time{utc ? ' (UTC)' : ''}</th>
             <th scope="col">Event</th>
             <th scope="col">Actor</th>
             <th scope="col">IP</th>
@@ -63,12 +66,13 @@ export function AuditTable({
               }}
             >
               <td data-label="Time">
-                <button type="button" className="link-button" title={`UTC ${e.timestamp}`} onClick={() => onOpen(e)} data-entry-id={e.id}>
-                  {formatLocal(e.timestamp)}
+                <button type="button" className="link-button" onClick={() => onOpen(e)} data-entry-id={e.id}>
+                  <Time iso={e.timestamp} />
                 </button>
               </td>
               <td data-label="Event">
                 <span className="event-name">{e.event}</span>
+                <div className="summary small">{summarizeEntry(e)}</div>
               </td>
               <td data-label="Actor">
                 <span className="actor">{actorLabel(e.actor)}</span> <span className="muted small">{e.actor.type}</span>
@@ -84,7 +88,8 @@ export function AuditTable({
                 <OutcomeBadge outcome={e.outcome} />
               </td>
               <td data-label="Request" className="mono small cell-clip" title={e.requestId ?? ''}>
-                {e.requestId ? e.requestId.slice(0, 12) : '—'}
+                {/* The end of the id tells requests apart (UUIDv7s share their time prefix); request:<last 8+> finds it. */}
+                {e.requestId ? `…${e.requestId.slice(-12)}` : '—'}
               </td>
               <td data-label="Client" className="mono small cell-clip" title={e.actor.client ?? ''}>
                 {e.actor.client ?? '—'}

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 
 /**
@@ -26,7 +26,9 @@ export function DetailPanel({ title, onClose, children }: { title: string; onClo
     <div className="panel-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div className="panel" role="dialog" aria-modal="true" aria-labelledby="panel-title" ref={panelRef}>
         <div className="panel-head">
-          <h2 id="panel-title">{title}</h2>
+          <h2 id="panel-title" className="panel-title">
+            {title}
+          </h2>
           <button ref={closeRef} type="button" className="btn btn-ghost" onClick={onClose} aria-label="Close details">
             ✕
           </button>
@@ -58,6 +60,29 @@ export function Field({ label, children, mono }: { label: string; children: Reac
     <div className="dl-row">
       <dt>{label}</dt>
       <dd className={mono ? 'mono' : undefined}>{children === null || children === undefined || children === '' ? '—' : children}</dd>
+    </div>
+  );
+}
+
+/** The entry's permalink (this page's address without the list filters), with a copy button. */
+export function PermalinkField() {
+  const [copied, setCopied] = useState(false);
+  const url = `${window.location.origin}${window.location.pathname}`;
+  return (
+    <div className="permalink">
+      <span className="muted small">Permalink</span>{' '}
+      <a href={url} className="mono small permalink-url" data-testid="permalink">
+        {url}
+      </a>{' '}
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={() => {
+          void navigator.clipboard?.writeText(url).then(() => setCopied(true), () => setCopied(false));
+        }}
+      >
+        {copied ? 'Copied' : 'Copy link'}
+      </button>
     </div>
   );
 }

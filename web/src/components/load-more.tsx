@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { plural } from '../lib/time-range';
 
 /**
  * The bottom of an infinitely scrolling table: an IntersectionObserver sentinel that asks for the
@@ -17,7 +18,8 @@ export function LoadMore({
   loading: boolean;
   error: Error | null;
   shown: number;
-  noun: string;
+  /** singular and plural: "1 entry", "2 entries" */
+  noun: readonly [string, string];
   onLoadMore: () => void;
 }) {
   const sentinel = useRef<HTMLDivElement>(null);
@@ -32,7 +34,7 @@ export function LoadMore({
   return (
     <div className="load-more" ref={sentinel}>
       <span className="muted small" role="status" aria-live="polite">
-        {loading ? `Loading more ${noun}…` : hasMore ? `${shown.toLocaleString()} ${noun} shown` : `End of log · ${shown.toLocaleString()} ${noun}`}
+        {loading ? `Loading more ${noun[1]}…` : hasMore ? `${plural(shown, ...noun)} shown` : `End of log · ${plural(shown, ...noun)}`}
       </span>
       {error ? (
         <span className="form-error" role="alert">

@@ -20,7 +20,7 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
   );
 }
 
-export function ErrorState({ error, what, onRetry }: { error: Error; what: string; onRetry?: () => void }) {
+export function ErrorState({ error, what, onRetry, children }: { error: Error; what: string; onRetry?: () => void; children?: ReactNode }) {
   const api = error instanceof ApiError ? error : null;
   const hint =
     api?.status === 403
@@ -29,7 +29,9 @@ export function ErrorState({ error, what, onRetry }: { error: Error; what: strin
         ? null
         : api && api.status >= 500
           ? 'The server had a problem; retrying may help.'
-          : null;
+          : api?.status === 400
+            ? 'The filters in this page’s address were refused; change or clear them.'
+            : null;
   return (
     <div className="state state-error" role="alert">
       <strong>Could not load {what}.</strong>
@@ -40,7 +42,8 @@ export function ErrorState({ error, what, onRetry }: { error: Error; what: strin
           Request id <code>{api.requestId}</code>
         </div>
       ) : null}
-      {onRetry ? (
+      {children}
+      {onRetry && api?.status !== 400 ? (
         <button type="button" className="btn" onClick={onRetry}>
           Try again
         </button>

@@ -61,3 +61,27 @@ export function describeBucket(ms: number): string {
   }
   return `${ms} ms`;
 }
+
+/**
+ * The Denied lane under the bars: a marker for every bucket with any Denied entry, at least `minH`
+ * tall however few they are (6 Denied among 6,299 Success would be a sub-pixel sliver on the
+ * shared axis), growing with the count up to the lane's height.
+ */
+export function deniedMarkers(buckets: readonly HistogramBucket[], laneH: number, minH = laneH * 0.45): number[] {
+  const max = Math.max(0, ...buckets.map((b) => b.denied));
+  return buckets.map((b) => (b.denied > 0 ? minH + (laneH - minH) * (max > 1 ? (b.denied - 1) / (max - 1) : 1) : 0));
+}
+
+/** The bucket under x (in the chart's own units), clamped to the buckets. */
+export function bucketAt(x: number, width: number, n: number): number {
+  if (n <= 0) return -1;
+  return Math.min(n - 1, Math.max(0, Math.floor((x / width) * n)));
+}
+
+/** The time range covering buckets i..j (either order), as UTC instants: the start of the first to the end of the last. */
+export function rangeOfBuckets(buckets: readonly HistogramBucket[], bucketMs: number, i: number, j: number): { since: string; until: string } | null {
+  const a = buckets[Math.min(i, j)];
+  const b = buckets[Math.max(i, j)];
+  if (!a || !b) return null;
+  return { since: new Date(a.start).toISOString(), until: new Date(Date.parse(b.start) + bucketMs).toISOString() };
+}

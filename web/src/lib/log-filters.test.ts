@@ -6,6 +6,9 @@ import {
   parseAccessFilters,
   parseAuditFilters,
   toApiQuery,
+  apiFilterSearch,
+  AUDIT_URL_KEYS,
+  ACCESS_URL_KEYS,
 } from './log-filters';
 import { auditQuerySchema } from '../../../src/contract/log-query.js';
 
@@ -42,7 +45,17 @@ describe('audit filters in the URL', () => {
     expect(a).toBe('event=SecretRead%2CUserLogin');
   });
 
-  it('drops values a hand-edited URL got wrong instead of failing the page', () => {
+  it('asks the API with the URL values as written, so a bad one gets the API error instead of being ignored', () => {
+    const search = 'since=yesterday&event=Bogus&environment=production&live=1&q=outcome%3ADenied';
+    const api = new URLSearchParams(apiFilterSearch(search, AUDIT_URL_KEYS));
+    expect(api.get('since')).toBe('yesterday');
+    expect(api.get('event')).toBe('Bogus');
+    expect(api.get('q')).toBe('outcome:Denied');
+    expect(api.has('live')).toBe(false);
+    expect(auditQuerySchema.safeParse(Object.fromEntries(api)).success).toBe(false);
+  });
+
+  it('leaves a control empty when the URL value is bad (the API error says why)', () => {
     const f = parseAuditFilters('environment=Bad Slug&since=yesterday&event=Nope,SecretRead&outcome=Maybe&actorType=Robot&client=has space');
     expect(f).toEqual({ events: ['SecretRead'] });
   });
@@ -75,5 +88,12 @@ describe('access filters in the URL', () => {
 
   it('ignores a status that is not an HTTP status code', () => {
     expect(parseAccessFilters('status=42&method=get')).toEqual({ method: 'GET' });
+  });
+
+  it('round-trips the search, the path filter and "hide my own reads"', () => {
+    const f = { q: 'status:403', path: '/api/v1/audit-logs', excludeSelf: true };
+    expect(accessFiltersToSearch(f)).toBe('q=status%3A403&path=%2Fapi%2Fv1%2Faudit-logs&excludeSelf=true');
+    expect(parseAccessFilters(accessFiltersToSearch(f))).toEqual(f);
+    expect(apiFilterSearch(accessFiltersToSearch(f), ACCESS_URL_KEYS)).toBe(accessFiltersToSearch(f));
   });
 });

@@ -7,8 +7,10 @@ import { sortByCatalog } from './event-groups';
 /**
  * Filter state of the log pages <-> the page URL <-> the API query. The URL uses the API's own
  * parameter names (environment, since, event=A,B, …), so a shared link, the API request and the
- * CLI flags all say the same thing. Parsing is lenient: a hand-edited URL with a bad value drops
- * that value instead of breaking the page.
+ * CLI flags all say the same thing. The controls read the URL leniently (a bad value leaves its
+ * control empty), but the API is asked with the URL's values exactly as written (apiFilterSearch),
+ * so `since=yesterday` or `event=Bogus` gets the API's own 400 and the page shows it, instead of
+ * silently showing everything.
  */
 export interface AuditFilters {
   readonly environment?: string;
@@ -22,6 +24,8 @@ export interface AuditFilters {
   readonly requestId?: string;
   /** actor.client: the calling application */
   readonly client?: string;
+  /** the search syntax of src/contract/log-search.ts */
+  readonly q?: string;
 }
 
 export interface AccessFilters {
@@ -32,6 +36,11 @@ export interface AccessFilters {
   readonly method?: string;
   readonly status?: number;
   readonly requestId?: string;
+  readonly q?: string;
+  /** the request path without its query (a trailing * matches a prefix) */
+  readonly path?: string;
+  /** hide the signed-in user's own requests ("hide my own reads") */
+  readonly excludeSelf?: boolean;
 }
 
 export const EMPTY_AUDIT_FILTERS: AuditFilters = { events: [] };
@@ -51,6 +60,7 @@ function common(q: URLSearchParams) {
     until: time(q.get('until')),
     actor: text(q.get('actor'), 320),
     requestId: text(q.get('requestId'), 128),
+    q: text(q.get('q'), 2000),
   };
 }
 
@@ -86,6 +96,8 @@ export function parseAccessFilters(search: string): AccessFilters {
     ...common(q),
     method: (HTTP_METHODS as readonly string[]).includes(method ?? '') ? method : undefined,
     status: Number.isInteger(status) && status >= 100 && status <= 599 ? status : undefined,
+    path: text(q.get('path'), 512),
+    excludeSelf: q.get('excludeSelf') === 'true' ? true : undefined,
   });
 }
 
@@ -99,6 +111,7 @@ function commonToSearch(f: AccessFilters | AuditFilters, q: URLSearchParams) {
   put('since', f.since);
   put('until', f.until);
   put('actor', f.actor);
+  put('q', f.q);
   return put;
 }
 
@@ -121,7 +134,29 @@ export function accessFiltersToSearch(f: AccessFilters): string {
   put('method', f.method);
   put('status', f.status === undefined ? undefined : String(f.status));
   put('requestId', f.requestId);
+  put('path', f.path);
+  put('excludeSelf', f.excludeSelf ? 'true' : undefined);
   return q.toString();
+}
+
+const COMMON_KEYS = ['environment', 'since', 'until', 'actor', 'q', 'requestId'] as const;
+/** The URL parameters each page passes to its API, by the API's own names. */
+export const AUDIT_URL_KEYS: readonly string[] = [...COMMON_KEYS, 'actorType', 'event', 'outcome', 'resource', 'client'];
+export const ACCESS_URL_KEYS: readonly string[] = [...COMMON_KEYS, 'method', 'status', 'path', 'excludeSelf'];
+
+/**
+ * The filter part of the API query: the page URL's own values for the log's keys, as written (an
+ * empty value is no filter). Unknown parameters stay out, so the API's strict schema is not tripped
+ * by the page's own (live=…) parameters.
+ */
+export function apiFilterSearch(search: string, keys: readonly string[]): string {
+  const from = new URLSearchParams(search);
+  const out = new URLSearchParams();
+  for (const k of keys) {
+    const vs = from.getAll(k).filter((v) => v !== '');
+    if (vs.length > 0) out.set(k, vs.join(','));
+  }
+  return out.toString();
 }
 
 /** The API query for a page of a project's log: the URL filters plus project (and paging). */
@@ -134,7 +169,7 @@ export function toApiQuery(project: string, filterSearch: string, extra: Record<
 
 /** How many filters narrow the view, for the "Clear filters (n)" button and empty-state hints. */
 export function countAuditFilters(f: AuditFilters): number {
-  return [f.environment, f.since ?? f.until, f.actor, f.actorType, f.events.length ? 'e' : undefined, f.outcome, f.resource, f.requestId, f.client].filter(
+  return [f.environment, f.since ?? f.until, f.actor, f.actorType, f.events.length ? 'e' : undefined, f.outcome, f.resource, f.requestId, f.client, f.q].filter(
     (v) => v !== undefined,
   ).length;
 }

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { apiJson } from '../api/client';
+import { mergeNewest } from './live-tail';
 
 export type Loadable<T> =
   | { readonly status: 'loading' }
@@ -35,6 +36,8 @@ export interface InfiniteLog<T> {
   readonly loadingMore: boolean;
   readonly loadMore: () => void;
   readonly reload: () => void;
+  /** puts entries that arrived live on top (newest first), skipping any already shown */
+  readonly prepend: (incoming: readonly T[]) => void;
 }
 
 interface PageBody<T> {
@@ -46,7 +49,7 @@ interface PageBody<T> {
  * Keyset-paged log: the first page for `basePath`, then `&cursor=` pages on demand. No counts and
  * no page numbers: each page costs the server one index range scan however deep the user scrolls.
  */
-export function useInfiniteLog<T>(basePath: string): InfiniteLog<T> {
+export function useInfiniteLog<T extends { id: string; seq: number }>(basePath: string): InfiniteLog<T> {
   const [entries, setEntries] = useState<readonly T[]>([]);
   const [status, setStatus] = useState<'loading' | 'ready' | 'error'>('loading');
   const [error, setError] = useState<Error | null>(null);
@@ -98,5 +101,6 @@ export function useInfiniteLog<T>(basePath: string): InfiniteLog<T> {
   }, [basePath, cursor, loadingMore, status]);
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { entries, status, error, hasMore: cursor !== null, loadingMore, loadMore, reload };
+  const prepend = useCallback((incoming: readonly T[]) => setEntries((prev) => mergeNewest(prev, incoming)), []);
+  return { entries, status, error, hasMore: cursor !== null, loadingMore, loadMore, reload, prepend };
 }

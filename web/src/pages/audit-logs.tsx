@@ -2,11 +2,13 @@ import { useCallback, useMemo, useState } from 'react';
 import type { EnvironmentView } from '../../../src/contract/api.js';
 import type { AuditEntry } from '../../../src/contract/entries.js';
 import { navigate, useLocation } from '../lib/router';
-import { auditFiltersToSearch, countAuditFilters, parseAuditFilters, toApiQuery } from '../lib/log-filters';
+import { AUDIT_URL_KEYS, apiFilterSearch, auditFiltersToSearch, countAuditFilters, parseAuditFilters, toApiQuery } from '../lib/log-filters';
 import type { AuditFilters } from '../lib/log-filters';
 import { useApi, useInfiniteLog } from '../lib/use-api';
+import { useLiveTail } from '../lib/live-tail';
 import type { HistogramResponse } from '../lib/histogram-scale';
-import { describeRange } from '../lib/time-range';
+import { describeRange, plural } from '../lib/time-range';
+import { useUtc } from '../lib/time-zone';
 import { AuditFilterBar } from '../components/audit-filter-bar';
 import { Histogram } from '../components/histogram';
 import { AuditTable, actorLabel } from '../components/audit-table';
@@ -14,6 +16,9 @@ import { AuditDetail } from '../components/audit-detail';
 import { ExportButtons } from '../components/export-buttons';
 import { LoadMore } from '../components/load-more';
 import { Empty, ErrorState, Loading } from '../components/states';
+import { SearchBox, searchErrorOf } from '../components/search-box';
+import { TimeZoneToggle } from '../components/time';
+import { Collapsible, LiveToggle } from '../components/log-toolbar';
 
 const PAGE_SIZE = 100;
 const HISTOGRAM_BUCKETS = 60;
@@ -24,24 +29,47 @@ const HISTOGRAM_BUCKETS = 60;
  */
 const EXPORT_PARAMS: Readonly<Record<string, string>> = {};
 
-/** Project → Audit Logs: the URL's query string is the filter state; everything derives from it. */
-export function AuditLogsPage({ project, environments }: { project: string; environments: readonly EnvironmentView[] }) {
-  const { pathname, search } = useLocation();
+/**
+ * Project → Audit Logs: the URL's query string is the filter state; everything derives from it.
+ * /projects/:p/audit-logs/:id is an entry's permalink: the same page with its detail panel open.
+ */
+export function AuditLogsPage({
+  project,
+  environments,
+  entryId,
+  canExport,
+}: {
+  project: string;
+  environments: readonly EnvironmentView[];
+  entryId: string | null;
+  canExport: boolean;
+}) {
+  const { search } = useLocation();
+  const utc = useUtc();
+  const base = `/projects/${encodeURIComponent(project)}/audit-logs`;
   const filters = useMemo(() => parseAuditFilters(search), [search]);
-  const canonical = auditFiltersToSearch(filters);
-  const [selected, setSelected] = useState<AuditEntry | null>(null);
+  // The API gets the URL's values as written: a bad one comes back as the API's 400, shown below.
+  const apiFilters = apiFilterSearch(search, AUDIT_URL_KEYS);
+  const [live, setLive] = useState(false);
 
   const setFilters = useCallback(
     (f: AuditFilters) => {
       const s = auditFiltersToSearch(f);
-      navigate(s ? `${pathname}?${s}` : pathname, { replace: false });
+      navigate(s ? `${base}?${s}` : base);
     },
-    [pathname],
+    [base],
   );
+  const open = (e: AuditEntry) => navigate(`${base}/${encodeURIComponent(e.id)}${search}`);
+  const close = useCallback(() => navigate(`${base}${search}`), [base, search]);
 
-  const log = useInfiniteLog<AuditEntry>(`/api/v1/audit-logs?${toApiQuery(project, canonical, { limit: String(PAGE_SIZE) })}`);
+  const log = useInfiniteLog<AuditEntry>(`/api/v1/audit-logs?${toApiQuery(project, apiFilters, { limit: String(PAGE_SIZE) })}`);
   const histogram = useApi<HistogramResponse>(
-    `/api/v1/audit-logs/histogram?${toApiQuery(project, canonical, { buckets: String(HISTOGRAM_BUCKETS) })}`,
+    `/api/v1/audit-logs/histogram?${toApiQuery(project, apiFilters, { buckets: String(HISTOGRAM_BUCKETS) })}`,
+  );
+  const tail = useLiveTail<AuditEntry>(
+    live && log.status === 'ready' ? `/api/v1/audit-logs/stream?${toApiQuery(project, apiFilters)}` : null,
+    log.entries[0]?.seq ?? null,
+    (e) => log.prepend([e]),
   );
   // Suggestions come from the project's recent activity, not the filtered view, so they stay useful
   // after an actor filter narrows the table to one person.
@@ -56,6 +84,13 @@ export function AuditLogsPage({ project, environments }: { project: string; envi
     return [...seen].sort();
   }, [recent, log.entries]);
 
+  // The permalink's entry: from the page when it is there, else fetched on its own (GET …/:id).
+  const inPage = entryId ? log.entries.find((e) => e.id === entryId) : undefined;
+  const single = useApi<AuditEntry>(entryId && !inPage && log.status !== 'loading' ? `/api/v1/audit-logs/${encodeURIComponent(entryId)}` : null);
+  const selected = inPage ?? (entryId && single.status === 'ready' && single.data.id === entryId ? single.data : null);
+
+  const searchError = log.status === 'error' ? searchErrorOf(log.error) : null;
+  const forbidden = log.status === 'error' && (log.error as { status?: number } | null)?.status === 403;
   const n = countAuditFilters(filters);
   return (
     <section aria-labelledby="audit-title">
@@ -63,17 +98,41 @@ export function AuditLogsPage({ project, environments }: { project: string; envi
         <h2 id="audit-title" className="section-title">
           Audit Logs
         </h2>
-        <ExportButtons path="/api/v1/audit-logs/export" query={toApiQuery(project, canonical, EXPORT_PARAMS)} fallbackName={`audit-${project}`} />
+        <div className="section-tools">
+          <LiveToggle on={live} state={tail.state} error={tail.error} onChange={setLive} />
+          <TimeZoneToggle />
+          {canExport && !forbidden ? (
+            <ExportButtons path="/api/v1/audit-logs/export" query={toApiQuery(project, apiFilters, EXPORT_PARAMS)} fallbackName={`audit-${project}`} />
+          ) : null}
+        </div>
       </div>
-      <AuditFilterBar filters={filters} environments={environments} actorSuggestions={actorSuggestions} onChange={setFilters} />
-      <Histogram data={histogram} />
+      <SearchBox
+        log="audit"
+        value={filters.q ?? ''}
+        actors={actorSuggestions}
+        environments={environments.map((e) => e.slug)}
+        error={searchError}
+        onSubmit={(q) => setFilters({ ...filters, q: q || undefined })}
+      />
+      <Collapsible label="Filters and chart" count={n - (filters.q ? 1 : 0)}>
+        <AuditFilterBar filters={filters} environments={environments} actorSuggestions={actorSuggestions} onChange={setFilters} />
+        <Histogram data={histogram} onRange={(r) => setFilters({ ...filters, since: r.since, until: r.until })} />
+      </Collapsible>
       {log.status === 'loading' ? <Loading label="Loading audit entries…" /> : null}
-      {log.status === 'error' && log.error ? <ErrorState error={log.error} what="the audit log" onRetry={log.reload} /> : null}
+      {log.status === 'error' && log.error && !searchError ? (
+        <ErrorState error={log.error} what="the audit log" onRetry={log.reload}>
+          {n > 0 || search ? (
+            <button type="button" className="btn" onClick={() => navigate(base)}>
+              Clear filters
+            </button>
+          ) : null}
+        </ErrorState>
+      ) : null}
       {log.status === 'ready' && log.entries.length === 0 ? (
         <Empty title="No audit entries match">
           {n > 0 ? (
             <>
-              Nothing in <strong>{describeRange(filters.since, filters.until)}</strong> matches these {n} filter{n === 1 ? '' : 's'}.{' '}
+              Nothing in <strong>{describeRange(filters.since, filters.until, utc)}</strong> matches these {plural(n, 'filter')}.{' '}
               <button type="button" className="link-button" onClick={() => setFilters({ events: [] })}>
                 Clear filters
               </button>
@@ -85,16 +144,22 @@ export function AuditLogsPage({ project, environments }: { project: string; envi
       ) : null}
       {log.status === 'ready' && log.entries.length > 0 ? (
         <>
-          <AuditTable entries={log.entries} selectedId={selected?.id ?? null} onOpen={setSelected} />
-          <LoadMore hasMore={log.hasMore} loading={log.loadingMore} error={log.error} shown={log.entries.length} noun="entries" onLoadMore={log.loadMore} />
+          <AuditTable entries={log.entries} selectedId={entryId} onOpen={open} />
+          <LoadMore hasMore={log.hasMore} loading={log.loadingMore} error={log.error} shown={log.entries.length} noun={['entry', 'entries']} onLoadMore={log.loadMore} />
         </>
+      ) : null}
+      {entryId && !selected && single.status === 'error' ? (
+        <ErrorState error={single.error} what={`audit entry ${entryId}`}>
+          <button type="button" className="btn" onClick={close}>
+            Back to the list
+          </button>
+        </ErrorState>
       ) : null}
       {selected ? (
         <AuditDetail
           entry={selected}
-          onClose={() => setSelected(null)}
+          onClose={close}
           onFilter={(patch) => {
-            setSelected(null);
             setFilters({ ...filters, ...patch });
           }}
         />

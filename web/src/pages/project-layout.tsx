@@ -7,6 +7,8 @@ import { AccessLogPage } from './access-log';
 import { SecretsPage } from './secrets';
 import { StreamsPage } from './streams';
 
+const LOG_ROLES: ReadonlySet<string> = new Set(['OWNER', 'PROJECT_MANAGER', 'AUDITOR']);
+
 export type ProjectTab = 'audit-logs' | 'access-log' | 'secrets' | 'streams';
 
 const TAB_LABELS: Readonly<Record<ProjectTab, string>> = {
@@ -17,13 +19,16 @@ const TAB_LABELS: Readonly<Record<ProjectTab, string>> = {
 };
 
 /** A project's frame: breadcrumb, name, the tab navigation; loads environments once for every tab. */
-export function ProjectLayout({ project, tab }: { project: string; tab: ProjectTab }) {
+export function ProjectLayout({ project, tab, entryId }: { project: string; tab: ProjectTab; entryId: string | null }) {
   useDocumentTitle(`${TAB_LABELS[tab]} · ${project}`);
   const base = `/api/v1/projects/${encodeURIComponent(project)}`;
   const info = useApi<ProjectView & { project?: ProjectView }>(base);
   const envs = useApi<{ environments: EnvironmentView[] }>(`${base}/environments`);
   const p = info.status === 'ready' ? (info.data.project ?? info.data) : null;
   const environments = envs.status === 'ready' ? envs.data.environments : [];
+  // Exports need the right to read logs: OWNER, PROJECT_MANAGER, AUDITOR (or the instance admin and
+  // environment-level access, whose project role is null; the pages also hide them after a 403).
+  const canExport = p?.role == null || LOG_ROLES.has(p.role);
 
   return (
     <div className="page page-wide">
@@ -50,9 +55,9 @@ export function ProjectLayout({ project, tab }: { project: string; tab: ProjectT
       ) : info.status === 'loading' ? (
         <Loading label="Loading project…" />
       ) : tab === 'audit-logs' ? (
-        <AuditLogsPage project={project} environments={environments} />
+        <AuditLogsPage project={project} environments={environments} entryId={entryId} canExport={canExport} />
       ) : tab === 'access-log' ? (
-        <AccessLogPage project={project} environments={environments} />
+        <AccessLogPage project={project} environments={environments} entryId={entryId} canExport={canExport} />
       ) : tab === 'streams' ? (
         <StreamsPage project={project} />
       ) : (

@@ -2,7 +2,7 @@ import type { ProjectView } from '../../../src/contract/api.js';
 import { Link, useDocumentTitle } from '../lib/router';
 import { useApi } from '../lib/use-api';
 import { Empty, ErrorState, Loading } from '../components/states';
-import { formatLocal } from '../lib/time-range';
+import { Time } from '../components/time';
 
 export function ProjectsPage() {
   useDocumentTitle('Projects');
@@ -28,7 +28,7 @@ export function ProjectsPage() {
                   {p.role ? ` · ${p.role}` : ''}
                 </span>
                 <span className="muted small" title={p.createdAt}>
-                  Created {formatLocal(p.createdAt, false)}
+                  Created <Time iso={p.createdAt} seconds={false} />
                 </span>
               </Link>
             </li>

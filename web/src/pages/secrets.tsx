@@ -2,7 +2,7 @@ import type { EnvironmentView, SecretKeyView } from '../../../src/contract/api.j
 import { navigate, useLocation } from '../lib/router';
 import { useApi } from '../lib/use-api';
 import { Empty, ErrorState, Loading } from '../components/states';
-import { formatLocal } from '../lib/time-range';
+import { Time } from '../components/time';
 
 /** Keys only: the WebApp never asks for a secret value, so none can leak through a screen or a log. */
 export function SecretsPage({ project, environments }: { project: string; environments: readonly EnvironmentView[] }) {
@@ -55,7 +55,7 @@ export function SecretsPage({ project, environments }: { project: string; enviro
                   </td>
                   <td data-label="Version">{s.version}</td>
                   <td data-label="Updated" title={s.updatedAt}>
-                    {formatLocal(s.updatedAt)}
+                    <Time iso={s.updatedAt} />
                   </td>
                   <td data-label="Updated by">{s.updatedBy ?? '—'}</td>
                 </tr>
