@@ -140,15 +140,17 @@ describe.skipIf(SKIP_BROWSER)('the Audit Logs page in a browser', () => {
     await expect.poll(() => param('since')).toBe('1h');
     expect(await (await settledRows(f.page)).count()).toBeGreaterThan(0);
     await f.page.getByLabel('Time range').selectOption('custom');
-    // The browser runs in Europe/Berlin: 2020-01-01 10:00 local is 09:00 UTC.
-    await f.page.getByLabel(/^From/).fill('2020-01-01T10:00');
-    await f.page.getByLabel(/^To/).fill('2020-01-02T10:00');
+    // The browser runs in Europe/Berlin: 2020-01-01 10:00 local is 09:00 UTC. The pickers take the
+    // table's own 24-hour format and name the zone.
+    expect(await f.page.getByText(/^From \(Europe\/Berlin \(UTC\+0[12]:00\)\)$/).count()).toBe(1);
+    await f.page.getByLabel(/^From/).fill('2020-01-01 10:00');
+    await f.page.getByLabel(/^To/).fill('2020-01-02 10:00');
     await f.page.getByRole('button', { name: 'Apply range' }).click();
     await expect.poll(() => param('since')).toBe('2020-01-01T09:00:00.000Z');
     expect(param('until')).toBe('2020-01-02T09:00:00.000Z');
     await visible(f.page.getByText('No audit entries match'));
     await f.page.reload();
-    await expect.poll(() => f.page.getByLabel(/^From/).inputValue()).toBe('2020-01-01T10:00');
+    await expect.poll(() => f.page.getByLabel(/^From/).inputValue()).toBe('2020-01-01 10:00');
     await visible(f.page.getByText('No audit entries match'));
   });
 

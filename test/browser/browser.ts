@@ -14,7 +14,8 @@ if (SKIP_BROWSER) {
   console.warn(`[browser tests] skipped: ${CHROMIUM} is missing. Install it with: apt-get install -y chromium (in CI these tests run and fail instead).`);
 }
 
-export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'screenshots');
+/** Where screenshots land: test-output/screenshots, or BELLA_SCREENSHOT_DIR (evidence kept outside the repo). */
+export const SCREENSHOT_DIR = process.env.BELLA_SCREENSHOT_DIR || join(REPO_ROOT, 'test-output', 'screenshots');
 
 export interface BrowserSession {
   readonly context: BrowserContext;

@@ -62,6 +62,9 @@ export async function rowData(page: Page): Promise<Record<string, string>[]> {
     trs.map((tr) => {
       const o: Record<string, string> = { outcome: tr.getAttribute('data-outcome') ?? '', seq: tr.getAttribute('data-seq') ?? '', cls: tr.className };
       tr.querySelectorAll('td').forEach((td) => (o[td.getAttribute('data-label') ?? ''] = td.textContent?.trim() ?? ''));
+      // The Event cell holds the event name and, under it, the entry's one-line summary.
+      o.Event = tr.querySelector('.event-name')?.textContent?.trim() ?? o.Event ?? '';
+      o.summary = tr.querySelector('.summary')?.textContent?.trim() ?? '';
       return o;
     }),
   );

@@ -64,7 +64,8 @@ export function Histogram({ data, onRange }: { data: Loadable<HistogramResponse>
   const last = buckets[buckets.length - 1];
   const total = t.success + t.denied;
   const summary = `${plural(total, 'event')}: ${t.success} Success, ${t.denied} Denied`;
-  const fmt = (iso: string) => formatTime(iso, utc, false);
+  // Bars shorter than a minute need seconds to tell them apart.
+  const fmt = (iso: string) => formatTime(iso, utc, bucketMs < 60_000);
   const zone = utc ? ' UTC' : '';
 
   const indexAt = (e: ReactPointerEvent) => {

@@ -54,7 +54,9 @@ export function SearchBox({
     const next = applySuggestion(draft, completion, item);
     setDraft(next.text);
     requestAnimationFrame(() => {
-      input.current?.setSelectionRange(next.caret, next.caret);
+      // Only if nothing was typed since (a fast typist must not have the caret moved under them).
+      if (input.current?.value !== next.text) return;
+      input.current.setSelectionRange(next.caret, next.caret);
       // A key was taken: go on to its values.
       if (item.insert.endsWith(':')) suggest(next.text, next.caret);
     });
