@@ -6,7 +6,7 @@ import { PROCESS_ADMIN } from '../helpers/process.js';
 import { secretPath } from '../helpers/seed.js';
 import { summarizeEntry } from '../../src/contract/event-summary.js';
 import type { AuditEntry } from '../../src/contract/entries.js';
-import { launchBrowser, SCREENSHOT_DIR, SKIP_BROWSER } from './browser.js';
+import { launchBrowser, SCREENSHOT_DIR, seriousViolations, SKIP_BROWSER } from './browser.js';
 import { rowData, settledRows, signIn, startWebFixture, visible, type WebFixture } from './fixture.js';
 import { ALICE, BOB, BOB_DENIED, PROJECT } from './seed.js';
 
@@ -148,6 +148,7 @@ describe.skipIf(SKIP_BROWSER)('investigating with the WebApp', () => {
       await f.page.keyboard.type('ev');
       await visible(f.page.getByRole('option', { name: /^event:/ }));
       await shot(f.page, 'search-keys-1280');
+      expect(await seriousViolations(f.page)).toEqual([]);
       await f.page.keyboard.press('ArrowDown');
       await f.page.keyboard.press('Enter');
       expect(await box.inputValue()).toBe('event:');
@@ -269,6 +270,7 @@ describe.skipIf(SKIP_BROWSER)('investigating with the WebApp', () => {
       await f.page.keyboard.press('ArrowLeft');
       await expect.poll(async () => (await tip.textContent()) ?? '').not.toBe(last);
       await shot(f.page, 'histogram-keyboard-tip-1280');
+      expect(await seriousViolations(f.page)).toEqual([]);
       await f.page.keyboard.press('End');
       await f.page.keyboard.press('Enter');
       await expect.poll(() => param('until')).not.toBeNull();
@@ -389,6 +391,11 @@ describe.skipIf(SKIP_BROWSER)('investigating with the WebApp', () => {
         const bg = await f.page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
         expect(bg).toBe('rgb(15, 19, 32)');
         await shot(f.page, 'dark-mode-1280');
+        // Contrast holds in the dark palette too (axe's colour-contrast rule is serious).
+        expect(await seriousViolations(f.page)).toEqual([]);
+        await f.page.goto(access());
+        await f.page.locator('table.access-table tbody tr').first().waitFor();
+        expect(await seriousViolations(f.page)).toEqual([]);
       } finally {
         await f.page.emulateMedia({ colorScheme: 'light' });
       }
@@ -446,6 +453,7 @@ describe.skipIf(SKIP_BROWSER)('investigating with the WebApp', () => {
       expect(close.x).toBeGreaterThanOrEqual(0);
       expect(close.x + close.width).toBeLessThanOrEqual(390);
       await shot(p, 'phone-access-detail-390');
+      expect(await seriousViolations(p)).toEqual([]);
       await p.getByRole('button', { name: 'Close details' }).click();
       await p.getByRole('dialog').waitFor({ state: 'detached' });
     });

@@ -71,11 +71,15 @@ export function AuditTable({
                 </button>
               </td>
               <td data-label="Event">
-                <span className="event-name">{e.event}</span>
-                <div className="summary small">{summarizeEntry(e)}</div>
+                <div>
+                  <span className="event-name">{e.event}</span>
+                  <div className="summary small">{summarizeEntry(e)}</div>
+                </div>
               </td>
               <td data-label="Actor">
-                <span className="actor">{actorLabel(e.actor)}</span> <span className="muted small">{e.actor.type}</span>
+                <div>
+                  <span className="actor">{actorLabel(e.actor)}</span> <span className="muted small">{e.actor.type}</span>
+                </div>
               </td>
               <td data-label="IP" className="mono small">
                 {e.actor.ip ?? '—'}

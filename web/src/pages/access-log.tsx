@@ -152,7 +152,9 @@ export function AccessLogPage({
                       {e.durationMs.toFixed(1)} ms
                     </td>
                     <td data-label="Actor">
-                      {actorLabel(e.actor)} <span className="muted small">{e.actor.type}</span>
+                      <div>
+                        {actorLabel(e.actor)} <span className="muted small">{e.actor.type}</span>
+                      </div>
                     </td>
                     <td data-label="IP" className="mono small">
                       {e.actor.ip ?? '—'}

@@ -91,6 +91,7 @@ export function AuditLogsPage({
 
   const searchError = log.status === 'error' ? searchErrorOf(log.error) : null;
   const forbidden = log.status === 'error' && (log.error as { status?: number } | null)?.status === 403;
+  const refused = log.status === 'error' && (log.error as { status?: number } | null)?.status === 400;
   const n = countAuditFilters(filters);
   return (
     <section aria-labelledby="audit-title">
@@ -116,7 +117,8 @@ export function AuditLogsPage({
       />
       <Collapsible label="Filters and chart" count={n - (filters.q ? 1 : 0)}>
         <AuditFilterBar filters={filters} environments={environments} actorSuggestions={actorSuggestions} onChange={setFilters} />
-        <Histogram data={histogram} onRange={(r) => setFilters({ ...filters, since: r.since, until: r.until })} />
+        {/* A refused filter fails the chart for the same reason: the list's error says it once. */}
+        {refused ? null : <Histogram data={histogram} onRange={(r) => setFilters({ ...filters, since: r.since, until: r.until })} />}
       </Collapsible>
       {log.status === 'loading' ? <Loading label="Loading audit entries…" /> : null}
       {log.status === 'error' && log.error && !searchError ? (
