@@ -100,7 +100,9 @@ function registerTailRoute<Q extends LogQueryBase, F extends LogFilterBase, E ex
       });
     async function* body(): AsyncGenerator<string> {
       try {
-        yield `retry: 1000\n: live tail of the ${kind.name} log after seq ${tail.after}\n\n`;
+        // The first id is where the tail starts: a client that loses the connection before any entry
+        // comes resumes from there (Last-Event-ID) and misses nothing committed meanwhile.
+        yield `retry: 1000\nid: ${tail.after}\n\n: live tail of the ${kind.name} log after seq ${tail.after}\n\n`;
         let beat = Date.now();
         for await (const { entries } of tail.open(wait, () => stopped)) {
           let chunk = '';

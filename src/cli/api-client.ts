@@ -171,9 +171,9 @@ export class ApiClient {
    * early (the server failed or the connection dropped mid-stream) is raised as exit 5, so callers
    * can discard what they wrote.
    */
-  async *stream(path: string, query?: Query, method: 'GET' | 'POST' = 'GET', what = 'export'): AsyncGenerator<Uint8Array> {
+  async *stream(path: string, query?: Query, method: 'GET' | 'POST' = 'GET', what = 'export', extra: Readonly<Record<string, string>> = {}): AsyncGenerator<Uint8Array> {
     const url = new URL(`${this.baseUrl}${path}${buildSearch(query)}`);
-    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...this.clientHeaders(), ...authHeaders(await this.currentAuth(), method, url, '', new Date()) };
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...extra, ...this.clientHeaders(), ...authHeaders(await this.currentAuth(), method, url, '', new Date()) };
     const abort = new AbortController();
     let timedOut = false;
     let timer = setTimeout(() => ((timedOut = true), abort.abort()), TIMEOUT_MS);

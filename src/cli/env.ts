@@ -19,6 +19,8 @@ export interface CliEnv {
   readonly cwd: string;
   readonly noColor: boolean;
   readonly forceColor: boolean;
+  /** BELLA_FORCE_TTY=1: print tables as on a terminal even when stdout is piped (layout tests, `watch`) */
+  readonly forceTty?: boolean;
   readonly columns: number | null;
   /** Inside GitHub Actions with `permissions: id-token: write`: where to request the job's OIDC token */
   readonly githubOidc: { readonly requestUrl: string; readonly requestToken: string } | null;
@@ -50,6 +52,7 @@ export function readCliEnv(vars: NodeJS.ProcessEnv = process.env, cwd: string = 
     // https://no-color.org: any non-empty value disables colour.
     noColor: vars.NO_COLOR !== undefined && vars.NO_COLOR !== '',
     forceColor: vars.FORCE_COLOR !== undefined && vars.FORCE_COLOR !== '' && vars.FORCE_COLOR !== '0',
+    forceTty: vars.BELLA_FORCE_TTY === '1',
     columns: Number.isInteger(cols) && cols > 0 ? cols : null,
     githubOidc:
       nonEmpty(vars.ACTIONS_ID_TOKEN_REQUEST_URL) && nonEmpty(vars.ACTIONS_ID_TOKEN_REQUEST_TOKEN)

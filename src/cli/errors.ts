@@ -100,7 +100,7 @@ export function httpError(status: number, text: string, ctx: ErrorContext): CliE
             : 'A lease reads only the keys of its scope in its environment, and a trust token acts only in its environment with its role.',
         );
       }
-      if (status === 403) return make(EXIT.auth, 'Ask a project owner for a role that allows this (`bella members add`), or use another login.');
+      if (status === 403) return make(EXIT.auth, refusalHint(body?.reason, ctx));
       if (ctx.authKind === 'none') return new CliError(EXIT.auth, `not logged in to ${ctx.url}`, LOGIN_HINT);
       return make(
         EXIT.auth,
@@ -122,6 +122,31 @@ export function httpError(status: number, text: string, ctx: ErrorContext): CliE
       return make(EXIT.unavailable, `The server at ${ctx.url} is unavailable; try again shortly (GET ${ctx.url}/readyz shows why).`);
     default:
       return make(EXIT.error, `Unexpected server error; try again, and report it with the request id if it persists.`);
+  }
+}
+
+/** What to do about a 403, by the server's reason: only role refusals are a project owner's to fix. */
+function refusalHint(reason: string | undefined, ctx: ErrorContext): string {
+  switch (reason) {
+    case 'admin_required':
+      return 'Only the instance admin may do this; ask them, or log in as the admin.';
+    case 'api_key_scope':
+      return 'An API key acts only in its own project and environment; use a key of the target environment, or log in as a user (`bella login`).';
+    case 'api_key_not_allowed':
+      return 'This needs a user session: run `bella login --email you@example.com`, or unset BELLA_BAXTER_API_KEY.';
+    case 'owner_required':
+      return 'Ask an OWNER of the project (or the instance admin) to make this change.';
+    case 'environment_restricted':
+      return 'The environment admits only its own members: ask its ENVIRONMENT_OWNER or a project owner to add you to it (`bella members add --environment …`).';
+    case 'stream_owner_required':
+      return 'Ask an OWNER of the project, or the instance admin, to manage its streams.';
+    case 'insufficient_role':
+    case 'not_a_member':
+      return ctx.authKind === 'apiKey'
+        ? "The API key's role does not allow this; create a key with the role it needs (`bella api-keys create`), or log in as a user."
+        : 'Ask a project owner for a role that allows this (`bella members add`), or use another login.';
+    default:
+      return 'This login may not do this; use another login, or ask the instance admin.';
   }
 }
 

@@ -1,6 +1,7 @@
 import { ACTOR_TYPES, EVENT_TYPES, OUTCOMES, isEventType } from '../contract/events.js';
 import { CLIENT_HELP, CLIENT_RE, HTTP_METHODS } from '../contract/log-query.js';
 import { TIME_FORMS_HELP, parseTimeBound } from '../contract/time.js';
+import { parseLogSearch, printLogSearch, type LogSearch, type SearchLog } from '../contract/log-search.js';
 import { usageError } from './errors.js';
 import { checkSlug } from './session.js';
 
@@ -22,6 +23,10 @@ export interface RawLogFlags {
   readonly output?: string;
   /** commander's --no-neutralize sets this to false */
   readonly neutralize?: boolean;
+  /** --query, and the positional words (joined with spaces) */
+  readonly query?: string;
+  readonly hideOwn?: boolean;
+  readonly follow?: boolean;
 }
 
 export interface RawAuditFlags extends RawLogFlags {
@@ -43,6 +48,9 @@ export interface LogListing {
   readonly limit: number | null;
   readonly format: ListFormat;
   readonly neutralize: boolean;
+  /** The parsed search, for the columns its filters make constant */
+  readonly search: LogSearch | null;
+  readonly follow: boolean;
 }
 
 /** Rows a table shows when --limit is not given. */
@@ -76,8 +84,23 @@ function clientFlag(value: string | undefined): string | undefined {
   return value;
 }
 
-function common(raw: RawLogFlags, now: Date): Omit<LogListing, 'query'> & { query: Record<string, string | readonly string[] | undefined> } {
+/** Checks a search before any request: the error shows the query with a caret under the column. */
+export function parseQueryFlag(q: string | undefined, log: SearchLog): LogSearch | null {
+  if (q === undefined || q.trim() === '') return null;
+  const r = parseLogSearch(q, log);
+  if (!r.ok) {
+    const shown = q.length > 100 ? q.slice(0, 100) : q;
+    const caret = r.error.column <= shown.length + 1 ? `\n  ${shown}\n  ${' '.repeat(r.error.column - 1)}^` : '';
+    throw usageError(`invalid query: ${r.error.message}${caret}`, 'The search syntax is in docs/search.md; `bella audit list --help` shows examples.');
+  }
+  return r.query;
+}
+
+function common(raw: RawLogFlags, now: Date, log: SearchLog): Omit<LogListing, 'query'> & { query: Record<string, string | readonly string[] | undefined> } {
   const format = raw.output === undefined ? 'table' : oneOf(raw.output, LIST_FORMATS, '--output');
+  const search = parseQueryFlag(raw.query, log);
+  const follow = raw.follow === true;
+  if (follow && (format === 'json' || format === 'csv')) throw usageError(`--follow prints entries as they come: use the table or -o ndjson, not -o ${format}`);
   let limit: number | null = null;
   if (raw.limit !== undefined) {
     if (!/^\d+$/.test(raw.limit.trim()) || Number(raw.limit) < 1 || !Number.isSafeInteger(Number(raw.limit))) {
@@ -93,9 +116,13 @@ function common(raw: RawLogFlags, now: Date): Omit<LogListing, 'query'> & { quer
   return {
     project: raw.project === undefined ? undefined : checkSlug(raw.project, 'project'),
     format,
-    limit: limit ?? (format === 'table' ? DEFAULT_TABLE_ROWS : null),
+    limit: limit ?? (format === 'table' && !follow ? DEFAULT_TABLE_ROWS : null),
     neutralize: raw.neutralize !== false,
+    search,
+    follow,
     query: {
+      q: search ? printLogSearch(search) : undefined,
+      excludeSelf: raw.hideOwn ? 'true' : undefined,
       environment: raw.environment === undefined ? undefined : checkSlug(raw.environment, 'environment'),
       since,
       until,
@@ -122,7 +149,7 @@ export function parseEvents(values: readonly string[] | undefined): readonly str
 
 /** Validates every `bella audit list` flag; throws a usage error (exit 2) before any request. */
 export function parseAuditFlags(raw: RawAuditFlags, now: Date): LogListing {
-  const base = common(raw, now);
+  const base = common(raw, now, 'audit');
   return {
     ...base,
     query: {
@@ -136,7 +163,7 @@ export function parseAuditFlags(raw: RawAuditFlags, now: Date): LogListing {
 
 /** Validates every `bella access list` flag. */
 export function parseAccessFlags(raw: RawAccessFlags, now: Date): LogListing {
-  const base = common(raw, now);
+  const base = common(raw, now, 'access');
   let status: string | undefined;
   if (raw.status !== undefined) {
     if (!/^[1-5]\d\d$/.test(raw.status.trim())) throw usageError(`invalid --status ${JSON.stringify(raw.status)}`, 'Use an HTTP status code from 100 to 599, e.g. --status 403.');

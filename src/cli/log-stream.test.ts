@@ -25,7 +25,7 @@ describe('recordCounter (the progress line)', () => {
 });
 
 describe('exportQuery', () => {
-  const listing = (over: Partial<LogListing>): LogListing => ({ query: {}, project: undefined, limit: null, format: 'csv', neutralize: true, ...over });
+  const listing = (over: Partial<LogListing>): LogListing => ({ query: {}, project: undefined, limit: null, format: 'csv', neutralize: true, search: null, follow: false, ...over });
 
   it('passes the filters, the format and the limit; the server neutralises CSV by default', () => {
     expect(exportQuery(listing({ limit: 7 }), { project: 'p', event: ['SecretRead'] })).toEqual({ project: 'p', event: ['SecretRead'], format: 'csv', limit: 7, neutralize: undefined });

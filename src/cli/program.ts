@@ -43,7 +43,8 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
     .addHelpText('after', EXIT_CODES_HELP)
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
-    .configureOutput({ writeOut, writeErr });
+    // commander's own messages ("error: unknown option '--frobnicate'") read like the CLI's others: `bella: …`.
+    .configureOutput({ writeOut, writeErr, outputError: (str, write) => write(str.replace(/^error: /, 'bella: ')) });
   registerAuthCommands(program, context);
   registerContextCommands(program, context);
   registerProjectCommands(program, context);

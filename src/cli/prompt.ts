@@ -48,3 +48,22 @@ export function promptHidden(io: Io, question: string, flagHint: string): Promis
     stdin.on('data', onData);
   });
 }
+
+/**
+ * Asks a yes/no question on stderr and reads one line from the terminal; true only for y or yes.
+ * Requires stdin to be a TTY (callers offer --yes otherwise).
+ */
+export async function confirm(io: Io, question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: io.stdin, output: io.stderr, terminal: false });
+  try {
+    io.stderr.write(`${question} [y/N] `);
+    const answer = await new Promise<string>((resolve) => {
+      rl.once('line', resolve);
+      rl.once('close', () => resolve(''));
+    });
+    return /^\s*y(es)?\s*$/i.test(answer);
+  } finally {
+    rl.close();
+  }
+}

@@ -192,7 +192,14 @@ export interface HistogramResponse {
   readonly buckets: HistogramBucket[];
 }
 export interface ErrorBody {
-  readonly error: { readonly code: string; readonly message: string; readonly requestId: string; readonly details?: unknown };
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly requestId: string;
+    readonly details?: unknown;
+    /** On a 401 or 403: the machine-readable reason (insufficient_role, admin_required, api_key_scope…) */
+    readonly reason?: string;
+  };
 }
 /** GET|PUT /api/v1/admin/retention: the windows in force, with the defaults and the floors an admin may not go below. */
 export interface RetentionView {

@@ -13,5 +13,7 @@ export function neutralizeCell(value: string): string {
 export function cellOf(entry: unknown, column: string): string {
   let v: unknown = entry;
   for (const part of column.split('.')) v = v === null || v === undefined ? undefined : (v as Record<string, unknown>)[part];
-  return v === null || v === undefined ? '' : String(v);
+  if (v === null || v === undefined) return '';
+  // An object cell (details) is its JSON text.
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }

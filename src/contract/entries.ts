@@ -75,6 +75,10 @@ export const AUDIT_CSV_COLUMNS = [
   'outcome',
   'requestId',
   'actor.client',
+  // After the product page's columns (which stay first and unchanged): why, with what, and the event's details as JSON.
+  'reason',
+  'userAgent',
+  'details',
 ] as const;
 
 export const ACCESS_CSV_COLUMNS = [

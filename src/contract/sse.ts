@@ -17,6 +17,7 @@ export async function* readSse(chunks: AsyncIterable<Uint8Array>): AsyncGenerato
   let event = '';
   let data: string[] = [];
   let pendingCr = false;
+  let idInBlock = false;
   for await (const chunk of chunks) {
     buf += decoder.decode(chunk, { stream: true });
     // A CR at the end of one chunk and LF at the start of the next are one line end.
@@ -32,8 +33,11 @@ export async function* readSse(chunks: AsyncIterable<Uint8Array>): AsyncGenerato
       buf = buf.slice(m.index + m[0].length);
       if (line === '') {
         if (data.length > 0) yield { id, event: event || 'message', data: data.join('\n') };
+        // A block with only an id moves the resume point (EventSource's lastEventId does the same).
+        else if (idInBlock) yield { id, event: 'id', data: '' };
         data = [];
         event = '';
+        idInBlock = false;
         continue;
       }
       if (line.startsWith(':')) {
@@ -46,7 +50,10 @@ export async function* readSse(chunks: AsyncIterable<Uint8Array>): AsyncGenerato
       if (value.startsWith(' ')) value = value.slice(1);
       if (field === 'data') data.push(value);
       else if (field === 'event') event = value;
-      else if (field === 'id' && !value.includes('\0')) id = value;
+      else if (field === 'id' && !value.includes('\0')) {
+        id = value;
+        idInBlock = true;
+      }
     }
   }
 }

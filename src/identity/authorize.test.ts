@@ -110,7 +110,7 @@ describe('decide()', () => {
 
   it('every refusal carries a readable message naming the project', () => {
     const d = decide(facts({ projectRole: 'CONSUMER' }), 'secret.write');
-    expect(d).toMatchObject({ allowed: false, message: 'your role (CONSUMER) cannot secret.write in p/prod' });
+    expect(d).toMatchObject({ allowed: false, message: 'your role (CONSUMER) may not write or delete secrets in p/prod' });
     expect(decide(facts(), 'project.read')).toMatchObject({ message: 'you are not a member of project p' });
   });
 });

@@ -18,6 +18,22 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/** What an action lets one do, as refusals say it ("may not write secrets"), instead of the internal name. */
+export const ACTION_PHRASES: Readonly<Record<Action, string>> = {
+  'project.read': 'see this project',
+  'environment.create': 'create environments',
+  'member.manage': 'manage members',
+  'environment.member.manage': "manage the environment's members",
+  'secret.list': 'list secrets',
+  'secret.read': 'read secret values',
+  'secret.write': 'write or delete secrets',
+  'apikey.manage': 'manage API keys, leases or trust domains',
+  'logs.read': 'read the logs',
+  'ssh.sign': 'have SSH keys signed',
+  'ssh.manage': 'manage SSH roles',
+};
+const mayNot = (action: Action) => `may not ${ACTION_PHRASES[action]}`;
+
 /** Actions decided by the caller's role in one environment (after restriction). */
 const ENV_ACTIONS: Readonly<Record<EnvironmentRole, readonly Action[]>> = {
   ENVIRONMENT_OWNER: ['secret.list', 'secret.read', 'secret.write', 'apikey.manage', 'environment.member.manage', 'ssh.sign', 'ssh.manage'],
@@ -92,7 +108,7 @@ export function decide(f: AccessFacts, action: Action): Decision {
       return { allowed: false, reason: 'api_key_scope', message: `this API key is scoped to ${p.projectSlug}/${p.environmentSlug}` };
     }
     if ((API_KEY_ACTIONS[p.apiKey.role] ?? []).includes(action) || (action === 'project.read')) return { allowed: true };
-    return { allowed: false, reason: 'insufficient_role', message: `an API key with role ${p.apiKey.role} cannot ${action}` };
+    return { allowed: false, reason: 'insufficient_role', message: `an API key with role ${p.apiKey.role} ${mayNot(action)}` };
   }
   if (p.kind !== 'user') {
     const lease = p.kind === 'lease';
@@ -103,8 +119,8 @@ export function decide(f: AccessFacts, action: Action): Decision {
     const may = lease ? LEASE_ACTIONS : (API_KEY_ACTIONS[p.token.role] ?? []);
     if (may.includes(action) || action === 'project.read') return { allowed: true };
     return lease
-      ? { allowed: false, reason: 'lease_scope', message: `a lease is read only: it cannot ${action}` }
-      : { allowed: false, reason: 'insufficient_role', message: `a trust token with role ${p.token.role} cannot ${action}` };
+      ? { allowed: false, reason: 'lease_scope', message: `a lease is read only: it ${mayNot(action)}` }
+      : { allowed: false, reason: 'insufficient_role', message: `a trust token with role ${p.token.role} ${mayNot(action)}` };
   }
   const admin = p.user.admin && ADMIN_ACTIONS.includes(action);
   if (admin) return { allowed: true };
@@ -119,9 +135,9 @@ export function decide(f: AccessFacts, action: Action): Decision {
     if (!role && f.environmentRestricted) {
       return { allowed: false, reason: 'environment_restricted', message: `environment ${f.environmentSlug} is restricted to its own members` };
     }
-    return { allowed: false, reason: 'insufficient_role', message: `your role (${role ?? f.projectRole ?? 'none'}) cannot ${action} in ${f.projectSlug}/${f.environmentSlug}` };
+    return { allowed: false, reason: 'insufficient_role', message: `your role (${role ?? f.projectRole ?? 'none'}) ${mayNot(action)} in ${f.projectSlug}/${f.environmentSlug}` };
   }
-  return { allowed: false, reason: 'insufficient_role', message: `your role (${f.projectRole ?? 'environment member'}) cannot ${action} in project ${f.projectSlug}` };
+  return { allowed: false, reason: 'insufficient_role', message: `your role (${f.projectRole ?? 'environment member'}) ${mayNot(action)} in project ${f.projectSlug}` };
 }
 
 /** Throws a 403 whose reason lands in the Denied audit entry. */

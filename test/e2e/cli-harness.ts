@@ -25,6 +25,8 @@ export interface TestServer {
   readonly dataDir: string;
   readonly log: () => string;
   stop(): Promise<void>;
+  /** Stops the process (SIGTERM) and keeps its data dir, for a restart with startServer({}, { dataDir, port }) */
+  halt(): Promise<void>;
 }
 
 /**
@@ -32,9 +34,9 @@ export interface TestServer {
  * "listening" line, so the server answering is ours, and retries a lost port race), then waits until
  * /readyz answers 200. stop() ends the process and removes its data dir.
  */
-export async function startServer(extraEnv: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(extraEnv: Record<string, string> = {}, opts: { dataDir?: string; port?: number } = {}): Promise<TestServer> {
   requireBuild();
-  const srv = await startServerProcess({ env: { BELLA_LOG_LEVEL: 'warn', ...extraEnv } });
+  const srv = await startServerProcess({ env: { BELLA_LOG_LEVEL: 'warn', ...extraEnv }, ...opts });
   const log = () => srv.stdout() + srv.stderr();
   const stop = async () => {
     await srv.stop();
@@ -49,7 +51,7 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url: srv.url, dataDir: srv.dataDir, log, stop };
+  return { url: srv.url, dataDir: srv.dataDir, log, stop, halt: async () => void (await srv.stop()) };
 }
 
 export interface RunResult {

@@ -78,6 +78,8 @@ export interface StartOptions {
   /** Default BELLA_ADMIN_EMAIL/BELLA_ADMIN_PASSWORD = PROCESS_ADMIN; pass null for neither */
   readonly admin?: { readonly email: string; readonly password: string } | null;
   readonly startTimeoutMs?: number;
+  /** Listen on this port (a restart that clients must find where they left it); default: a free one */
+  readonly port?: number;
 }
 
 /** A fresh temp directory for BELLA_DATA_DIR. */
@@ -151,7 +153,7 @@ export async function startServerProcess(opts: StartOptions = {}): Promise<Serve
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await startOnce(withDir, await freePort());
+      return await startOnce(withDir, opts.port ?? (await freePort()));
     } catch (e) {
       lastError = e;
       if (!String(e).includes('EADDRINUSE')) throw e;

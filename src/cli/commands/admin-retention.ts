@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { RetentionView } from '../../contract/api.js';
-import { usageError } from '../errors.js';
+import { CliError, EXIT, usageError } from '../errors.js';
+import { confirm } from '../prompt.js';
 import { print, type CommandContext } from '../env.js';
 import { openSession } from '../session.js';
 import { simpleFormat, withOutput, type ContextFactory } from './shared.js';
@@ -47,15 +48,28 @@ export function registerAdminRetentionCommands(program: Command, context: Contex
       .command('set')
       .description('change one or both windows; expired entries go at the next scheduled purge')
       .option('--audit <days>', 'Audit Log window, e.g. 400d (minimum 30d)')
-      .option('--access <days>', 'Access Log window, e.g. 30d (minimum 1d)'),
-  ).action(async (flags: { audit?: string; access?: string; output?: string }) => {
+      .option('--access <days>', 'Access Log window, e.g. 30d (minimum 1d)')
+      .option('-y, --yes', 'shorten a window without asking (required when stdin is not a terminal)'),
+  ).action(async (flags: { audit?: string; access?: string; output?: string; yes?: boolean }) => {
     const ctx = context();
     const format = simpleFormat(flags.output);
     if (flags.audit === undefined && flags.access === undefined) throw usageError('give --audit, --access or both', 'Example: bella admin retention set --audit 400d --access 30d');
     const body: { auditDays?: number; accessDays?: number } = {};
     if (flags.audit !== undefined) body.auditDays = parseDays('--audit', flags.audit);
     if (flags.access !== undefined) body.accessDays = parseDays('--access', flags.access);
-    const v = await openSession(ctx.env).client.request<RetentionView>('PUT', PATH, { body });
+    const client = openSession(ctx.env).client;
+    // Shortening a window deletes entries at the next purge: asked, or --yes when no one can be asked.
+    const now = await client.get<RetentionView>(PATH);
+    const cuts = [
+      body.auditDays !== undefined && body.auditDays < now.auditDays ? `the Audit Log from ${now.auditDays} to ${body.auditDays} days` : null,
+      body.accessDays !== undefined && body.accessDays < now.accessDays ? `the Access Log from ${now.accessDays} to ${body.accessDays} days` : null,
+    ].filter((x): x is string => x !== null);
+    if (cuts.length > 0 && flags.yes !== true) {
+      const what = `This shortens ${cuts.join(' and ')}: older entries are deleted at the next purge and cannot be recovered.`;
+      if (ctx.io.stdin.isTTY !== true) throw usageError(`${what} Add --yes to confirm.`, 'Nothing was changed.');
+      if (!(await confirm(ctx.io, `${what} Continue?`))) throw new CliError(EXIT.error, 'cancelled; nothing was changed');
+    }
+    const v = await client.request<RetentionView>('PUT', PATH, { body });
     if (format === 'table') print(ctx, 'Retention updated (recorded in the Audit Log as RetentionChanged):');
     render(ctx, format, v);
   });
