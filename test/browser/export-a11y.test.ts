@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/process.js';
+import { AUDIT_CSV_COLUMNS } from '../../src/contract/entries.js';
 import { launchBrowser, SCREENSHOT_DIR, screenshot, seriousViolations, SKIP_BROWSER } from './browser.js';
 import { settledRows, signIn, startWebFixture, visible, type WebFixture } from './fixture.js';
 import { PROJECT } from './seed.js';
@@ -43,7 +44,12 @@ describe.skipIf(SKIP_BROWSER)('exports, accessibility and layout of the WebApp',
       expect(api.status).toBe(200);
       expect(got.length).toBeGreaterThan(100);
       expect(got.equals(api.bytes)).toBe(true);
-      if (format === 'csv') expect(got.toString('utf8').split('\r\n')[0]).toBe('timestamp,event,actor.type,actor.email,actor.name,actor.ip,projectSlug,environmentSlug,resource,outcome,requestId,actor.client');
+      if (format === 'csv') {
+        const head = got.toString('utf8').split('\r\n')[0];
+        // The product page's 12 columns first and unchanged, then reason, userAgent and details (issue 20).
+        expect(head).toBe(AUDIT_CSV_COLUMNS.join(','));
+        expect(head?.startsWith('timestamp,event,actor.type,actor.email,actor.name,actor.ip,projectSlug,environmentSlug,resource,outcome,requestId,actor.client,')).toBe(true);
+      }
       const cli = runCli(f, auditorKey, ['audit', 'list', '--project', PROJECT, '--environment', 'production', '--event', 'SecretRead,SecretUpdated', '-o', format]);
       if (!cli.equals(got)) {
         // Keep both for a human to diff: test-output/exports/{webapp,cli}.<format>

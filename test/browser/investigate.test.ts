@@ -90,6 +90,22 @@ describe.skipIf(SKIP_BROWSER)('investigating with the WebApp', () => {
       }
     });
 
+    it('tabs share one session: signing out in one tab signs out the others', async () => {
+      const b = await launchBrowser();
+      try {
+        await signIn(b.page, f.origin.url);
+        const tab = await b.context.newPage();
+        await tab.goto(audit());
+        await settledRows(tab);
+        await b.page.getByRole('button', { name: 'Sign out' }).click();
+        await b.page.waitForURL(/\/sign-in/);
+        await tab.waitForURL(/\/sign-in\?next=/);
+        await visible(tab.getByRole('button', { name: 'Sign in' }));
+      } finally {
+        await b.close();
+      }
+    });
+
     it('an unknown id says so instead of showing nothing', async () => {
       await f.page.goto(audit('/00000000-0000-7000-8000-000000000000'));
       await visible(f.page.getByText(/Could not load audit entry/));
