@@ -317,6 +317,9 @@ describe.skipIf(SKIP_BROWSER)('investigating with the WebApp', () => {
       await f.page.goto(audit(`?q=${encodeURIComponent('event:SecretRead,SecretUpdated')}`));
       await settledRows(f.page);
       const before = await rowData(f.page);
+      const h = f.page.getByTestId('histogram');
+      await expect.poll(() => h.getAttribute('data-success')).not.toBeNull();
+      const chartBefore = Number(await h.getAttribute('data-success'));
       await f.page.getByTestId('live-toggle').click();
       await expect.poll(() => f.page.locator('[data-live-state]').getAttribute('data-live-state')).toBe('live');
       for (let i = 0; i < 3; i++) {
@@ -337,6 +340,8 @@ describe.skipIf(SKIP_BROWSER)('investigating with the WebApp', () => {
       expect(top[0]!.seq).toBe(String(newest.entries[0]!.seq));
       expect(top[0]!.summary).toBe(summarizeEntry(newest.entries[0]!));
       expect(top[0]!.summary).toContain(ALICE.email);
+      // The chart follows: three more Success events (a background refresh, no loading state).
+      await expect.poll(async () => Number(await h.getAttribute('data-success')), { timeout: 10_000 }).toBe(chartBefore + 3);
       await shot(f.page, 'live-audit-1280');
       await f.page.getByTestId('live-toggle').click();
       expect(await f.page.getByTestId('live-toggle').getAttribute('aria-pressed')).toBe('false');

@@ -8,10 +8,12 @@ export type Loadable<T> =
   | { readonly status: 'ready'; readonly data: T };
 
 /** Fetches JSON for a path and refetches when the path changes; stale answers are aborted. */
-export function useApi<T>(path: string | null): Loadable<T> & { reload: () => void } {
+export function useApi<T>(path: string | null): Loadable<T> & { reload: () => void; refresh: () => void } {
   const [state, setState] = useState<Loadable<T>>({ status: 'loading' });
   const [tick, setTick] = useState(0);
+  const current = useRef(path);
   useEffect(() => {
+    current.current = path;
     if (path === null) return;
     const ctrl = new AbortController();
     setState({ status: 'loading' });
@@ -24,7 +26,17 @@ export function useApi<T>(path: string | null): Loadable<T> & { reload: () => vo
     return () => ctrl.abort();
   }, [path, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { ...state, reload };
+  /** Refetches in the background, keeping what is shown until the answer (no loading state); errors keep the old data. */
+  const refresh = useCallback(() => {
+    if (path === null) return;
+    apiJson<T>(path).then(
+      (data) => {
+        if (current.current === path) setState({ status: 'ready', data });
+      },
+      () => {},
+    );
+  }, [path]);
+  return { ...state, reload, refresh };
 }
 
 export interface InfiniteLog<T> {

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { EnvironmentView } from '../../../src/contract/api.js';
 import type { AuditEntry } from '../../../src/contract/entries.js';
 import { navigate, useLocation } from '../lib/router';
@@ -66,10 +66,19 @@ export function AuditLogsPage({
   const histogram = useApi<HistogramResponse>(
     `/api/v1/audit-logs/histogram?${toApiQuery(project, apiFilters, { buckets: String(HISTOGRAM_BUCKETS) })}`,
   );
+  // The chart follows live entries too: one background refresh a second at most.
+  const chartTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => void (chartTimer.current && clearTimeout(chartTimer.current)), []);
   const tail = useLiveTail<AuditEntry>(
     live && log.status === 'ready' ? `/api/v1/audit-logs/stream?${toApiQuery(project, apiFilters)}` : null,
     log.entries[0]?.seq ?? null,
-    (e) => log.prepend([e]),
+    (e) => {
+      log.prepend([e]);
+      chartTimer.current ??= setTimeout(() => {
+        chartTimer.current = null;
+        histogram.refresh();
+      }, 1000);
+    },
   );
   // Suggestions come from the project's recent activity, not the filtered view, so they stay useful
   // after an actor filter narrows the table to one person.
