@@ -391,6 +391,7 @@ describe.skipIf(SKIP_BROWSER)('investigating with the WebApp', () => {
         await m.page.goto(audit());
         await visible(m.page.locator('.state-error'));
         expect(await m.page.getByRole('button', { name: /^Export/ }).count()).toBe(0);
+        expect(await m.page.getByTestId('live-toggle').count()).toBe(0);
         await m.page.goto(access());
         await visible(m.page.locator('.state-error'));
         expect(await m.page.getByRole('button', { name: /^Export/ }).count()).toBe(0);

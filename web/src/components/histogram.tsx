@@ -97,7 +97,7 @@ export function Histogram({ data, onRange }: { data: Loadable<HistogramResponse>
           <span className="swatch swatch-denied" aria-hidden="true" /> Denied {t.denied.toLocaleString()}
         </span>
         {buckets.length > 0 ? <span className="muted small">1 bar = {describeBucket(bucketMs)}</span> : null}
-        {onRange && buckets.length > 0 ? <span className="muted small histogram-help">Click or drag bars to zoom in</span> : null}
+        {onRange && buckets.length > 0 ? <span className="muted small histogram-help">Click, tap or drag bars to zoom in</span> : null}
       </figcaption>
       <div
         className="histogram-chart"

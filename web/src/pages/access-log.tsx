@@ -75,7 +75,7 @@ export function AccessLogPage({
           Access Log
         </h2>
         <div className="section-tools">
-          <LiveToggle on={live} state={tail.state} error={tail.error} onChange={setLive} />
+          {forbidden ? null : <LiveToggle on={live} state={tail.state} error={tail.error} onChange={setLive} />}
           <TimeZoneToggle />
           {canExport && !forbidden ? (
             <ExportButtons path="/api/v1/access-logs/export" query={toApiQuery(project, apiFilters)} fallbackName={`access-${project}`} />

@@ -109,7 +109,7 @@ export function AuditLogsPage({
           Audit Logs
         </h2>
         <div className="section-tools">
-          <LiveToggle on={live} state={tail.state} error={tail.error} onChange={setLive} />
+          {forbidden ? null : <LiveToggle on={live} state={tail.state} error={tail.error} onChange={setLive} />}
           <TimeZoneToggle />
           {canExport && !forbidden ? (
             <ExportButtons path="/api/v1/audit-logs/export" query={toApiQuery(project, apiFilters, EXPORT_PARAMS)} fallbackName={`audit-${project}`} />
