@@ -196,6 +196,20 @@ describe.skipIf(SKIP_BROWSER)('investigating with the WebApp', () => {
       await expect.poll(() => box.inputValue()).toBe(`event:SecretUpdated actor:${BOB.email}`);
     });
 
+    it('lists the keys of each log, with help and an example, under "Search syntax"', async () => {
+      await f.page.goto(audit());
+      await f.page.getByText('Search syntax').click();
+      const keys = f.page.locator('table.search-keys th');
+      await visible(keys.first());
+      expect(await keys.allTextContents()).toEqual(['actor:', 'event:', 'outcome:', 'environment:', 'project:', 'resource:', 'ip:', 'request:', 'created:', 'a bare word']);
+      expect(await f.page.locator('table.search-keys').textContent()).toContain('event:SecretRead,SecretUpdated');
+      await shot(f.page, 'search-syntax-1280');
+      await f.page.goto(access());
+      await f.page.getByText('Search syntax').click();
+      expect(await keys.allTextContents()).toContain('path:');
+      expect(await keys.allTextContents()).not.toContain('event:');
+    });
+
     it('negation and prefixes work as in the CLI', async () => {
       await f.page.goto(audit(`?q=${encodeURIComponent('resource:DB_* -event:SecretRead environment:production')}`));
       await settledRows(f.page);

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
+import { SEARCH_KEYS } from '../../../src/contract/log-search.js';
 import type { SearchLog } from '../../../src/contract/log-search.js';
 import { applySuggestion, completeSearch } from '../lib/search-complete';
 import type { Completion } from '../lib/search-complete';
@@ -160,9 +161,31 @@ export function SearchBox({
           </pre>
         </div>
       ) : (
-        <p className="muted small search-hint" id={`${id}-hint`}>
-          Keys complete as you type; terms combine with AND, <code>-</code> negates, <code>a,b</code> means either. Grammar: docs/search.md.
-        </p>
+        <div className="muted small search-hint" id={`${id}-hint`}>
+          Keys complete as you type; terms combine with AND, <code>-</code> negates, <code>a,b</code> means either.{' '}
+          <details className="search-help">
+            <summary>Search syntax</summary>
+            <table className="search-keys">
+              <caption className="sr-only">Search keys of this log</caption>
+              <tbody>
+                {SEARCH_KEYS.filter((k) => (k.logs as readonly string[]).includes(log)).map((k) => (
+                  <tr key={k.key}>
+                    <th scope="row" className="mono">
+                      {k.key}:
+                    </th>
+                    <td>{k.help}</td>
+                    <td className="mono">{k.example}</td>
+                  </tr>
+                ))}
+                <tr>
+                  <th scope="row">a bare word</th>
+                  <td>{log === 'audit' ? 'matches the resource or the actor' : 'matches the path or the actor'}</td>
+                  <td className="mono">{log === 'audit' ? 'DB_PASSWORD' : 'secrets'}</td>
+                </tr>
+              </tbody>
+            </table>
+          </details>
+        </div>
       )}
     </div>
   );
