@@ -26,6 +26,7 @@ import type { Store } from './store/ports.js';
 import { hostname } from 'node:os';
 import { createStreamRuntime, type StreamRuntime } from './streams/runtime.js';
 import { createStreamService } from './streams/stream-service.js';
+import { createReportService } from './reports/report-service.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
 export function createServices(deps: {
@@ -44,6 +45,7 @@ export function createServices(deps: {
   const oidc = deps.oidc ?? { allowHttpLoopback: true, jwksCooldownSeconds: 30 };
   const issuerKeys = createIssuerKeys({ clock, allowHttpLoopback: oidc.allowHttpLoopback, cooldownSeconds: oidc.jwksCooldownSeconds });
   const streamRuntime = deps.streamRuntime ?? createStreamRuntime();
+  const integrity = createIntegrityService({ store, uow, keyring, clock, scopes, origin: deps.checkpoints?.origin ?? 'bella.local/audit-log', dir: deps.checkpoints?.dir ?? null, webhookUrl: deps.checkpoints?.webhookUrl ?? null, alert: deps.checkpoints?.alert });
   return {
     scopes,
     secrets: createSecretService({ store, scopes, keyring, uow, clock }),
@@ -61,7 +63,8 @@ export function createServices(deps: {
     providers,
     credentialLeases: createCredentialLeaseService({ store, scopes, providers, uow, clock }),
     backup: createBackupService({ store, uow, tempDir: deps.tempDir }),
-    integrity: createIntegrityService({ store, uow, keyring, clock, scopes, origin: deps.checkpoints?.origin ?? 'bella.local/audit-log', dir: deps.checkpoints?.dir ?? null, webhookUrl: deps.checkpoints?.webhookUrl ?? null, alert: deps.checkpoints?.alert }),
+    integrity,
+    reports: createReportService({ store, uow, clock, scopes, integrity }),
     streamRuntime,
     streams: createStreamService({ store, uow, keyring, clock, runtime: streamRuntime, sinkDeps: { hostname: hostname(), fetch: globalThis.fetch }, timeoutMs: deps.streamTimeoutMs ?? 10_000 }),
   };

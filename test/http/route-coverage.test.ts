@@ -82,6 +82,8 @@ const COVERED: Readonly<Record<string, string>> = {
   'POST /api/v1/projects/:project/environments/:env/credential-leases': 'test/http/credential-leases.test.ts',
   'GET /api/v1/projects/:project/environments/:env/credential-leases': 'test/http/credential-leases.test.ts',
   'DELETE /api/v1/projects/:project/environments/:env/credential-leases/:id': 'test/http/credential-leases.test.ts',
+  'POST /api/v1/reports': 'test/reports/reports.test.ts',
+  'GET /api/v1/reports': 'test/reports/reports.test.ts',
   'POST /api/v1/audit-streams': 'test/streams/streams-api.test.ts',
   'GET /api/v1/audit-streams': 'test/streams/streams-api.test.ts',
   'GET /api/v1/audit-streams/:name': 'test/streams/streams-api.test.ts',

@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { slugSchema } from '../contract/api.js';
+import { reportRequestSchema } from '../contract/reports.js';
+import type { AppDeps } from '../http/deps.js';
+import { opOf } from '../http/op.js';
+
+/**
+ * Evidence packs: callers who may read no Audit Log at all are refused before the body is validated
+ * (the refusal recorded); which project a report may cover, the service decides.
+ * Evidence packs (docs/api.md#reports): POST generates one (JSON, files base64), GET lists those generated. */
+export function registerReportRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const reports = deps.services.reports;
+  r.post('/api/v1/reports', { schema: { body: reportRequestSchema }, config: { audit: { event: 'ReportGenerated', projectBody: 'project' }, authorize: 'logReader' } }, async (req) => reports.generate(opOf(req), req.body));
+  r.get('/api/v1/reports', { schema: { querystring: z.object({ project: slugSchema.optional() }).strict() }, config: { authorize: 'logReader' } }, async (req) => reports.list(opOf(req), req.query.project));
+}
