@@ -20,6 +20,7 @@ import { registerMemberRoutes } from '../projects/member-routes.js';
 import { registerSecretRoutes } from '../secrets/secret-routes.js';
 import { registerStreamRoutes } from '../streams/stream-routes.js';
 import { registerReportRoutes } from '../reports/report-routes.js';
+import { registerAccessReviewRoutes } from '../reports/access-review-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import type { AppDeps } from './deps.js';
 import { registerErrorHandling } from './error-handler.js';
@@ -93,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerCredentialLeaseRoutes(app, deps);
   registerStreamRoutes(app, deps);
   registerReportRoutes(app, deps);
+  registerAccessReviewRoutes(app, deps);
   await app.ready();
   return app;
 }
