@@ -28,6 +28,7 @@ import { createStreamRuntime, type StreamRuntime } from './streams/runtime.js';
 import { createStreamService } from './streams/stream-service.js';
 import { createReportService } from './reports/report-service.js';
 import { createAccessReviewService } from './reports/access-review-service.js';
+import { createSubjectService } from './reports/subject-service.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
 export function createServices(deps: {
@@ -69,6 +70,7 @@ export function createServices(deps: {
     backup: createBackupService({ store, uow, tempDir: deps.tempDir }),
     integrity,
     reports: createReportService({ store, uow, clock, scopes, integrity }),
+    subjects: createSubjectService({ store, uow, clock, scopes, integrity, keyring }),
     accessReviews: createAccessReviewService({ store, uow, clock, scopes, members, apiKeys, trustDomains }),
     streamRuntime,
     streams: createStreamService({ store, uow, keyring, clock, runtime: streamRuntime, sinkDeps: { hostname: hostname(), fetch: globalThis.fetch }, timeoutMs: deps.streamTimeoutMs ?? 10_000 }),

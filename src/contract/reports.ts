@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { slugSchema } from './api.js';
+import { emailSchema, slugSchema } from './api.js';
 
 /** Compliance evidence packs (docs/compliance.md): request, files and the signed manifest. */
 
@@ -84,4 +84,16 @@ export interface ReportListItem {
   readonly manifestSha256: string | null;
   readonly verificationOk: boolean | null;
   readonly by: string | null;
+}
+
+/** GDPR subject access and erasure: one person, named by email. */
+export const subjectBody = z.object({ email: emailSchema }).strict();
+export type SubjectBody = z.infer<typeof subjectBody>;
+
+export interface ErasureResult {
+  /** The keyed pseudonym that now stands for the person in both logs */
+  readonly pseudonym: string;
+  readonly auditEntries: number;
+  readonly accessEntries: number;
+  readonly account: boolean;
 }

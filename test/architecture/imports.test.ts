@@ -20,7 +20,7 @@ export const LAYERS = {
   ssh: ['ssh', 'contract', 'kernel', 'store', 'projects', 'secrets', 'audit'],
   workers: ['workers', 'kernel', 'contract'],
   streams: ['streams', 'contract', 'kernel', 'store', 'audit', 'identity', 'secrets', 'workers'],
-  reports: ['reports', 'contract', 'kernel', 'store', 'audit', 'identity', 'projects', 'integrity'],
+  reports: ['reports', 'contract', 'kernel', 'store', 'audit', 'identity', 'projects', 'secrets', 'integrity'],
   http: ['http', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'streams', 'reports', 'root'],
   cli: ['cli', 'contract', 'integrity'],
   root: ['root', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'http', 'integrity', 'streams', 'reports'],

@@ -27,6 +27,8 @@ const BODIES: Readonly<Record<string, unknown>> = {
   'POST /api/v1/projects/:project/environments/:env/api-keys': { name: 'k', role: 'CONSUMER' },
   'PUT /api/v1/admin/retention': { auditDays: 400 },
   'POST /api/v1/projects/:project/access-reviews/:id/decisions': { grant: 1, decision: 'keep', rationale: 'still needed' },
+  'POST /api/v1/reports/subject': { email: 'target@example.com' },
+  'POST /api/v1/admin/subjects/erase': { email: 'target@example.com' },
   'POST /api/v1/reports': { framework: 'soc2', since: '2026-01-01', until: '2026-01-02', project: 'guard' },
   'POST /api/v1/projects/:project/environments/:env/ssh/roles': { name: 'deploy', allowedPrincipals: ['deploy'] },
   'POST /api/v1/projects/:project/environments/:env/ssh/sign': { publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0bOAY8Q9P3pQ1B6nh0k9KBxPnQjq4sX2kRNJOZcW3T x', role: 'deploy' },

@@ -84,6 +84,8 @@ const COVERED: Readonly<Record<string, string>> = {
   'DELETE /api/v1/projects/:project/environments/:env/credential-leases/:id': 'test/http/credential-leases.test.ts',
   'POST /api/v1/reports': 'test/reports/reports.test.ts',
   'GET /api/v1/reports': 'test/reports/reports.test.ts',
+  'POST /api/v1/reports/subject': 'test/reports/subject.test.ts',
+  'POST /api/v1/admin/subjects/erase': 'test/reports/subject.test.ts',
   'POST /api/v1/projects/:project/access-reviews': 'test/reports/access-review.test.ts',
   'GET /api/v1/projects/:project/access-reviews': 'test/reports/access-review.test.ts',
   'GET /api/v1/projects/:project/access-reviews/:id': 'test/reports/access-review.test.ts',

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { FRAMEWORKS, type ReportListItem, type ReportPack } from '../../contract/reports.js';
+import { FRAMEWORKS, type ErasureResult, type ReportListItem, type ReportPack } from '../../contract/reports.js';
 import { safeJsonStringify } from '../../contract/text-safety.js';
 import { sha256Hex } from '../../integrity/pack.js';
 import { readVerifierKey } from '../audit-verify.js';
@@ -70,6 +70,32 @@ export function registerReportCommands(program: Command, context: ContextFactory
     .description('check that no byte of the pack changed since the server signed it')
     .option('--public-key <key|file>', 'the verifier key to trust (bella audit public-key); default: the one in the pack, with a warning')
     .action((dir: string, flags: { publicKey?: string }) => reportPackCheck(context(), dir, flags.publicKey));
+
+  audit
+    .command('subject')
+    .argument('<email>', 'the person (as actor or as target)')
+    .description('GDPR subject access: everything both logs hold about one person, into a signed pack in --out DIR (admin or AUDITOR)')
+    .requiredOption('--out <dir>', 'new or empty directory to write the pack into')
+    .action(async (email: string, flags: { out: string }) => {
+      if (existsSync(flags.out) && readdirSync(flags.out).length > 0) throw usageError(`--out ${flags.out} is not empty`, 'Give a new or empty directory: a pack must hold only its own files.');
+      const ctx = context();
+      const pack = await openSession(ctx.env).client.request<ReportPack>('POST', '/api/v1/reports/subject', { body: { email } });
+      writePack(flags.out, pack);
+      for (const f of pack.files) print(ctx, `${f.sha256.slice(0, 16)}  ${String(f.bytes).padStart(9)}  ${f.name}`);
+      info(ctx, `Wrote ${pack.files.length} files to ${flags.out} (report ${pack.id}); check them with: bella audit report verify ${flags.out}`);
+    });
+
+  audit
+    .command('erase-subject')
+    .argument('<email>', 'a departed person (no memberships left)')
+    .description("GDPR erasure: replace a departed person's email, name and IP in both logs (and their account) by a keyed pseudonym; proofs stay valid (instance admin)")
+    .option('--yes', 'confirm: this cannot be undone')
+    .action(async (email: string, flags: { yes?: boolean }) => {
+      if (!flags.yes) throw usageError('erasure cannot be undone: add --yes to confirm', 'Run `bella audit subject EMAIL --out DIR` first if the person asked for their data.');
+      const ctx = context();
+      const r = await openSession(ctx.env).client.request<ErasureResult>('POST', '/api/v1/admin/subjects/erase', { body: { email } });
+      print(ctx, `Erased ${email}: now ${r.pseudonym} in ${r.auditEntries} Audit Log and ${r.accessEntries} Access Log entries${r.account ? ' and in their account' : ''}. bella audit verify still passes (the salts are gone, the commitments kept).`);
+    });
 
   withOutput(report.command('list').description('reports generated so far (their ReportGenerated entries)').option('-p, --project <slug>', 'one project')).action(
     async (flags: { output?: string; project?: string }) => {
