@@ -6,14 +6,16 @@ import { AuditLogsPage } from './audit-logs';
 import { AccessLogPage } from './access-log';
 import { SecretsPage } from './secrets';
 import { StreamsPage } from './streams';
+import { ReportsPage } from './reports';
 
-export type ProjectTab = 'audit-logs' | 'access-log' | 'secrets' | 'streams';
+export type ProjectTab = 'audit-logs' | 'access-log' | 'secrets' | 'streams' | 'reports';
 
 const TAB_LABELS: Readonly<Record<ProjectTab, string>> = {
   'audit-logs': 'Audit Logs',
   'access-log': 'Access Log',
   secrets: 'Secrets',
   streams: 'Streams',
+  reports: 'Reports',
 };
 
 /** A project's frame: breadcrumb, name, the tab navigation; loads environments once for every tab. */
@@ -55,6 +57,8 @@ export function ProjectLayout({ project, tab }: { project: string; tab: ProjectT
         <AccessLogPage project={project} environments={environments} />
       ) : tab === 'streams' ? (
         <StreamsPage project={project} />
+      ) : tab === 'reports' ? (
+        <ReportsPage project={project} />
       ) : (
         <SecretsPage project={project} environments={environments} />
       )}
