@@ -7,6 +7,8 @@ import { isBreakGlass, SECTIONS } from './sections.js';
 
 /** API keys older than this and still active are flagged unrotated. */
 export const UNROTATED_DAYS = 90;
+/** HIPAA §164.316(b)(2): documentation kept six years (six years of 365 days and the leap days in them). */
+export const HIPAA_DAYS = 2192;
 
 export interface PrivilegedHolder {
   readonly scope: string;
@@ -143,6 +145,9 @@ export function buildEvidence(input: EvidenceInput): Evidence {
           ['Checkpoint', check.checkpoint ? `size ${check.checkpoint.size}, root ${check.checkpoint.root}` : 'none'],
           ['Audit Log retention', `${r.auditDaysAtStart} days at the start, ${r.auditDaysAtEnd} days at the end (${r.changes} change(s) in the period)`],
           ['Access Log retention', `${r.accessDaysAtStart} days at the start, ${r.accessDaysAtEnd} days at the end`],
+          ...(framework === 'hipaa'
+            ? [['HIPAA six years', Math.min(r.auditDaysAtStart, r.auditDaysAtEnd) >= HIPAA_DAYS ? `met: the Audit Log kept at least ${HIPAA_DAYS} days throughout` : `NOT met: §164.316(b)(2) asks for six years (${HIPAA_DAYS} days); set it with bella admin retention set --audit ${HIPAA_DAYS}d`] as [string, string]]
+            : []),
         ],
       });
       if (!v.ok) blocks.push(table(['Seq', 'Field', 'Problem'], v.problems.map((p) => [p.seq === null ? '-' : String(p.seq), p.field, p.message])));

@@ -198,6 +198,10 @@ describe('evidence packs', () => {
     const pack = await generate(t.adminToken, { framework: 'hipaa', since, until: new Date(Date.now() + 60_000).toISOString() });
     const m = JSON.parse(Buffer.from(pack.files.find((f) => f.name === 'manifest.json')?.content ?? '', 'base64').toString('utf8')) as ReportManifest;
     expect(m.retention).toMatchObject({ auditDaysAtStart: 365, auditDaysAtEnd: 2196, changes: 2 });
+    const dir = outDir();
+    writePack(dir, pack);
+    // Retention changed mid-period from 365 days: the six years were not kept throughout, and the PDF says so.
+    expect(pdfText(join(dir, 'summary.pdf'))).toMatch(/HIPAA six years\s+NOT met/);
   });
 
   it('a report over a tampered period says so: in the manifest, the PDF, and report verify', async () => {
