@@ -97,7 +97,7 @@ export function buildEvidence(input: EvidenceInput): Evidence {
       table(['Event', 'Success', 'Denied', 'Total'], byEvent(picked)),
     );
     if (sec.id === 'access-control-changes' && picked.length > 0) {
-      blocks.push(table(['Time', 'Event', 'Target', 'Change', 'Approved by'], picked.map((e) => [e.timestamp, e.event, e.resource ?? '', changeOf(e), e.actor.email ?? e.actor.name ?? e.actor.type]), file));
+      blocks.push(table(['Time', 'Event', 'Target', 'Change', 'Approved by'], picked.map((e) => [e.timestamp.slice(0, 19).replace('T', ' '), e.event, targetOf(e), changeOf(e), e.actor.email ?? e.actor.name ?? e.actor.type]), file));
     }
     if (sec.id === 'privileged-access') {
       const glass = picked.filter(isBreakGlass);
@@ -156,11 +156,17 @@ export function buildEvidence(input: EvidenceInput): Evidence {
   return { doc: { title: `Bella Baxter evidence: ${FRAMEWORK_NAMES[framework]}`, blocks }, files, counts };
 }
 
+/** What a change was made to: the member (resource), or for a review decision the grant it decided. */
+function targetOf(e: AuditEntry): string {
+  const grant = (e.details as { grant?: unknown }).grant;
+  return e.event === 'AccessReviewDecided' && typeof grant === 'string' ? grant : (e.resource ?? '');
+}
+
 function changeOf(e: AuditEntry): string {
   const d = e.details as Record<string, unknown>;
   if (e.event === 'MemberRoleChanged') return `${String(d.from)} → ${String(d.to)}`;
   if (typeof d.role === 'string') return `${d.role}${typeof d.scope === 'string' ? ` (${d.scope})` : ''}`;
-  if (typeof d.decision === 'string') return `${d.decision}: ${String(d.grant ?? '')}`;
+  if (typeof d.decision === 'string') return `${d.decision}${typeof d.revocation === 'string' ? ` (${d.revocation})` : ''}`;
   if (typeof d.restricted === 'boolean') return d.restricted ? 'restricted' : 'unrestricted';
   return e.outcome === 'Denied' ? `Denied (${e.reason ?? ''})` : '';
 }
