@@ -26,6 +26,9 @@ import type { Store } from './store/ports.js';
 import { hostname } from 'node:os';
 import { createStreamRuntime, type StreamRuntime } from './streams/runtime.js';
 import { createStreamService } from './streams/stream-service.js';
+import { createReportService } from './reports/report-service.js';
+import { createAccessReviewService } from './reports/access-review-service.js';
+import { createSubjectService } from './reports/subject-service.js';
 
 /** Every domain service, each over the narrow part of the store it uses. */
 export function createServices(deps: {
@@ -44,16 +47,20 @@ export function createServices(deps: {
   const oidc = deps.oidc ?? { allowHttpLoopback: true, jwksCooldownSeconds: 30 };
   const issuerKeys = createIssuerKeys({ clock, allowHttpLoopback: oidc.allowHttpLoopback, cooldownSeconds: oidc.jwksCooldownSeconds });
   const streamRuntime = deps.streamRuntime ?? createStreamRuntime();
+  const integrity = createIntegrityService({ store, uow, keyring, clock, scopes, origin: deps.checkpoints?.origin ?? 'bella.local/audit-log', dir: deps.checkpoints?.dir ?? null, webhookUrl: deps.checkpoints?.webhookUrl ?? null, alert: deps.checkpoints?.alert });
+  const members = createMemberService({ store, scopes, uow, clock });
+  const apiKeys = createApiKeyService({ store, scopes, keyring, uow, clock });
+  const trustDomains = createTrustDomainService({ store, scopes, uow, clock, allowHttpLoopback: oidc.allowHttpLoopback });
   return {
     scopes,
     secrets: createSecretService({ store, scopes, keyring, uow, clock }),
     projects: createProjectService({ store, scopes, keyring, uow, clock }),
-    members: createMemberService({ store, scopes, uow, clock }),
+    members,
     users: createUserService({ store, uow, clock }),
     sessions: createSessionService({ store, uow, clock, throttle: createLoginThrottle() }),
-    apiKeys: createApiKeyService({ store, scopes, keyring, uow, clock }),
+    apiKeys,
     leases: createLeaseService({ store, scopes, uow, clock }),
-    trustDomains: createTrustDomainService({ store, scopes, uow, clock, allowHttpLoopback: oidc.allowHttpLoopback }),
+    trustDomains,
     tokenExchange: createTokenExchangeService({ store, uow, clock, keys: issuerKeys }),
     logs: createLogQueryService({ store, scopes, clock, cursorKey: deps.cursorKey, exports: createExportLimiter(deps.exportLimits) }),
     retention: createRetentionService({ store, uow, clock }),
@@ -61,7 +68,10 @@ export function createServices(deps: {
     providers,
     credentialLeases: createCredentialLeaseService({ store, scopes, providers, uow, clock }),
     backup: createBackupService({ store, uow, tempDir: deps.tempDir }),
-    integrity: createIntegrityService({ store, uow, keyring, clock, scopes, origin: deps.checkpoints?.origin ?? 'bella.local/audit-log', dir: deps.checkpoints?.dir ?? null, webhookUrl: deps.checkpoints?.webhookUrl ?? null, alert: deps.checkpoints?.alert }),
+    integrity,
+    reports: createReportService({ store, uow, clock, scopes, integrity }),
+    subjects: createSubjectService({ store, uow, clock, scopes, integrity, keyring }),
+    accessReviews: createAccessReviewService({ store, uow, clock, scopes, members, apiKeys, trustDomains }),
     streamRuntime,
     streams: createStreamService({ store, uow, keyring, clock, runtime: streamRuntime, sinkDeps: { hostname: hostname(), fetch: globalThis.fetch }, timeoutMs: deps.streamTimeoutMs ?? 10_000 }),
   };

@@ -244,6 +244,8 @@ export function createIntegrityService(deps: IntegrityDeps) {
     authorizeReader: async (op: OpContext): Promise<void> => void (await requireReader(op)),
     /** Creates the signing key if there is none (at start, so its CheckpointKeyCreated entry comes first) */
     ensureKey: async (): Promise<void> => void (await key()),
+    /** Signs a note text with the log key (a report's manifest digest, src/reports/pack.ts); the caller authorizes. */
+    signText: async (text: string): Promise<string> => signNote(text, await key()),
 
     async publicKey(op: OpContext): Promise<PublicKeyView> {
       await requireReader(op);

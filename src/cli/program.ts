@@ -6,6 +6,8 @@ import { registerSshCommands } from './commands/ssh.js';
 import { registerProviderCommands } from './commands/providers.js';
 import { registerAuditIntegrityCommands } from './commands/audit-integrity.js';
 import { registerAuditStreamCommands } from './commands/audit-streams.js';
+import { registerReportCommands } from './commands/reports.js';
+import { registerAccessReviewCommands } from './commands/access-review.js';
 import { registerAuthCommands } from './commands/auth.js';
 import { registerContextCommands } from './commands/context.js';
 import { registerLeaseCommands } from './commands/leases.js';
@@ -61,6 +63,8 @@ export function buildProgram(context: ContextFactory, writeOut: (s: string) => v
   registerLogCommands(program, context);
   registerAuditIntegrityCommands(program, context);
   registerAuditStreamCommands(program, context);
+  registerReportCommands(program, context);
+  registerAccessReviewCommands(program, context);
   registerAdminRetentionCommands(program, context);
   registerAdminBackupCommand(program, context);
   // Every command: unknown options and stray arguments are usage errors, reported by commander.

@@ -56,6 +56,11 @@ export const ADMIN_EVENTS = [
   'AuditStreamReplayed',
   'AuditStreamFailing',
   'AuditStreamRecovered',
+  // issue 19: compliance evidence
+  'ReportGenerated',
+  'AccessReviewStarted',
+  'AccessReviewDecided',
+  'SubjectErased',
 ] as const;
 
 export const EVENT_TYPES = [...PRODUCT_EVENTS, ...ADMIN_EVENTS] as const;
@@ -123,6 +128,10 @@ export const EVENT_CATALOG: Readonly<Record<EventType, { readonly group: EventGr
   AuditStreamReplayed: { group: 'administration', description: 'An Audit Log stream was rewound to resend from an earlier point' },
   AuditStreamFailing: { group: 'administration', description: "An Audit Log stream's sink refused a batch permanently; delivery is held at its cursor" },
   AuditStreamRecovered: { group: 'administration', description: 'A failing Audit Log stream delivered again' },
+  ReportGenerated: { group: 'administration', description: 'A compliance evidence pack or subject-access report was generated (signed with the log key)' },
+  AccessReviewStarted: { group: 'members', description: "An access review of a project's grants was started (its population frozen)" },
+  AccessReviewDecided: { group: 'members', description: 'A reviewer decided keep or revoke on one grant of an access review' },
+  SubjectErased: { group: 'administration', description: "A departed person's personal fields were erased from both logs (replaced by a keyed pseudonym)" },
   AccessDenied: { group: 'authentication', description: 'A request to a protected route with no more specific event was refused' },
 };
 

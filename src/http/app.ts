@@ -19,6 +19,8 @@ import { registerProjectRoutes } from '../projects/project-routes.js';
 import { registerMemberRoutes } from '../projects/member-routes.js';
 import { registerSecretRoutes } from '../secrets/secret-routes.js';
 import { registerStreamRoutes } from '../streams/stream-routes.js';
+import { registerReportRoutes } from '../reports/report-routes.js';
+import { registerAccessReviewRoutes } from '../reports/access-review-routes.js';
 import { registerHealthRoutes } from './health-routes.js';
 import type { AppDeps } from './deps.js';
 import { registerErrorHandling } from './error-handler.js';
@@ -91,6 +93,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProviderRoutes(app, deps);
   registerCredentialLeaseRoutes(app, deps);
   registerStreamRoutes(app, deps);
+  registerReportRoutes(app, deps);
+  registerAccessReviewRoutes(app, deps);
   await app.ready();
   return app;
 }

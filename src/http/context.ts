@@ -43,7 +43,7 @@ export interface AuditRouteConfig {
   };
   readonly public?: boolean;
   /** streamManager: the instance admin, or a user who is an OWNER of some project (audit streams) */
-  readonly authorize?: Action | 'user' | 'admin' | 'streamManager';
+  readonly authorize?: Action | 'user' | 'admin' | 'streamManager' | 'logReader';
   /**
    * Whether a nonce-less signed GET (the SDK sends no X-Bella-Nonce, and its timestamps are whole
    * seconds) may be sent again with the same signature: 'always' on routes whose answer holds no

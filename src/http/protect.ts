@@ -49,6 +49,11 @@ export async function guard(deps: AppDeps, req: FastifyRequest): Promise<void> {
     if ((await deps.services.projects.list(op)).some((x) => x.role === 'OWNER')) return;
     throw forbidden('only the instance admin or an OWNER of a project may manage audit streams', 'stream_owner_required');
   }
+  if (rule === 'logReader') {
+    // Whoever may read some of the Audit Log (reports); which project, the service decides.
+    await deps.services.integrity.authorizeReader(op);
+    return;
+  }
   if (rule === 'admin') {
     if (p.kind === 'system') return;
     if (!requireUser(p).user.admin) throw forbidden('only an instance admin can do this', 'admin_required');

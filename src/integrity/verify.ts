@@ -16,6 +16,11 @@ export interface Problem {
 }
 
 export const PERSONAL_FIELDS = 'actor.email/actor.name/actor.ip';
+/**
+ * What an erased person's name becomes (GDPR erasure, docs/compliance.md): a keyed pseudonym, the same
+ * for every entry of that person, so activity can still be counted per person without naming them.
+ */
+export const PSEUDONYM_RE = /^erased:[0-9a-f]{16}$/;
 
 /**
  * Checks an entry on its own: its personal fields against their salted commitment (when the salt was
@@ -31,7 +36,7 @@ export function checkEntry(e: StoredEntry, problems: Problem[]): Buffer | null {
     if (!/^[0-9a-f]{32}$/.test(e.personalSalt) || personalCommitment(Buffer.from(e.personalSalt, 'hex'), e.actor) !== e.personalHash) {
       problems.push({ seq: e.seq, field: PERSONAL_FIELDS, message: 'the personal fields do not match their salted commitment: one was edited' });
     }
-  } else if (e.actor.email !== null || e.actor.name !== null || e.actor.ip !== null) {
+  } else if (e.actor.email !== null || (e.actor.name !== null && !PSEUDONYM_RE.test(e.actor.name)) || e.actor.ip !== null) {
     problems.push({ seq: e.seq, field: PERSONAL_FIELDS, message: 'the salt was erased but personal fields are present: they cannot be checked' });
   }
   try {

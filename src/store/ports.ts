@@ -377,7 +377,14 @@ export interface CheckpointsTx {
 }
 
 /** What a unit of work's `work` may touch: the write side of each port, on the batch's transaction. */
+/** GDPR erasure of one person's personal fields (issue 19; src/store/sql/personal.ts). */
+export interface PersonalTx {
+  /** Replaces the person's email, name and IP in both logs by the pseudonym (Audit Log salts deleted), and pseudonymises their account. */
+  erasePersonal(match: { readonly email: string; readonly userId: string | null }, pseudonym: string, at: string): Promise<{ audit: number; access: number; account: number }>;
+}
+
 export interface StoreTx {
+  readonly personal: PersonalTx;
   readonly users: UsersTx;
   readonly projects: ProjectsTx;
   readonly members: MembersTx;

@@ -11,6 +11,7 @@ import { membersConformance } from './conformance/members.conformance.js';
 import { projectsConformance } from './conformance/projects.conformance.js';
 import { secretsConformance } from './conformance/secrets.conformance.js';
 import { settingsConformance } from './conformance/settings.conformance.js';
+import { personalConformance } from './conformance/personal.conformance.js';
 import { streamsConformance } from './conformance/streams.conformance.js';
 import { signatureUsesConformance } from './conformance/signature-uses.conformance.js';
 import { unitOfWorkConformance } from './conformance/unit-of-work.conformance.js';
@@ -48,6 +49,7 @@ export function runStoreConformance(name: string, makeFixture: () => Promise<Sto
     secretsConformance(ctx);
     apiKeysConformance(ctx);
     settingsConformance(ctx);
+    personalConformance(ctx);
     streamsConformance(ctx);
     loginAttemptsConformance(ctx);
     signatureUsesConformance(ctx);

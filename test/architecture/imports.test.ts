@@ -20,15 +20,16 @@ export const LAYERS = {
   ssh: ['ssh', 'contract', 'kernel', 'store', 'projects', 'secrets', 'audit'],
   workers: ['workers', 'kernel', 'contract'],
   streams: ['streams', 'contract', 'kernel', 'store', 'audit', 'identity', 'secrets', 'workers'],
-  http: ['http', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'streams', 'root'],
+  reports: ['reports', 'contract', 'kernel', 'store', 'audit', 'identity', 'projects', 'secrets', 'integrity'],
+  http: ['http', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'streams', 'reports', 'root'],
   cli: ['cli', 'contract', 'integrity'],
-  root: ['root', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'http', 'integrity', 'streams'],
+  root: ['root', 'contract', 'kernel', 'store', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'http', 'integrity', 'streams', 'reports'],
   web: ['web', 'contract'],
 } as const satisfies Record<string, readonly string[]>;
 export type Layer = keyof typeof LAYERS;
 
 /** The domain folders: only their `*-routes.ts` files may import Fastify or src/http/. */
-const DOMAINS: ReadonlySet<string> = new Set(['audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'integrity', 'kernel', 'store', 'contract', 'streams']);
+const DOMAINS: ReadonlySet<string> = new Set(['reports', 'audit', 'access', 'identity', 'projects', 'secrets', 'ssh', 'workers', 'integrity', 'kernel', 'store', 'contract', 'streams']);
 const HTTP_PACKAGES = /^(fastify|@fastify\/|fastify-)/;
 
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;

@@ -61,7 +61,21 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/** GDPR erasure (issue 19): the one other file that may update log rows, and only their personal columns. */
+const ERASURE = 'store/sql/personal.ts';
+const PERSONAL_COLUMNS = new Set(['personal_salt', 'actor_email', 'actor_ip', 'actor_name']);
+
 describe('append-only logs', () => {
+  it('erasure updates only the personal columns outside the leaf (salt, email, IP, name), never deletes a row', () => {
+    const code = readFileSync(join(SRC, ERASURE), 'utf8');
+    const found = findLogMutations(code);
+    expect(found.sort()).toEqual(['UPDATE access_log', 'UPDATE audit_log']);
+    for (const m of code.matchAll(/UPDATE\s+(audit_log|access_log)\s+SET\s+(.*?)\s+WHERE/g)) {
+      const cols = (m[2] as string).split(',').map((a) => (a.split('=')[0] as string).trim());
+      expect(cols.every((c) => PERSONAL_COLUMNS.has(c)), `${m[1]}: ${cols.join(', ')}`).toBe(true);
+    }
+  });
+
   it('the scanner flags log mutations and dynamic targets, and spares purge functions, moves and other tables', () => {
     expect(findLogMutations("db.prepare('DELETE FROM audit_log WHERE seq = ?')")).toEqual(['DELETE FROM audit_log']);
     expect(findLogMutations('q(`UPDATE access_log SET status = 200`)')).toEqual(['UPDATE access_log']);
@@ -76,8 +90,8 @@ describe('append-only logs', () => {
     expect(findLogMutations(stripPurgeFunctions(method))).toEqual([]);
   });
 
-  it('no code path in src/ updates or deletes audit or access rows, except retention', () => {
-    const files = sourceFiles(SRC).filter((f) => !/^audit\/retention/.test(relative(SRC, f)));
+  it('no code path in src/ updates or deletes audit or access rows, except retention and GDPR erasure', () => {
+    const files = sourceFiles(SRC).filter((f) => !/^audit\/retention/.test(relative(SRC, f)) && relative(SRC, f) !== ERASURE);
     expect(files.length).toBeGreaterThan(30);
     const violations: string[] = [];
     let strippedSomething = false;

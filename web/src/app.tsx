@@ -8,7 +8,7 @@ import { ProjectLayout } from './pages/project-layout';
 import type { ProjectTab } from './pages/project-layout';
 import { StreamsPage } from './pages/streams';
 
-const TABS: readonly ProjectTab[] = ['audit-logs', 'access-log', 'secrets', 'streams'];
+const TABS: readonly ProjectTab[] = ['audit-logs', 'access-log', 'secrets', 'streams', 'reports'];
 
 /** Routes: /sign-in, / (projects), /projects/:project/(audit-logs|access-log|secrets|streams), an entry's permalink /projects/:project/(audit-logs|access-log)/:id. */
 export function App() {

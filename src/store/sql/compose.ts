@@ -15,6 +15,7 @@ import { credentialLeasesPort, credentialLeasesTx } from './credential-leases.js
 import { trustDomainsPort, trustDomainsTx } from './trust-domains.js';
 import { streamsPort, streamsTx } from './streams.js';
 import { usersPort, usersTx } from './users.js';
+import { personalTx } from './personal.js';
 
 /** The read ports of the entity tables over a reader (committed data only). */
 export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'ssh' | 'providers' | 'credentialLeases' | 'loginAttempts' | 'signatureUses' | 'issuedTokens' | 'trustDomains' | 'streams'> {
@@ -39,6 +40,7 @@ export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'pr
 /** The write side of every port over the unit of work's transaction connection. */
 export function storeTx(db: SqlDb, d: SqlDialect): StoreTx {
   return {
+    personal: personalTx(db),
     users: usersTx(db),
     projects: projectsTx(db),
     members: membersTx(db, d),

@@ -68,6 +68,10 @@ export const OCSF_MAPPING: Readonly<Record<EventType, readonly [ClassUid, number
   TrustDomainDeleted: [6003, 4],
   CheckpointKeyCreated: [6003, 1],
   CheckpointRefused: [6003, 99],
+  ReportGenerated: [6003, 2],
+  AccessReviewStarted: [6003, 1],
+  AccessReviewDecided: [6003, 3],
+  SubjectErased: [6003, 3],
 };
 
 const compact = (o: Record<string, unknown>): Record<string, unknown> =>

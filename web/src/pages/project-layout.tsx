@@ -6,16 +6,18 @@ import { AuditLogsPage } from './audit-logs';
 import { AccessLogPage } from './access-log';
 import { SecretsPage } from './secrets';
 import { StreamsPage } from './streams';
+import { ReportsPage } from './reports';
 
 const LOG_ROLES: ReadonlySet<string> = new Set(['OWNER', 'PROJECT_MANAGER', 'AUDITOR']);
 
-export type ProjectTab = 'audit-logs' | 'access-log' | 'secrets' | 'streams';
+export type ProjectTab = 'audit-logs' | 'access-log' | 'secrets' | 'streams' | 'reports';
 
 const TAB_LABELS: Readonly<Record<ProjectTab, string>> = {
   'audit-logs': 'Audit Logs',
   'access-log': 'Access Log',
   secrets: 'Secrets',
   streams: 'Streams',
+  reports: 'Reports',
 };
 
 /** A project's frame: breadcrumb, name, the tab navigation; loads environments once for every tab. */
@@ -60,6 +62,8 @@ export function ProjectLayout({ project, tab, entryId }: { project: string; tab:
         <AccessLogPage project={project} environments={environments} entryId={entryId} canExport={canExport} />
       ) : tab === 'streams' ? (
         <StreamsPage project={project} />
+      ) : tab === 'reports' ? (
+        <ReportsPage project={project} />
       ) : (
         <SecretsPage project={project} environments={environments} />
       )}
