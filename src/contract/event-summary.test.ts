@@ -22,6 +22,16 @@ describe('summarizeEntry', () => {
     );
   });
 
+  it('describes the compliance events from their details', () => {
+    expect(summarizeEntry(entry({ event: 'ReportGenerated', resource: 'report:soc2', details: { kind: 'framework', framework: 'soc2', entries: 39 } }))).toBe('alice@example.com generated a SOC2 evidence pack over 39 entries');
+    expect(summarizeEntry(entry({ event: 'ReportGenerated', resource: 'report:subject-access', details: { kind: 'subject-access', framework: 'gdpr', entries: 1 } }))).toBe('alice@example.com generated a subject-access report over 1 entry');
+    expect(summarizeEntry(entry({ event: 'AccessReviewStarted', details: { grants: [{}, {}] } }))).toBe('alice@example.com started an access review of 2 grants');
+    expect(summarizeEntry(entry({ event: 'AccessReviewDecided', details: { grant: 'member dave@example.com MEMBER', decision: 'revoke' } }))).toBe(
+      'alice@example.com decided to revoke member dave@example.com MEMBER in an access review',
+    );
+    expect(summarizeEntry(entry({ event: 'SubjectErased', resource: 'erased:976dc67a1c4eba74', details: { pseudonym: 'erased:976dc67a1c4eba74' } }))).toBe('alice@example.com erased the personal data of erased:976dc67a1c4eba74');
+  });
+
   it('says what a Denied entry tried and why it was refused', () => {
     expect(summarizeEntry(entry({ event: 'SecretUpdated', outcome: 'Denied', reason: 'insufficient_role' }))).toBe('alice@example.com was refused: tried to update DB_PASSWORD (insufficient_role)');
     expect(summarizeEntry(entry({ event: 'MemberAdded', outcome: 'Denied', reason: 'insufficient_role', resource: 'eve@example.com', details: { role: 'OWNER' } }))).toBe(

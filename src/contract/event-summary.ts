@@ -98,6 +98,21 @@ const PHRASES: Readonly<Record<EventType, Build>> = {
   TrustDomainDeleted: (r) => same('deleted', 'delete', `trust domain ${r}`),
   CheckpointKeyCreated: () => same('created', 'create', "the Audit Log's checkpoint key"),
   CheckpointRefused: () => ({ did: 'refused to sign a checkpoint: the tree is not consistent with the last one', tried: 'sign a checkpoint' }),
+  ReportGenerated: (r, d) => {
+    const kind = str(d.framework) && str(d.kind) !== 'subject-access' ? `a ${str(d.framework)!.toUpperCase()} evidence pack` : str(d.kind) === 'subject-access' ? 'a subject-access report' : `report ${r}`;
+    const n = typeof d.entries === 'number' ? ` over ${d.entries} entr${d.entries === 1 ? 'y' : 'ies'}` : '';
+    return same('generated', 'generate', `${kind}${n}`);
+  },
+  AccessReviewStarted: (_r, d) => {
+    const n = Array.isArray(d.grants) ? ` of ${d.grants.length} grant${d.grants.length === 1 ? '' : 's'}` : '';
+    return same('started', 'start', `an access review${n}`);
+  },
+  AccessReviewDecided: (_r, d) => {
+    const what = str(d.grant) ?? str(d.grantId) ?? 'a grant';
+    const dec = str(d.decision);
+    return dec ? { did: `decided to ${dec} ${what} in an access review`, tried: `decide on ${what} in an access review` } : same('decided on', 'decide on', what);
+  },
+  SubjectErased: (r, d) => same('erased', 'erase', `the personal data of ${str(d.pseudonym) ?? r}`),
   AuditStreamCreated: (r) => same('created', 'create', `stream ${r}`),
   AuditStreamUpdated: (r) => same('updated', 'update', `stream ${r}`),
   AuditStreamPaused: (r) => same('paused', 'pause', `stream ${r}`),
