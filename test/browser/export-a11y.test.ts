@@ -43,7 +43,7 @@ describe.skipIf(SKIP_BROWSER)('exports, accessibility and layout of the WebApp',
       expect(api.status).toBe(200);
       expect(got.length).toBeGreaterThan(100);
       expect(got.equals(api.bytes)).toBe(true);
-      if (format === 'csv') expect(got.toString('utf8').split('\r\n')[0]).toBe('timestamp,event,actor.type,actor.email,actor.name,actor.ip,projectSlug,environmentSlug,resource,outcome,requestId,actor.client');
+      if (format === 'csv') expect(got.toString('utf8').split('\r\n')[0]).toBe('timestamp,event,actor.type,actor.email,actor.name,actor.ip,projectSlug,environmentSlug,resource,outcome,requestId,actor.client,reason,userAgent,details');
       const cli = runCli(f, auditorKey, ['audit', 'list', '--project', PROJECT, '--environment', 'production', '--event', 'SecretRead,SecretUpdated', '-o', format]);
       if (!cli.equals(got)) {
         // Keep both for a human to diff: test-output/exports/{webapp,cli}.<format>
