@@ -1,3 +1,4 @@
+import { searchCases } from './lib/search.js';
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -204,6 +205,7 @@ export async function benchPgQueries(report: Report, o: { entries: number; reps:
       ['actor + event', { actor: actorEmail(42), events: ['SecretRead'] }],
       ['member scope (projectIn 3 projects)', { projectIn: ['proj-1', 'proj-3', 'proj-5'], includeInstance: false }],
     ];
+    cases.push(...searchCases(new Date(now)));
     const d1 = await deepSeq({});
     const d2 = await deepSeq({ project: 'proj-3' });
     cases.push([`deep page (${d1.pages} pages by cursor), no filter`, d1.filter]);

@@ -6,6 +6,7 @@ import type { AuditFilter } from '../src/store/types.js';
 import { actorEmail, actorId, generateAuditLog } from './lib/generate.js';
 import { percentile, type Report } from './lib/report.js';
 import { tempDir } from './lib/servers.js';
+import { searchCases } from './lib/search.js';
 
 const G = '3 queries';
 const DAY = 86_400_000;
@@ -74,6 +75,8 @@ export async function benchQueries(report: Report, o: QueryOpts): Promise<void> 
     ['member scope (projectIn 3 projects)', { projectIn: ['proj-1', 'proj-3', 'proj-5'], includeInstance: false }],
     ['member scope + event', { projectIn: ['proj-1', 'proj-3', 'proj-5'], includeInstance: false, events: ['SecretRead'] }],
   ];
+  // The same pages asked in the search syntax (q=), through the filter the API builds from it.
+  cases.push(...searchCases(new Date(now)));
   const d1 = await deep({});
   const d2 = await deep({ project: 'proj-3' });
   const d3 = await deep({ project: 'proj-3', environment: 'prod' });

@@ -47,7 +47,10 @@ export async function logReadScope(
   const readable = projects.filter((x) => ids.has(x.id)).map((x) => x.slug);
   // Reading nothing is a refusal, not an empty log: "No entries match" would say the log is quiet.
   if (readable.length === 0) {
-    throw forbidden('you may read no project\'s logs: that takes the OWNER, PROJECT_MANAGER or AUDITOR role in a project (ask one of its owners)', 'insufficient_role');
+    throw forbidden(
+      'you may read no project\'s logs: that takes the OWNER, PROJECT_MANAGER or AUDITOR role in a project (ask one of its owners)',
+      mine.length === 0 ? 'not_a_member' : 'insufficient_role',
+    );
   }
   return { projectIn: readable };
 }

@@ -21,6 +21,8 @@ export interface CliEnv {
   readonly forceColor: boolean;
   /** BELLA_FORCE_TTY=1: print tables as on a terminal even when stdout is piped (layout tests, `watch`) */
   readonly forceTty?: boolean;
+  /** An export shows its progress line on a terminal once it has run this long (BELLA_PROGRESS_DELAY_MS, default 1000) */
+  readonly progressDelayMs: number;
   readonly columns: number | null;
   /** Inside GitHub Actions with `permissions: id-token: write`: where to request the job's OIDC token */
   readonly githubOidc: { readonly requestUrl: string; readonly requestToken: string } | null;
@@ -53,6 +55,7 @@ export function readCliEnv(vars: NodeJS.ProcessEnv = process.env, cwd: string = 
     noColor: vars.NO_COLOR !== undefined && vars.NO_COLOR !== '',
     forceColor: vars.FORCE_COLOR !== undefined && vars.FORCE_COLOR !== '' && vars.FORCE_COLOR !== '0',
     forceTty: vars.BELLA_FORCE_TTY === '1',
+    progressDelayMs: /^\d{1,6}$/.test(vars.BELLA_PROGRESS_DELAY_MS ?? '') ? Number(vars.BELLA_PROGRESS_DELAY_MS) : 1000,
     columns: Number.isInteger(cols) && cols > 0 ? cols : null,
     githubOidc:
       nonEmpty(vars.ACTIONS_ID_TOKEN_REQUEST_URL) && nonEmpty(vars.ACTIONS_ID_TOKEN_REQUEST_TOKEN)

@@ -148,7 +148,7 @@ async function streamExport<T>(client: ApiClient, kind: LogKind<T>, listing: Log
         rows += count(chunk);
         const now = Date.now();
         // Only an export that takes more than a second shows its progress: a quick one stays quiet.
-        if (now - started >= 1000 && now - shownAt >= 100) {
+        if (now - started >= ctx.env.progressDelayMs && now - shownAt >= 100) {
           shownAt = now;
           progress.update(rows);
         }

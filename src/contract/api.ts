@@ -197,7 +197,7 @@ export interface ErrorBody {
     readonly message: string;
     readonly requestId: string;
     readonly details?: unknown;
-    /** On a 401 or 403: the machine-readable reason (insufficient_role, admin_required, api_key_scope…) */
+    /** On a 403: the machine-readable reason (insufficient_role, admin_required, api_key_scope…); never on a 401 */
     readonly reason?: string;
   };
 }

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { ACTOR_TYPES, EVENT_TYPES, OUTCOMES, isEventType } from './events.js';
 import { TIME_FORMS_HELP } from './time.js';
-import { MAX_SEARCH_LENGTH } from './log-search.js';
 
 /** Slugs of projects and environments: lowercase letters, digits and single hyphens. */
 export const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 export const SLUG_HELP = '1-63 lowercase letters, digits or hyphens, starting and ending with a letter or digit';
 
 export const MAX_PAGE_LIMIT = 1000;
+/** Longest search query (q=, contract/log-search.ts); here so that log-search.ts imports this file and not the reverse. */
+export const MAX_SEARCH_LENGTH = 2000;
 export const DEFAULT_PAGE_LIMIT = 100;
 
 const slugParam = z.string().regex(SLUG_RE, `must be a slug: ${SLUG_HELP}`);

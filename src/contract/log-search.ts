@@ -13,7 +13,7 @@
  * time text as written and the server resolves it against its clock (resolveCreated).
  */
 import { EVENT_TYPES, OUTCOMES } from './events.js';
-import { HTTP_METHODS, SLUG_RE } from './log-query.js';
+import { HTTP_METHODS, MAX_SEARCH_LENGTH, SLUG_RE } from './log-query.js';
 import { parseTimeBound } from './time.js';
 
 export type SearchLog = 'audit' | 'access';
@@ -65,7 +65,7 @@ export interface SearchError {
 }
 export type SearchParse = { readonly ok: true; readonly query: LogSearch } | { readonly ok: false; readonly error: SearchError };
 
-export const MAX_SEARCH_LENGTH = 2000;
+export { MAX_SEARCH_LENGTH };
 export const MAX_SEARCH_TERMS = 50;
 const MAX_VALUE_LENGTH = 512;
 /** Keys whose values may end with `*` (prefix match) */

@@ -78,8 +78,9 @@ export function registerErrorHandling(app: FastifyInstance, _deps: AppDeps): voi
     if (e.extra.retryAfterSeconds !== undefined) reply.header('retry-after', String(e.extra.retryAfterSeconds));
     const body: Record<string, unknown> = { code: e.code, message: e.message, requestId };
     if (e.extra.details !== undefined) body.details = e.extra.details;
-    // A refusal says why in machine-readable form too, so a client can say what to do next (the CLI's hints).
-    if (e.extra.reason !== undefined && (e.code === 'forbidden' || e.code === 'unauthenticated')) body.reason = e.extra.reason;
+    // A 403 says why in machine-readable form too, so a client can say what to do next (the CLI's
+    // hints). Never a 401's: it would tell an unknown key id from a bad signature (hardening.test.ts).
+    if (e.extra.reason !== undefined && e.code === 'forbidden') body.reason = e.extra.reason;
     return reply.code(HTTP_STATUS[e.code]).send({ error: body });
   });
 

@@ -12,6 +12,14 @@ export interface Dialect {
    * project of projectIn, columns kept out of index choice, and INDEXED BY for Denied + events.
    */
   readonly guidePlanner: boolean;
+  /**
+   * `column` starts with the text bound to `placeholder` (`chars` characters long), compared exactly.
+   * SQLite: substr (its LIKE ignores ASCII case); PostgreSQL: LIKE with the wildcards escaped, which
+   * its planner estimates from the column's statistics (a substr() expression it would guess at).
+   */
+  readonly prefix: (column: string, placeholder: string, chars: number) => string;
+  /** How the prefix text is bound: PostgreSQL binds the LIKE pattern (escaped, with %), SQLite the text itself */
+  readonly prefixParam: (text: string) => string;
 }
 
 export interface WhereClause {
@@ -63,7 +71,7 @@ function actorSql(f: LogFilterBase, d: Dialect, push: Push): string {
   return `(${d.ci('actor_email', push(f.actor))} OR actor_name = ${push(f.actor)} OR actor_id = ${push(f.actor)})`;
 }
 
-const likeEscape = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
+export const likeEscape = (v: string) => v.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * One match. A prefix compares substr(column, 1, n) (characters, exact on both engines, unlike LIKE,
@@ -79,7 +87,7 @@ function matchSql(m: LogMatch, d: Dialect, push: Push): string {
       return d.ci(c, push(m.value));
     case 'prefix': {
       const v = String(m.value);
-      return v === '' ? `${c} IS NOT NULL` : `substr(${c}, 1, ${[...v].length}) = ${push(v)}`;
+      return v === '' ? `${c} IS NOT NULL` : d.prefix(c, push(d.prefixParam(v)), [...v].length);
     }
     case 'suffix':
       return `${c} LIKE ${push(`%${likeEscape(String(m.value))}`)} ESCAPE '\\'`;
@@ -163,6 +171,27 @@ function untilSeqBound(table: string, until: string, push: Push): string | null 
   return `seq < COALESCE((SELECT seq FROM ${table} WHERE ts >= ${push(anchor)} ORDER BY ts LIMIT 1), 9223372036854775807)`;
 }
 
+/**
+ * `seq >= (seq of the last row stamped before since - margin)`: the mirror of untilSeqBound, so a
+ * newest-first walk stops where the `since` rows end instead of at the oldest row (a Denied or
+ * request-id search over the last 24 h would otherwise read every Denied row, or the whole log). A row
+ * R before that anchor row C in seq has ts(R) <= ts(C) + margin < since, so none is left out.
+ */
+function sinceSeqBound(table: string, since: string, push: Push): string | null {
+  const ms = Date.parse(since);
+  if (!Number.isFinite(ms)) return null;
+  const anchor = new Date(ms - SEQ_BOUND_MARGIN_MS).toISOString();
+  return `seq >= COALESCE((SELECT seq FROM ${table} WHERE ts < ${push(anchor)} ORDER BY ts DESC LIMIT 1), 0)`;
+}
+
+/**
+ * SQLite walks Denied rows (a partial index) or search conditions newest first, filtering as it goes:
+ * with `since` and few matches that walk would read to the oldest row. Only there is the since bound
+ * added (PostgreSQL plans these on the ts index from its statistics).
+ */
+const sparseWalk = (d: Dialect, f: LogFilterBase & { outcome?: string }): boolean =>
+  d.guidePlanner && (f.outcome === 'Denied' || (f.conditions !== undefined && f.conditions.length > 0));
+
 type Conds<F> = (f: F, d: Dialect, where: string[], push: Push, omit?: Omit) => void;
 
 /**
@@ -175,7 +204,8 @@ type Conds<F> = (f: F, d: Dialect, where: string[], push: Push, omit?: Omit) => 
 function sqliteNoIndex(f: AuditFilter, actorBranch: boolean): Set<string> {
   if (actorBranch) return new Set(['project_slug', 'environment_slug', 'ts', 'event', 'outcome', 'resource']);
   const s = new Set<string>();
-  if (f.until !== undefined) s.add('ts');
+  // The seq range their bounds give beats the ts range (which would have to be sorted by seq).
+  if (f.until !== undefined || (f.since !== undefined && (f.outcome === 'Denied' || (f.conditions?.length ?? 0) > 0))) s.add('ts');
   return s;
 }
 
@@ -209,6 +239,10 @@ function pageSql<F extends LogFilterBase>(table: string, conds: Conds<F>, actorB
     conds(f, d, where, push, omit);
     if (f.until !== undefined) {
       const b = untilSeqBound(table, f.until, push);
+      if (b) where.push(b);
+    }
+    if (f.since !== undefined && sparseWalk(d, f)) {
+      const b = sinceSeqBound(table, f.since, push);
       if (b) where.push(b);
     }
     // The limit is a parameter, so the statement text (and a prepared-statement cache) does not grow with it.

@@ -151,7 +151,8 @@ for (const kind of await testStores()) {
       const access = await t.req('GET', '/api/v1/access-logs?client=orders-api', { token: t.adminToken });
       expect(access.json().entries.map((e: { requestId: string }) => e.requestId)).toContain(a);
       const csv = await t.req('GET', '/api/v1/audit-logs/export?format=csv&client=orders-api', { token: t.adminToken });
-      expect(csv.body.split('\r\n')[0]).toMatch(/,requestId,actor\.client$/);
+      // actor.client follows the product page's columns; reason, userAgent and details come after it (issue 20).
+      expect(csv.body.split('\r\n')[0]).toMatch(/,requestId,actor\.client,reason,userAgent,details$/);
       expect(csv.body).toContain(',orders-api');
       for (const bad of ['has space', '-starts-with-dash', 'x'.repeat(129), 'tab\there', 'é']) {
         const r = await t.req('GET', `${env}/secrets/DB_URL`, { token: consumer.key, headers: { 'x-app-client': bad } });

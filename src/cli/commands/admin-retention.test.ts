@@ -54,7 +54,11 @@ describe('bella admin retention', () => {
     expect((await bella('admin', 'retention', 'show')).out).toBe(
       'Audit Log  365 days   (default 365, minimum 30)\nAccess Log 90 days    (default 90, minimum 1)\n',
     );
-    const set = await bella('admin', 'retention', 'set', '--audit', '400d', '--access', '30d');
+    // Shortening the Access Log deletes entries: without a terminal to ask on, it needs --yes.
+    const unconfirmed = await bella('admin', 'retention', 'set', '--audit', '400d', '--access', '30d');
+    expect(String((unconfirmed.error as Error).message)).toMatch(/This shortens the Access Log from 90 to 30 days.*Add --yes to confirm/);
+    expect(JSON.parse((await bella('admin', 'retention', 'show', '-o', 'json')).out)).toMatchObject({ auditDays: 365, accessDays: 90 });
+    const set = await bella('admin', 'retention', 'set', '--audit', '400d', '--access', '30d', '--yes');
     expect(set.error).toBeNull();
     expect(set.out).toContain('Audit Log  400 days');
     expect(set.out).toContain('Access Log 30 days');

@@ -61,8 +61,9 @@ export function registerAdminRetentionCommands(program: Command, context: Contex
     // Shortening a window deletes entries at the next purge: asked, or --yes when no one can be asked.
     const now = await client.get<RetentionView>(PATH);
     const cuts = [
-      body.auditDays !== undefined && body.auditDays < now.auditDays ? `the Audit Log from ${now.auditDays} to ${body.auditDays} days` : null,
-      body.accessDays !== undefined && body.accessDays < now.accessDays ? `the Access Log from ${now.accessDays} to ${body.accessDays} days` : null,
+      // Below the floor the server refuses anyway, with its own message: no question first.
+      body.auditDays !== undefined && body.auditDays < now.auditDays && body.auditDays >= now.floors.auditDays ? `the Audit Log from ${now.auditDays} to ${body.auditDays} days` : null,
+      body.accessDays !== undefined && body.accessDays < now.accessDays && body.accessDays >= now.floors.accessDays ? `the Access Log from ${now.accessDays} to ${body.accessDays} days` : null,
     ].filter((x): x is string => x !== null);
     if (cuts.length > 0 && flags.yes !== true) {
       const what = `This shortens ${cuts.join(' and ')}: older entries are deleted at the next purge and cannot be recovered.`;

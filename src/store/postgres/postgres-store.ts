@@ -1,3 +1,4 @@
+import { likeEscape } from '../log-sql.js';
 import pg from 'pg';
 import { DomainError } from '../../kernel/errors.js';
 import { POSTGRES_TS_EPOCH_MS } from '../histogram-sql.js';
@@ -15,6 +16,8 @@ export const POSTGRES_DIALECT: SqlDialect = {
   ph: (i) => `$${i}`,
   ci: (col, p) => `lower(${col}) = lower(${p})`,
   guidePlanner: false,
+  prefix: (col, p) => `${col} LIKE ${p} ESCAPE '\\'`,
+  prefixParam: (text) => `${likeEscape(text)}%`,
   forUpdate: ' FOR UPDATE',
   byteOrder: (col) => `${col} COLLATE "C"`,
   tsEpochMs: POSTGRES_TS_EPOCH_MS,

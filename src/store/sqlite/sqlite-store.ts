@@ -18,6 +18,8 @@ export const SQLITE_DIALECT: SqlDialect = {
   ph: () => '?',
   ci: (col, p) => `${col} = ${p} COLLATE NOCASE`,
   guidePlanner: true,
+  prefix: (col, p, n) => `substr(${col}, 1, ${Math.trunc(n)}) = ${p}`,
+  prefixParam: (text) => text,
   forUpdate: '',
   byteOrder: (col) => col,
   tsEpochMs: SQLITE_TS_EPOCH_MS,
