@@ -42,7 +42,7 @@ export async function pgAvailability(): Promise<string | null> {
 }
 
 /** A fresh database for one benchmark, dropped afterwards. */
-async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
   const name = `bella_bench_${process.pid}_${Date.now() % 100000}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -55,7 +55,7 @@ async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
   }
 }
 
-async function openPgStore(url: string): Promise<Store> {
+export async function openPgStore(url: string): Promise<Store> {
   const { createPostgresStore } = await import('../src/store/postgres/postgres-store.js');
   const store = createPostgresStore({ url });
   await store.migrate();
@@ -103,6 +103,7 @@ export async function benchPgIngest(report: Report, o: { units: number }): Promi
     await Promise.all(inflight);
     await committer.drain();
     const s = (performance.now() - t0) / 1000;
+    report.extra.pgIngestWriter = (store as { writerStats?: () => unknown }).writerStats?.() ?? null;
     await store.close();
     return s;
   });
