@@ -75,10 +75,11 @@ const COPY_SPECIAL = /[\\\n\r\t]/;
 const COPY_ESCAPE = /[\\\n\r\t]/g;
 const COPY_REPLACE: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-/** One value in COPY's text format: \N for NULL; backslash, newline, CR and tab escaped. */
+/** One value in COPY's text format: \N for NULL; backslash, newline, CR and tab escaped; a Buffer as bytea hex. */
 function copyCell(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;
   const t = v instanceof Date ? v.toISOString() : String(v);
   return COPY_SPECIAL.test(t) ? t.replace(COPY_ESCAPE, (ch) => COPY_REPLACE[ch] as string) : t;
 }
@@ -90,14 +91,14 @@ const COPY_CHUNK_CHARS = 256 * 1024;
  * COPY … FROM STDIN of the rows inside the caller's transaction (pg-copy-streams speaks the copy
  * sub-protocol on the same connection). An error of any row fails the whole COPY, like one INSERT.
  */
-async function copyLogRows(c: pg.ClientBase, table: LogTable, rows: readonly (readonly unknown[])[], timeoutMs: number): Promise<void> {
-  const stream = c.query(copyFrom(COPY_TEXT[table]));
+export async function copyRows(c: pg.ClientBase, copy: string, rows: readonly (readonly unknown[])[], timeoutMs: number): Promise<void> {
+  const stream = c.query(copyFrom(copy));
   let timer: NodeJS.Timeout | undefined;
   // pg's query_timeout does not cover a copy stream: a link that went silent must still fail the batch.
   const done = new Promise<void>((resolve, reject) => {
     stream.once('finish', resolve);
     stream.once('error', reject);
-    timer = setTimeout(() => reject(new Error(`COPY into ${table} did not complete within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(new Error(`${copy} did not complete within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
     let chunk = '';
@@ -125,7 +126,7 @@ async function copyLogRows(c: pg.ClientBase, table: LogTable, rows: readonly (re
  */
 export async function insertLogRows(c: pg.ClientBase, table: LogTable, rows: readonly (readonly unknown[])[], timeoutMs = 20_000): Promise<number> {
   if (rows.length >= COPY_FROM_ROWS) {
-    await copyLogRows(c, table, rows, timeoutMs);
+    await copyRows(c, COPY_TEXT[table], rows, timeoutMs);
     return 2;
   }
   const st = STATEMENTS[table];

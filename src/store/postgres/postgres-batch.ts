@@ -6,7 +6,7 @@ import type { SqlDialect } from '../sql/db.js';
 import type { Unit, UnitOutcome } from '../types.js';
 import { runBatch, type BatchConnection, type Seqs } from '../batch-runner.js';
 import { stateOf } from '../sql/audit-tree.js';
-import { insertLogRows } from './log-insert.js';
+import { COPY_FROM_ROWS, copyRows, insertLogRows } from './log-insert.js';
 import { postgresDb } from './postgres-db.js';
 import { newWriterStats, recordBatch, type WriterStats } from './writer-stats.js';
 
@@ -38,7 +38,10 @@ const int = (n: number): string => {
 };
 const bytea = (b: Buffer): string => `'\\x${b.toString('hex')}'::bytea`;
 
-/** The tree's writes as statement text (integers and hex only), sent with the COMMIT in one round trip. */
+/**
+ * The tree's writes as statement text (integers and hex only), sent with the COMMIT in one round
+ * trip; a large batch's nodes go by COPY instead (saveTree), and only the edge's UPDATE is left here.
+ */
 function treeSql(nodes: readonly TreeNodeRow[], state: TreeStateRow): string[] {
   const out: string[] = [];
   if (nodes.length > 0) {
@@ -103,7 +106,12 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
         return stateOf(r?.rows[0]);
       },
       async save(nodes, state) {
-        pending.push(...treeSql(nodes, state));
+        if (nodes.length >= 4 * COPY_FROM_ROWS) {
+          await flush();
+          await copyRows(c, 'COPY audit_tree_nodes (level, idx, hash) FROM STDIN', nodes.map((n) => [n.key[0], n.key[1], n.hash]), opts.queryTimeoutMs);
+          trips += 2;
+          pending.push(...treeSql([], state));
+        } else pending.push(...treeSql(nodes, state));
       },
     };
     const insert = (table: 'audit_log' | 'access_log') => async (rs: readonly (readonly unknown[])[]) => {
