@@ -11,7 +11,7 @@ import { BELLA_SERVER, startBella, tempDir } from './lib/servers.js';
 import { createFixture } from './lib/setup.js';
 import { openPgStore, withDatabase } from './postgres.js';
 
-const G = '7 postgres throughput';
+const G = '10 pg throughput';
 const PGBENCH = '/usr/bin/pgbench';
 
 /**
@@ -129,7 +129,7 @@ async function storeLevel(url: string, nodes: number, clients: number, secs: num
     p99: percentile(lat, 99),
     perBatch: batches > 0 ? {
       batches, unitsPerBatch: sum('units') / batches, maxUnits: Math.max(...d.map((x) => x.maxUnits ?? 0)),
-      roundTrips: sum('roundTrips') / batches, lockWaitMs: sum('lockWaitMs') / batches, lockHeldMs: sum('lockHeldMs') / batches, commitMs: sum('commitMs') / batches,
+      roundTrips: sum('roundTrips') / batches, lockWaitMs: sum('lockWaitMs') / batches, lockHeldMs: sum('lockHeldMs') / batches, commitMs: sum('commitMs') / batches, insertMs: sum('insertMs') / batches,
       /** share of the window during which some node held the counters (> 1 would mean overlap) */
       lockBusy: sum('lockHeldMs') / 1000 / wall,
     } : null,
@@ -160,7 +160,7 @@ async function httpNodes(url: string, nodes: number, secs: number): Promise<Load
 }
 
 /**
- * Benchmark 7: where the time goes on PostgreSQL and what the database itself can do. In one run:
+ * Benchmark 10: where the time goes on PostgreSQL and what the database itself can do. In one run:
  * pgbench with a transaction of the audited read's shape (the baseline), the store-level audited
  * read on one and on two store instances (with the committers' counters), and the real server over
  * HTTP on one and on two nodes. Every ratio is against the pgbench figure of the same run.
@@ -182,7 +182,7 @@ export async function benchPgThroughput(report: Report, o: { secs: number; clien
     if (!b) continue;
     report.add({
       group: G, metric: `committer per batch, ${label}: units, round trips, lock wait / held, commit ms`, unit: 'units', value: b.unitsPerBatch, baseline: null, ratio: null, target: 'info', met: null,
-      note: `${b.batches} batches, max ${b.maxUnits} units, ${b.roundTrips.toFixed(2)} round trips, lock wait ${b.lockWaitMs.toFixed(2)} ms, held ${b.lockHeldMs.toFixed(2)} ms, commit ${b.commitMs.toFixed(2)} ms, counters held ${(100 * b.lockBusy).toFixed(0)}% of the window`,
+      note: `${b.batches} batches, max ${b.maxUnits} units, ${b.roundTrips.toFixed(2)} round trips, lock wait ${b.lockWaitMs.toFixed(2)} ms, held ${b.lockHeldMs.toFixed(2)} ms (inserts ${b.insertMs.toFixed(2)}, commit ${b.commitMs.toFixed(2)}), counters held ${(100 * b.lockBusy).toFixed(0)}% of the window`,
     });
   }
   const h1 = await withDatabase((url) => httpNodes(url, 1, o.secs));

@@ -127,7 +127,16 @@ export async function benchPgIngest(report: Report, o: { units: number }): Promi
   report.add({
     group: '2 ingest', metric: `PostgreSQL group committer, rows/s (${o.units.toLocaleString('en-US')} units) vs COPY`, unit: 'rows/s',
     value: rps, baseline: copyRps, ratio: rps / copyRps, target: 'ratio >= 0.80', met: rps / copyRps >= 0.8,
+    note: writerNote(report.extra.pgIngestWriter as Record<string, number> | null, committerS),
   });
+}
+
+/** Where the committer's time went (src/store/postgres/writer-stats.ts), when the build counts it. */
+function writerNote(w: Record<string, number> | null, wallS: number): string | undefined {
+  if (!w || !w.batches) return undefined;
+  const per = (k: string) => ((w[k] ?? 0) / (w.batches as number)).toFixed(1);
+  const share = (k: string) => `${((100 * (w[k] ?? 0)) / 1000 / wallS).toFixed(0)}%`;
+  return `${w.batches} batches (max ${w.maxUnits} units), per batch: ${per('roundTrips')} round trips, counters held ${per('lockHeldMs')} ms = inserts ${per('insertMs')} + commit ${per('commitMs')} + the runner's numbering/hashing/tree; of the wall time: held ${share('lockHeldMs')}, inserts ${share('insertMs')}, commit ${share('commitMs')}`;
 }
 
 /** Monthly partitions for the generated span, named and bounded as partitions.ts does. */

@@ -77,6 +77,7 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
     let lockWaitMs = 0;
     let lockHeldMs = 0;
     let commitMs = 0;
+    let insertMs = 0;
     let rows = 0;
     /** Sends the pending statements followed by `text` (if any) as one message; returns each statement's result. */
     const simple = async (text?: string): Promise<pg.QueryResult[]> => {
@@ -108,7 +109,9 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
       async save(nodes, state) {
         if (nodes.length >= 4 * COPY_FROM_ROWS) {
           await flush();
+          const t0 = performance.now();
           await copyRows(c, 'COPY audit_tree_nodes (level, idx, hash) FROM STDIN', nodes.map((n) => [n.key[0], n.key[1], n.hash]), opts.queryTimeoutMs);
+          insertMs += performance.now() - t0;
           trips += 2;
           pending.push(...treeSql([], state));
         } else pending.push(...treeSql(nodes, state));
@@ -116,7 +119,9 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
     };
     const insert = (table: 'audit_log' | 'access_log') => async (rs: readonly (readonly unknown[])[]) => {
       await flush();
+      const t0 = performance.now();
       trips += await insertLogRows(c, table, rs, opts.queryTimeoutMs);
+      insertMs += performance.now() - t0;
       rows += rs.length;
     };
     return {
@@ -157,7 +162,7 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
       tx: storeTx(onWriter, dialect),
       tree,
       finish() {
-        recordBatch(stats, { units, trips, lockWaitMs, lockHeldMs, commitMs, rows });
+        recordBatch(stats, { units, trips, lockWaitMs, lockHeldMs, commitMs, insertMs, rows });
       },
     };
   };

@@ -17,13 +17,15 @@ export type WriterStats = {
   lockHeldMs: number;
   /** Sum of the last round trip (pending writes + COMMIT, i.e. the WAL flush) */
   commitMs: number;
+  /** Sum of the time in the log rows' and tree nodes' inserts (unnest or COPY); the rest of the hold is the runner's own work (numbering, hashing, the tree) */
+  insertMs: number;
   /** Largest batch in units */
   maxUnits: number;
 };
 
-export const newWriterStats = (): WriterStats => ({ batches: 0, units: 0, rows: 0, roundTrips: 0, lockWaitMs: 0, lockHeldMs: 0, commitMs: 0, maxUnits: 0 });
+export const newWriterStats = (): WriterStats => ({ batches: 0, units: 0, rows: 0, roundTrips: 0, lockWaitMs: 0, lockHeldMs: 0, commitMs: 0, insertMs: 0, maxUnits: 0 });
 
-export function recordBatch(s: WriterStats, b: { units: number; trips: number; lockWaitMs: number; lockHeldMs: number; commitMs: number; rows: number }): void {
+export function recordBatch(s: WriterStats, b: { units: number; trips: number; lockWaitMs: number; lockHeldMs: number; commitMs: number; insertMs: number; rows: number }): void {
   s.batches++;
   s.units += b.units;
   s.rows += b.rows;
@@ -31,5 +33,6 @@ export function recordBatch(s: WriterStats, b: { units: number; trips: number; l
   s.lockWaitMs += b.lockWaitMs;
   s.lockHeldMs += b.lockHeldMs;
   s.commitMs += b.commitMs;
+  s.insertMs += b.insertMs;
   s.maxUnits = Math.max(s.maxUnits, b.units);
 }
