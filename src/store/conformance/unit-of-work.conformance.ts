@@ -94,6 +94,26 @@ export function unitOfWorkConformance(ctx: GetContext): void {
       expect((await store.accessLog.query({}, 10)).map((e) => e.seq)).toEqual([3, 2, 1]);
     });
 
+    it('a small batch (its inserts sent as statement text with the savepoint on PostgreSQL) stores quotes, backslashes and braces exactly', async () => {
+      const { store } = ctx();
+      const nasty = `it's "quoted" \\ back\\slash {brace,comma} NULL '); DROP TABLE audit_log; -- \u00e9\n\t`;
+      const out = await store.commitBatch([
+        { audit: [auditDraft({ resource: nasty, reason: nasty, details: { nasty } })], access: [accessDraft({ path: nasty, userAgent: 'NULL' })] },
+        { audit: [auditDraft({ resource: '', reason: null })], access: [accessDraft({ path: '""' })] },
+      ]);
+      expect(out.every((o) => o.ok)).toBe(true);
+      const [second, first] = await store.auditLog.query({}, 10);
+      expect(first?.resource).toBe(nasty);
+      expect(first?.reason).toBe(nasty);
+      expect(first?.details).toEqual({ nasty });
+      expect(second?.resource).toBe('');
+      expect(second?.reason).toBeNull();
+      const [a2, a1] = await store.accessLog.query({}, 10);
+      expect(a1?.path).toBe(nasty);
+      expect(a1?.userAgent).toBe('NULL');
+      expect(a2?.path).toBe('""');
+    });
+
     it('a large batch (bulk path: COPY on PostgreSQL) stores awkward text exactly, and a bad row among 80 fails only its unit', async () => {
       const { store } = ctx();
       const awkward = 'tab\there, newline\nand\r\\N backslash \\ "quote" \'single\' é 😀 \\.';

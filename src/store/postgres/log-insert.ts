@@ -119,6 +119,18 @@ export async function copyRows(c: pg.ClientBase, copy: string, rows: readonly (r
 }
 
 /**
+ * The same unnest() insert as one statement's text, each column's array literal quoted as an SQL
+ * string by pg's escapeLiteral: it can travel in one simple-protocol message with the statements
+ * around it (SAVEPOINT … RELEASE), where a parameterised statement costs a round trip of its own.
+ */
+export function logInsertSql(c: pg.ClientBase, table: LogTable, rows: readonly (readonly unknown[])[]): string {
+  const columns = table === 'audit_log' ? AUDIT_COLUMNS : ACCESS_COLUMNS;
+  const arrays = columns.map((col, k) => `${c.escapeLiteral(arrayLiteral(rows, k, 0, rows.length))}::${COLUMN_TYPES[col] ?? 'text'}[]`);
+  const select = columns.map((col) => (col === 'details' ? 'details::jsonb' : col));
+  return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${select.join(', ')} FROM unnest(${arrays.join(', ')}) AS r(${columns.join(', ')})`;
+}
+
+/**
  * Inserts log rows (each in the column order of AUDIT_COLUMNS / ACCESS_COLUMNS): COPY from
  * COPY_FROM_ROWS rows on, else the table's named unnest() statement, one array literal per column.
  * pg prepares a named statement once per client, so the new connection after a loss prepares it

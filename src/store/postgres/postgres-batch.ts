@@ -6,7 +6,7 @@ import type { SqlDialect } from '../sql/db.js';
 import type { Unit, UnitOutcome } from '../types.js';
 import { runBatch, type BatchConnection, type Seqs } from '../batch-runner.js';
 import { stateOf } from '../sql/audit-tree.js';
-import { COPY_FROM_ROWS, copyRows, insertLogRows } from './log-insert.js';
+import { COPY_FROM_ROWS, copyRows, insertLogRows, logInsertSql } from './log-insert.js';
 import { postgresDb } from './postgres-db.js';
 import { newWriterStats, recordBatch, type WriterStats } from './writer-stats.js';
 
@@ -88,7 +88,9 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
       const r = (await c.query(all.join('; '))) as unknown as pg.QueryResult | pg.QueryResult[];
       return Array.isArray(r) ? r : [r];
     };
-    const flush = async () => void (pending.length > 0 && (await simple()));
+    const flush = async () => {
+      if (pending.length > 0) await simple();
+    };
     // The ports' write side: pending statements go first, so a unit's work runs inside its savepoint.
     const onWriter = postgresDb(
       () =>
@@ -117,12 +119,31 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
         } else pending.push(...treeSql(nodes, state));
       },
     };
+    // Small inserts wait in `pending` and are sent by the savepoint's RELEASE (below), so that
+    // "SAVEPOINT; INSERT audit; INSERT access; RELEASE" is one round trip and a failing row still
+    // fails inside the runner's try, where it rolls back to the savepoint.
+    let insertsPending = false;
     const insert = (table: 'audit_log' | 'access_log') => async (rs: readonly (readonly unknown[])[]) => {
+      rows += rs.length;
+      if (rs.length < COPY_FROM_ROWS) {
+        pending.push(logInsertSql(c, table, rs));
+        insertsPending = true;
+        return;
+      }
       await flush();
       const t0 = performance.now();
       trips += await insertLogRows(c, table, rs, opts.queryTimeoutMs);
       insertMs += performance.now() - t0;
-      rows += rs.length;
+    };
+    const sendInserts = async () => {
+      if (!insertsPending) return;
+      const t0 = performance.now();
+      try {
+        await simple();
+      } finally {
+        insertsPending = false;
+        insertMs += performance.now() - t0;
+      }
     };
     return {
       async begin() {
@@ -139,8 +160,15 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
         return { audit: start.audit ?? 0, access: start.access ?? 0 };
       },
       savepoint: async (name) => void pending.push(`SAVEPOINT ${name}`),
-      release: async (name) => void pending.push(`RELEASE SAVEPOINT ${name}`),
-      rollbackTo: async (name) => void pending.push(`ROLLBACK TO SAVEPOINT ${name}`),
+      async release(name) {
+        pending.push(`RELEASE SAVEPOINT ${name}`);
+        await sendInserts();
+      },
+      rollbackTo: async (name) => {
+        // Inserts still unsent here (a failure between them and RELEASE) run and are rolled back with the rest.
+        insertsPending = false;
+        pending.push(`ROLLBACK TO SAVEPOINT ${name}`);
+      },
       insertAudit: insert('audit_log'),
       insertAccess: insert('access_log'),
       async commit(start, end) {
