@@ -96,7 +96,7 @@ export function unitOfWorkConformance(ctx: GetContext): void {
 
     it('a small batch (its inserts sent as statement text with the savepoint on PostgreSQL) stores quotes, backslashes and braces exactly', async () => {
       const { store } = ctx();
-      const nasty = `it's "quoted" \\ back\\slash {brace,comma} NULL '); DROP TABLE audit_log; -- \u00e9\n\t`;
+      const nasty = `it's "quoted" \\ back\\slash {brace,comma} NULL '); SELECT 1; -- \u00e9\n\t`;
       const out = await store.commitBatch([
         { audit: [auditDraft({ resource: nasty, reason: nasty, details: { nasty } })], access: [accessDraft({ path: nasty, userAgent: 'NULL' })] },
         { audit: [auditDraft({ resource: '', reason: null })], access: [accessDraft({ path: '""' })] },
