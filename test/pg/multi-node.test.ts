@@ -140,53 +140,42 @@ async function loadAndCheck(db: TestDatabase, nodes: readonly ServerProcess[], p
   for (const v of versions) expect(v.n).toBe(v.max);
 }
 
-async function startNodes(db: TestDatabase, n: number, into: ServerProcess[]): Promise<void> {
-  const env = { BELLA_DATABASE_URL: db.url, BELLA_MASTER_KEY: randomBytes(32).toString('hex'), BELLA_LOG_LEVEL: 'warn' };
-  // The first node bootstraps the admin; the others find it (see the report on concurrent bootstrap).
-  for (let i = 0; i < n; i++) into.push(await startServerProcess({ env }));
-}
-
-describe.skipIf(!PG)('three server processes on one PostgreSQL', () => {
-  let db: TestDatabase;
+/**
+ * Registers, in the enclosing describe, `n` server processes on one fresh database (the first
+ * bootstraps the admin; the others find it) and their teardown.
+ */
+function clusterOf(n: number): { db: () => TestDatabase; nodes: ServerProcess[] } {
+  let db: TestDatabase | undefined;
   const nodes: ServerProcess[] = [];
-
   beforeAll(async () => {
     assertBuilt();
     db = await createTestDatabase();
-    await startNodes(db, 3, nodes);
+    const env = { BELLA_DATABASE_URL: db.url, BELLA_MASTER_KEY: randomBytes(32).toString('hex'), BELLA_LOG_LEVEL: 'warn' };
+    for (let i = 0; i < n; i++) nodes.push(await startServerProcess({ env }));
   });
   afterAll(async () => {
-    for (const n of nodes) {
-      await n.stop();
-      removeDataDir(n.dataDir);
+    for (const node of nodes) {
+      await node.stop();
+      removeDataDir(node.dataDir);
     }
     await db?.drop();
   });
+  return { db: () => db as TestDatabase, nodes };
+}
+
+describe.skipIf(!PG)('three server processes on one PostgreSQL', () => {
+  const { db, nodes } = clusterOf(3);
 
   it('under concurrent reads and writes on three nodes, every request once, seq 1..N in commit order, and followers by seq skip nothing', async () => {
-    await loadAndCheck(db, nodes, 'three', REQUESTS);
+    await loadAndCheck(db(), nodes, 'three', REQUESTS);
   });
 });
 
 describe.skipIf(!PG)('two server processes on one PostgreSQL', () => {
-  let db: TestDatabase;
-  const nodes: ServerProcess[] = [];
-
-  beforeAll(async () => {
-    assertBuilt();
-    db = await createTestDatabase();
-    await startNodes(db, 2, nodes);
-  });
-  afterAll(async () => {
-    for (const n of nodes) {
-      await n.stop();
-      removeDataDir(n.dataDir);
-    }
-    await db?.drop();
-  });
+  const { db, nodes } = clusterOf(2);
 
   it('under concurrent reads and writes on both nodes, one log holds every request exactly once, seq is gap-free in commit order, and followers by seq skip nothing', async () => {
-    await loadAndCheck(db, nodes, 'mn', REQUESTS);
+    await loadAndCheck(db(), nodes, 'mn', REQUESTS);
   });
 
   it('the Merkle tree holds every entry of both nodes in seq order, and each node signs checkpoints consistent with the other\'s', async () => {
@@ -208,8 +197,8 @@ describe.skipIf(!PG)('two server processes on one PostgreSQL', () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).request('PUT', `/api/v1/projects/mn/environments/prod/secrets/U${i % 3}`, { token: tokens[(i + 1) % 2], body: { value: `u-${i}` } })));
     const second = await cb.get<CheckpointView>('/api/v1/audit-log/checkpoint', { fresh: 'true' });
     expect(second.size).toBeGreaterThan(first.size);
-    const [tree] = await queryDatabase<{ size: number; first: number }>(db.url, 'SELECT size::int AS size, first_seq::int AS first FROM audit_tree');
-    const [last] = await queryDatabase<{ n: number }>(db.url, "SELECT last::int AS n FROM log_seq WHERE log = 'audit'");
+    const [tree] = await queryDatabase<{ size: number; first: number }>(db().url, 'SELECT size::int AS size, first_seq::int AS first FROM audit_tree');
+    const [last] = await queryDatabase<{ n: number }>(db().url, "SELECT last::int AS n FROM log_seq WHERE log = 'audit'");
     expect((tree?.first ?? 0) + (tree?.size ?? 0) - 1).toBe(last?.n);
     const c = await ca.get<{ consistencyProof: string[] }>('/api/v1/audit-log/consistency', { from: first.size, to: second.size });
     const b64 = (x: string) => Buffer.from(x, 'base64');
