@@ -43,7 +43,7 @@ export async function pgAvailability(): Promise<string | null> {
 }
 
 /** A fresh database for one benchmark, dropped afterwards. */
-async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
   const name = `bella_bench_${process.pid}_${Date.now() % 100000}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -56,7 +56,7 @@ async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
   }
 }
 
-async function openPgStore(url: string): Promise<Store> {
+export async function openPgStore(url: string): Promise<Store> {
   const { createPostgresStore } = await import('../src/store/postgres/postgres-store.js');
   const store = createPostgresStore({ url });
   await store.migrate();
@@ -104,6 +104,7 @@ export async function benchPgIngest(report: Report, o: { units: number }): Promi
     await Promise.all(inflight);
     await committer.drain();
     const s = (performance.now() - t0) / 1000;
+    report.extra.pgIngestWriter = (store as { writerStats?: () => unknown }).writerStats?.() ?? null;
     await store.close();
     return s;
   });
@@ -127,7 +128,16 @@ export async function benchPgIngest(report: Report, o: { units: number }): Promi
   report.add({
     group: '2 ingest', metric: `PostgreSQL group committer, rows/s (${o.units.toLocaleString('en-US')} units) vs COPY`, unit: 'rows/s',
     value: rps, baseline: copyRps, ratio: rps / copyRps, target: 'ratio >= 0.80', met: rps / copyRps >= 0.8,
+    note: writerNote(report.extra.pgIngestWriter as Record<string, number> | null, committerS),
   });
+}
+
+/** Where the committer's time went (src/store/postgres/writer-stats.ts), when the build counts it. */
+function writerNote(w: Record<string, number> | null, wallS: number): string | undefined {
+  if (!w || !w.batches) return undefined;
+  const per = (k: string) => ((w[k] ?? 0) / (w.batches as number)).toFixed(1);
+  const share = (k: string) => `${((100 * (w[k] ?? 0)) / 1000 / wallS).toFixed(0)}%`;
+  return `${w.batches} batches (max ${w.maxUnits} units), per batch: ${per('roundTrips')} round trips, counters held ${per('lockHeldMs')} ms = inserts ${per('insertMs')} + commit ${per('commitMs')} + the runner's numbering/hashing/tree; of the wall time: held ${share('lockHeldMs')}, inserts ${share('insertMs')}, commit ${share('commitMs')}`;
 }
 
 /** Monthly partitions for the generated span, named and bounded as partitions.ts does. */

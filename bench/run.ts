@@ -10,6 +10,7 @@ import { HAVE_TASKSET } from './lib/proc.js';
 import { Report } from './lib/report.js';
 import { ROOT } from './lib/servers.js';
 import { benchPgIngest, benchPgQueries, pgAvailability } from './postgres.js';
+import { benchPgThroughput } from './pg-throughput.js';
 import { profileRead } from './profile.js';
 import { benchPurge } from './purge.js';
 import { benchQueries } from './queries.js';
@@ -17,7 +18,7 @@ import { benchSoak } from './soak.js';
 import { benchStreams } from './streams.js';
 
 /**
- * npm run bench [-- --quick] [-- --profile] [-- --only=read,ingest,queries,export,exports-concurrency,integrity,purge,pg,streams,soak]
+ * npm run bench [-- --quick] [-- --profile] [-- --only=read,ingest,queries,export,exports-concurrency,integrity,purge,pg,pg-ingest,pg-queries,pg-throughput,streams,soak]
  * (`--only exports-concurrency`, with a space, works too)
  * Prints the table (metric, value, baseline, ratio, target, met) and writes bench/results/latest.json.
  * Benchmarks report; they never fail the process on a missed target (they are not tests).
@@ -57,16 +58,22 @@ await step('export', () => benchExport(report, { entries: P.exportEntries }));
 await step('exports-concurrency', () => benchExportsConcurrency(report, { entries: P.concurrentExportEntries, callers: 40 }));
 await step('integrity', () => benchIntegrity(report, { entries: quick ? 20_000 : 200_000 }));
 await step('purge', () => benchPurge(report, { entries: P.purgeEntries, duration: P.readSecs, warmup: P.warmup }));
-await step('pg', async () => {
-  const why = await pgAvailability();
-  if (why) {
-    report.skip('2 ingest', 'PostgreSQL group committer vs COPY', 'ratio >= 0.80', why);
-    report.skip('3 queries', 'PostgreSQL queries', 'p95 <= 30 ms', why);
-    return;
-  }
-  await benchPgIngest(report, { units: P.ingestUnits });
-  await benchPgQueries(report, { entries: P.pgQueryEntries, reps: P.queryReps, targetMs: 30 });
-});
+// --only=pg runs all three; pg-ingest and pg-throughput name one each.
+const pgPart = (name: string) => want('pg') || want(name);
+if (pgPart('pg-ingest') || pgPart('pg-queries') || pgPart('pg-throughput')) {
+  await step(only && !only.includes('pg') ? (only.find((x) => x.startsWith('pg-')) as string) : 'pg', async () => {
+    const why = await pgAvailability();
+    if (why) {
+      report.skip('2 ingest', 'PostgreSQL group committer vs COPY', 'ratio >= 0.80', why);
+      report.skip('3 queries', 'PostgreSQL queries', 'p95 <= 30 ms', why);
+      report.skip('10 pg throughput', 'audited reads/s vs pgbench', 'ratio >= 0.70', why);
+      return;
+    }
+    if (pgPart('pg-ingest')) await benchPgIngest(report, { units: P.ingestUnits });
+    if (pgPart('pg-queries')) await benchPgQueries(report, { entries: P.pgQueryEntries, reps: P.queryReps, targetMs: 30 });
+    if (pgPart('pg-throughput')) await benchPgThroughput(report, { secs: P.readSecs, clients: 50 });
+  });
+}
 await step('streams', () => benchStreams(report, { entries: P.streamEntries, duration: P.readSecs, warmup: P.warmup }));
 await step('soak', () => benchSoak(report, { entries: P.soakEntries, exportSecs: P.soakExportSecs, soakSecs: P.soakSecs, windowSecs: P.soakWindowSecs }));
 if (profile) await step('profile', () => profileRead(report, P.readSecs));

@@ -16,14 +16,20 @@ export interface Seqs {
  * the algorithm. Every method runs on the single connection that holds the batch transaction.
  */
 export interface BatchConnection {
-  /** Opens the batch transaction and returns the last seq of each log, locked until commit. */
-  begin(): Promise<Seqs>;
+  /**
+   * Opens the batch transaction. Returns the last seq of each log when opening already locked them
+   * (SQLite's one write lock), or null: then the runner calls lock() once, outside any savepoint,
+   * right before the first unit that may number rows, so the counters are held as briefly as possible.
+   */
+  begin(): Promise<Seqs | null>;
+  /** Locks the seq counters until commit and returns the last seq of each log (when begin() gave null). */
+  lock?(): Promise<Seqs>;
   savepoint(name: string): Promise<void>;
   release(name: string): Promise<void>;
   rollbackTo(name: string): Promise<void>;
   /** Inserts numbered rows (AUDIT_COLUMNS / ACCESS_COLUMNS order) */
-  insertAudit(rows: readonly (readonly unknown[])[]): Promise<void>;
-  insertAccess(rows: readonly (readonly unknown[])[]): Promise<void>;
+  insertAudit(rows: readonly (readonly unknown[])[]): Promise<unknown>;
+  insertAccess(rows: readonly (readonly unknown[])[]): Promise<unknown>;
   /** Stores the new last seqs (when changed) and commits durably; rejects when not durable. */
   commit(start: Readonly<Seqs>, end: Readonly<Seqs>): Promise<void>;
   /** After any failure: the transaction must not survive (roll back, or drop the connection). */
@@ -155,18 +161,36 @@ async function runLogOnly(c: BatchConnection, units: readonly Unit[], seq: Numbe
  */
 export async function runBatch(c: BatchConnection, units: readonly Unit[]): Promise<UnitOutcome[]> {
   try {
-    const start = await c.begin();
-    const seq: Numbering = { ...start, leaves: [], receipts: [] };
+    const opened = await c.begin();
+    let start: Seqs | null = opened;
+    const seq: Numbering = { audit: opened?.audit ?? 0, access: opened?.access ?? 0, leaves: [], receipts: [] };
+    // Taken before the savepoint of the first unit that has work (its work may append rows) or rows:
+    // a lock taken inside a savepoint would be released by ROLLBACK TO it.
+    const locked = async (): Promise<Seqs> => {
+      if (start) return start;
+      if (!c.lock) throw new Error('the connection neither locked seq at begin nor can lock it');
+      start = await c.lock();
+      seq.audit = start.audit;
+      seq.access = start.access;
+      return start;
+    };
     const outcomes: UnitOutcome[] = [];
     for (let i = 0; i < units.length; ) {
       let j = i;
       while (j < units.length && !(units[j] as Unit).work) j++;
-      if (j > i) outcomes.push(...(await runLogOnly(c, units.slice(i, j), seq)));
-      else outcomes.push(await runUnit(c, units[j++] as Unit, seq));
+      if (j > i) {
+        const run = units.slice(i, j);
+        if (run.some((u) => u.audit.length > 0 || u.access.length > 0)) await locked();
+        outcomes.push(...(await runLogOnly(c, run, seq)));
+      } else {
+        await locked();
+        outcomes.push(await runUnit(c, units[j++] as Unit, seq));
+      }
       i = j;
     }
-    await extendTree(c, start, seq);
-    await c.commit(start, { audit: seq.audit, access: seq.access });
+    const from = start ?? { audit: seq.audit, access: seq.access };
+    await extendTree(c, from, seq);
+    await c.commit(from, { audit: seq.audit, access: seq.access });
     for (const r of seq.receipts) r.unit.receipt?.(r.seqs);
     return outcomes;
   } catch (error) {

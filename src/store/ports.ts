@@ -428,6 +428,8 @@ export interface Store {
    * keeps serving. Throws DomainError not_supported where the engine has its own tools (PostgreSQL).
    */
   backup(file: string): Promise<void>;
+  /** Counters of the committer's batches where the adapter keeps them (PostgreSQL: postgres/writer-stats.ts); read by benchmarks */
+  writerStats?(): Readonly<Record<string, number>>;
 
   readonly users: UserPort;
   readonly projects: ProjectPort;

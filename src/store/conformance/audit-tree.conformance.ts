@@ -58,6 +58,19 @@ export function auditTreeConformance(ctx: GetContext): void {
       expect(edgeRoot({ size: state.size, frontier: unpackFrontier(state.size, state.frontier) })).toEqual(rootOf(await recomputedLeaves(store)));
     });
 
+    it('a large batch (its nodes stored in bulk: COPY on PostgreSQL) stores every node the stored entries give', async () => {
+      const { store } = ctx();
+      await store.commitBatch([{ audit: [auditDraft()], access: [] }]);
+      await store.commitBatch(Array.from({ length: 300 }, () => ({ audit: [auditDraft()], access: [] })));
+      const state = await store.auditTree.state();
+      expect(state.size).toBe(301);
+      const leaves = await recomputedLeaves(store);
+      expect(await store.auditTree.leafHashes(0, 301)).toEqual(leaves);
+      expect(edgeRoot({ size: state.size, frontier: unpackFrontier(state.size, state.frontier) })).toEqual(rootOf(leaves));
+      // Complete inner nodes: level 8 node 0 covers leaves 0..255.
+      expect((await store.auditTree.nodes([[8, 0]])).get('8/0')).toEqual(rootOf(leaves.slice(0, 256)));
+    });
+
     it('stores a checkpoint once per size; the first stored wins', async () => {
       const { store } = ctx();
       const row = { size: 5, root: Buffer.alloc(32, 1), note: 'n\n', signedAt: '2026-03-15T10:20:30.123Z' };

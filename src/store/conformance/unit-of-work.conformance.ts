@@ -94,6 +94,58 @@ export function unitOfWorkConformance(ctx: GetContext): void {
       expect((await store.accessLog.query({}, 10)).map((e) => e.seq)).toEqual([3, 2, 1]);
     });
 
+    it('a small batch (its inserts sent as statement text with the savepoint on PostgreSQL) stores quotes, backslashes and braces exactly', async () => {
+      const { store } = ctx();
+      const nasty = `it's "quoted" \\ back\\slash {brace,comma} NULL '); SELECT 1; -- \u00e9\n\t`;
+      const out = await store.commitBatch([
+        { audit: [auditDraft({ resource: nasty, reason: nasty, details: { nasty } })], access: [accessDraft({ path: nasty, userAgent: 'NULL' })] },
+        { audit: [auditDraft({ resource: '', reason: null })], access: [accessDraft({ path: '""' })] },
+      ]);
+      expect(out.every((o) => o.ok)).toBe(true);
+      const [second, first] = await store.auditLog.query({}, 10);
+      expect(first?.resource).toBe(nasty);
+      expect(first?.reason).toBe(nasty);
+      expect(first?.details).toEqual({ nasty });
+      expect(second?.resource).toBe('');
+      expect(second?.reason).toBeNull();
+      const [a2, a1] = await store.accessLog.query({}, 10);
+      expect(a1?.path).toBe(nasty);
+      expect(a1?.userAgent).toBe('NULL');
+      expect(a2?.path).toBe('""');
+    });
+
+    it('a large batch (bulk path: COPY on PostgreSQL) stores awkward text exactly, and a bad row among 80 fails only its unit', async () => {
+      const { store } = ctx();
+      const awkward = 'tab\there, newline\nand\r\\N backslash \\ "quote" \'single\' é 😀 \\.';
+      const units: Unit[] = Array.from({ length: 150 }, (_, i) => ({
+        audit: [auditDraft({ resource: `${awkward}-${i}`, reason: i % 2 ? null : awkward, details: { text: awkward, i } })],
+        access: [accessDraft({ path: `/p?q=${awkward}-${i}`, userAgent: i % 3 ? null : awkward })],
+      }));
+      expect((await store.commitBatch(units)).every((o) => o.ok)).toBe(true);
+      const audit = [...(await store.auditLog.query({}, 200))].reverse();
+      const access = [...(await store.accessLog.query({}, 200))].reverse();
+      expect(audit.map((e) => e.seq)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+      expect(access.map((e) => e.seq)).toEqual(Array.from({ length: 150 }, (_, i) => i + 1));
+      expect(audit.map((e) => e.id)).toEqual(units.map((u) => u.audit[0]?.id));
+      expect(audit[3]?.resource).toBe(`${awkward}-3`);
+      expect(audit[3]?.reason).toBeNull();
+      expect(audit[4]?.reason).toBe(awkward);
+      expect(audit[4]?.details).toEqual({ text: awkward, i: 4 });
+      expect(access[5]?.path).toBe(`/p?q=${awkward}-5`);
+      expect(access[6]?.userAgent).toBe(awkward);
+      expect(access[7]?.userAgent).toBeNull();
+
+      // The second batch repeats an id of the first in unit 40: the bulk insert fails, the units are
+      // replayed one by one, only unit 40 fails and the numbers continue without a gap.
+      const again = Array.from({ length: 80 }, (_, i): Unit => ({ audit: [i === 40 ? { ...(units[9]?.audit[0] as AuditDraft) } : auditDraft()], access: [accessDraft()] }));
+      const out = await store.commitBatch(again);
+      expect(out.map((o, i) => (o.ok ? null : i)).filter((i) => i !== null)).toEqual([40]);
+      expect((out[40] as { error: unknown }).error).toBeInstanceOf(UniqueViolationError);
+      const tail = [...(await store.auditLog.query({}, 79))].reverse();
+      expect(tail.map((e) => e.seq)).toEqual(Array.from({ length: 79 }, (_, i) => 151 + i));
+      expect(tail.map((e) => e.id)).toEqual(again.filter((_, i) => i !== 40).map((u) => u.audit[0]?.id));
+    });
+
     it('audit rows appended by the work are read only after it finished and are committed with it', async () => {
       const { store } = ctx();
       const audit: AuditDraft[] = [];

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { ACCESS_COLUMNS, AUDIT_COLUMNS } from '../rows.js';
 
 export type LogTable = 'audit_log' | 'access_log';
@@ -34,9 +35,6 @@ const STATEMENTS: Readonly<Record<LogTable, pg.QueryConfig>> = {
   access_log: unnestInsert('access_log', ACCESS_COLUMNS),
 };
 
-/** Bounds one statement's message (array literals) for a very large batch; not a parameter limit. */
-const ROWS_PER_INSERT = 5000;
-
 const NEEDS_ESCAPE = /["\\]/;
 const ESCAPE = /["\\]/g;
 
@@ -62,17 +60,91 @@ function arrayLiteral(rows: readonly (readonly unknown[])[], col: number, from: 
 }
 
 /**
- * Inserts log rows (each in the column order of AUDIT_COLUMNS / ACCESS_COLUMNS) with the table's
- * named statement, one array literal per column. pg prepares a named statement once per client, so
- * the new connection after a loss prepares it again by itself.
+ * From this many rows on, a log's rows travel by COPY FROM STDIN (two round trips: the COPY
+ * statement, then the data; PostgreSQL inserts them in multi-row heap writes). Below it, one unnest()
+ * statement (one round trip) is cheaper: the typical batch of a busy node holds tens of rows.
  */
-export async function insertLogRows(c: pg.ClientBase, table: LogTable, rows: readonly (readonly unknown[])[]): Promise<void> {
+export const COPY_FROM_ROWS = 64;
+
+const COPY_TEXT: Readonly<Record<LogTable, string>> = {
+  audit_log: `COPY audit_log (${AUDIT_COLUMNS.join(', ')}) FROM STDIN`,
+  access_log: `COPY access_log (${ACCESS_COLUMNS.join(', ')}) FROM STDIN`,
+};
+
+const COPY_SPECIAL = /[\\\n\r\t]/;
+const COPY_ESCAPE = /[\\\n\r\t]/g;
+const COPY_REPLACE: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** One value in COPY's text format: \N for NULL; backslash, newline, CR and tab escaped; a Buffer as bytea hex. */
+function copyCell(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (Buffer.isBuffer(v)) return `\\\\x${v.toString('hex')}`;
+  const t = v instanceof Date ? v.toISOString() : String(v);
+  return COPY_SPECIAL.test(t) ? t.replace(COPY_ESCAPE, (ch) => COPY_REPLACE[ch] as string) : t;
+}
+
+/** Bytes per CopyData message handed to the socket: large enough to amortise, small enough to stream. */
+const COPY_CHUNK_CHARS = 256 * 1024;
+
+/**
+ * COPY … FROM STDIN of the rows inside the caller's transaction (pg-copy-streams speaks the copy
+ * sub-protocol on the same connection). An error of any row fails the whole COPY, like one INSERT.
+ */
+export async function copyRows(c: pg.ClientBase, copy: string, rows: readonly (readonly unknown[])[], timeoutMs: number): Promise<void> {
+  const stream = c.query(copyFrom(copy));
+  let timer: NodeJS.Timeout | undefined;
+  // pg's query_timeout does not cover a copy stream: a link that went silent must still fail the batch.
+  const done = new Promise<void>((resolve, reject) => {
+    stream.once('finish', resolve);
+    stream.once('error', reject);
+    timer = setTimeout(() => reject(new Error(`${copy} did not complete within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    let chunk = '';
+    for (const r of rows) {
+      let line = '';
+      for (let k = 0; k < r.length; k++) line += (k ? '\t' : '') + copyCell(r[k]);
+      chunk += line + '\n';
+      if (chunk.length >= COPY_CHUNK_CHARS) {
+        if (!stream.write(chunk)) await Promise.race([done, new Promise<void>((res) => stream.once('drain', res))]);
+        chunk = '';
+      }
+    }
+    stream.end(chunk);
+    await done;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The same unnest() insert as one statement's text, each column's array literal quoted as an SQL
+ * string by pg's escapeLiteral: it can travel in one simple-protocol message with the statements
+ * around it (SAVEPOINT … RELEASE), where a parameterised statement costs a round trip of its own.
+ */
+export function logInsertSql(c: pg.ClientBase, table: LogTable, rows: readonly (readonly unknown[])[]): string {
+  const columns = table === 'audit_log' ? AUDIT_COLUMNS : ACCESS_COLUMNS;
+  const arrays = columns.map((col, k) => `${c.escapeLiteral(arrayLiteral(rows, k, 0, rows.length))}::${COLUMN_TYPES[col] ?? 'text'}[]`);
+  const select = columns.map((col) => (col === 'details' ? 'details::jsonb' : col));
+  return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${select.join(', ')} FROM unnest(${arrays.join(', ')}) AS r(${columns.join(', ')})`;
+}
+
+/**
+ * Inserts log rows (each in the column order of AUDIT_COLUMNS / ACCESS_COLUMNS): COPY from
+ * COPY_FROM_ROWS rows on, else the table's named unnest() statement, one array literal per column.
+ * pg prepares a named statement once per client, so the new connection after a loss prepares it
+ * again by itself. Returns the round trips it took (the committer counts them).
+ */
+export async function insertLogRows(c: pg.ClientBase, table: LogTable, rows: readonly (readonly unknown[])[], timeoutMs = 20_000): Promise<number> {
+  if (rows.length >= COPY_FROM_ROWS) {
+    await copyRows(c, COPY_TEXT[table], rows, timeoutMs);
+    return 2;
+  }
   const st = STATEMENTS[table];
   const width = table === 'audit_log' ? AUDIT_COLUMNS.length : ACCESS_COLUMNS.length;
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const end = Math.min(rows.length, i + ROWS_PER_INSERT);
-    const values: string[] = [];
-    for (let k = 0; k < width; k++) values.push(arrayLiteral(rows, k, i, end));
-    await c.query({ name: st.name, text: st.text, values });
-  }
+  const values: string[] = [];
+  for (let k = 0; k < width; k++) values.push(arrayLiteral(rows, k, 0, rows.length));
+  await c.query({ name: st.name, text: st.text, values });
+  return 1;
 }

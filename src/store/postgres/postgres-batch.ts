@@ -1,13 +1,14 @@
 import pg from 'pg';
-import type { StoreTx } from '../ports.js';
+import type { AuditTreeTx, StoreTx, TreeNodeRow, TreeStateRow } from '../ports.js';
 import { SerialLock } from '../serial-lock.js';
 import { storeTx } from '../sql/compose.js';
 import type { SqlDialect } from '../sql/db.js';
 import type { Unit, UnitOutcome } from '../types.js';
-import { runBatch, type BatchConnection } from '../batch-runner.js';
-import { auditTreeTx } from '../sql/audit-tree.js';
-import { insertLogRows } from './log-insert.js';
+import { runBatch, type BatchConnection, type Seqs } from '../batch-runner.js';
+import { stateOf } from '../sql/audit-tree.js';
+import { COPY_FROM_ROWS, copyRows, insertLogRows, logInsertSql } from './log-insert.js';
 import { postgresDb } from './postgres-db.js';
+import { newWriterStats, recordBatch, type WriterStats } from './writer-stats.js';
 
 export interface WriterOptions {
   readonly url: string;
@@ -25,6 +26,32 @@ const WRITER_SETTINGS = [
 ];
 
 /**
+ * Locks both counters (always in the same order: no deadlock between nodes) and reads the tree's
+ * edge, in one round trip. The second statement takes its own snapshot after the first one returned,
+ * i.e. after the previous holder committed, so it sees that holder's edge.
+ */
+const LOCK_SQL = 'SELECT log, last FROM log_seq ORDER BY log FOR UPDATE; SELECT size, first_seq, frontier FROM audit_tree WHERE id = 1';
+
+const int = (n: number): string => {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return String(n);
+};
+const bytea = (b: Buffer): string => `'\\x${b.toString('hex')}'::bytea`;
+
+/**
+ * The tree's writes as statement text (integers and hex only), sent with the COMMIT in one round
+ * trip; a large batch's nodes go by COPY instead (saveTree), and only the edge's UPDATE is left here.
+ */
+function treeSql(nodes: readonly TreeNodeRow[], state: TreeStateRow): string[] {
+  const out: string[] = [];
+  if (nodes.length > 0) {
+    out.push(`INSERT INTO audit_tree_nodes (level, idx, hash) VALUES ${nodes.map((n) => `(${int(n.key[0])}, ${int(n.key[1])}, ${bytea(n.hash)})`).join(', ')}`);
+  }
+  out.push(`UPDATE audit_tree SET size = ${int(state.size)}, first_seq = ${int(state.firstSeq)}, frontier = ${bytea(state.frontier)} WHERE id = 1`);
+  return out;
+}
+
+/**
  * The committer's one dedicated connection (never a pool client that a read could borrow). It is
  * (re)opened lazily: after the database went away, the next batch reconnects, so service resumes by
  * itself. Batches and probes are serialised on it.
@@ -33,45 +60,140 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
   let client: pg.Client | null = null;
   let healthy = false;
   const lock = new SerialLock();
-  const onWriter = postgresDb(() => {
-    if (!client) throw new Error('the writer connection is closed');
-    return client;
-  });
-  const tx: StoreTx = storeTx(onWriter, dialect);
-  const tree = auditTreeTx(onWriter);
+  const stats = newWriterStats();
 
   /**
-   * The PostgreSQL side of the unit of work on the writer's connection. Both log_seq counters are
-   * locked in the same order (no deadlock between nodes) and held until COMMIT: the next node's
-   * batch waits, so its seq values follow ours and it commits after us.
+   * The PostgreSQL side of the unit of work on the writer's connection, built for one batch. Round
+   * trips are few: statements without a result the runner needs (BEGIN, SAVEPOINT, RELEASE,
+   * ROLLBACK TO, the tree's writes, the counters' UPDATE) wait in `pending` and travel with the next
+   * statement in one simple-protocol message; the counters are locked only when the runner first
+   * needs numbers (lock()), and released by the COMMIT that travels with the tree and counter writes.
    */
-  const batchOn = (c: pg.Client): BatchConnection => ({
-    async begin() {
-      await c.query('BEGIN');
-      const r = await c.query<{ log: string; last: string }>('SELECT log, last FROM log_seq ORDER BY log FOR UPDATE');
-      const start = Object.fromEntries(r.rows.map((x) => [x.log, Number(x.last)]));
-      return { audit: start.audit ?? 0, access: start.access ?? 0 };
-    },
-    savepoint: async (name) => void (await c.query(`SAVEPOINT ${name}`)),
-    release: async (name) => void (await c.query(`RELEASE SAVEPOINT ${name}`)),
-    rollbackTo: async (name) => void (await c.query(`ROLLBACK TO SAVEPOINT ${name}`)),
-    insertAudit: (rows) => insertLogRows(c, 'audit_log', rows),
-    insertAccess: (rows) => insertLogRows(c, 'access_log', rows),
-    async commit(start, end) {
-      if (end.audit !== start.audit || end.access !== start.access) {
-        await c.query("UPDATE log_seq SET last = CASE log WHEN 'audit' THEN $1::bigint ELSE $2::bigint END", [end.audit, end.access]);
+  const batchOn = (c: pg.Client, units: number): BatchConnection & { finish(): void } => {
+    const pending: string[] = [];
+    let trips = 0;
+    let treeState: TreeStateRow | null = null;
+    let lockedAt = 0;
+    let lockWaitMs = 0;
+    let lockHeldMs = 0;
+    let commitMs = 0;
+    let insertMs = 0;
+    let rows = 0;
+    /** Sends the pending statements followed by `text` (if any) as one message; returns each statement's result. */
+    const simple = async (text?: string): Promise<pg.QueryResult[]> => {
+      const all = text ? [...pending, text] : [...pending];
+      pending.length = 0;
+      if (all.length === 0) return [];
+      trips++;
+      const r = (await c.query(all.join('; '))) as unknown as pg.QueryResult | pg.QueryResult[];
+      return Array.isArray(r) ? r : [r];
+    };
+    const flush = async () => {
+      if (pending.length > 0) await simple();
+    };
+    // The ports' write side: pending statements go first, so a unit's work runs inside its savepoint.
+    const onWriter = postgresDb(
+      () =>
+        ({
+          query: async (text: string, params: unknown[]) => {
+            await flush();
+            trips++;
+            return c.query(text, params);
+          },
+        }) as unknown as pg.ClientBase,
+    );
+    const tree: AuditTreeTx = {
+      async state() {
+        if (treeState) return treeState;
+        const r = (await simple('SELECT size, first_seq, frontier FROM audit_tree WHERE id = 1')).at(-1);
+        return stateOf(r?.rows[0]);
+      },
+      async save(nodes, state) {
+        if (nodes.length >= 4 * COPY_FROM_ROWS) {
+          await flush();
+          const t0 = performance.now();
+          await copyRows(c, 'COPY audit_tree_nodes (level, idx, hash) FROM STDIN', nodes.map((n) => [n.key[0], n.key[1], n.hash]), opts.queryTimeoutMs);
+          insertMs += performance.now() - t0;
+          trips += 2;
+          pending.push(...treeSql([], state));
+        } else pending.push(...treeSql(nodes, state));
+      },
+    };
+    // Small inserts wait in `pending` and are sent by the savepoint's RELEASE (below), so that
+    // "SAVEPOINT; INSERT audit; INSERT access; RELEASE" is one round trip and a failing row still
+    // fails inside the runner's try, where it rolls back to the savepoint.
+    let insertsPending = false;
+    const insert = (table: 'audit_log' | 'access_log') => async (rs: readonly (readonly unknown[])[]) => {
+      rows += rs.length;
+      if (rs.length < COPY_FROM_ROWS) {
+        pending.push(logInsertSql(c, table, rs));
+        insertsPending = true;
+        return;
       }
-      const done = await c.query('COMMIT');
-      // COMMIT of an aborted transaction "succeeds" as ROLLBACK; that must not count as durable.
-      if (done.command !== 'COMMIT') throw new Error('the batch transaction was rolled back by the database');
-    },
-    // No ROLLBACK round trip (it would wait out the timeout again on a dead link): closing the
-    // connection makes the server roll the transaction back.
-    abort: async () => drop(),
-    isUniqueViolation: (error) => (error as { code?: string }).code === '23505',
-    tx,
-    tree,
-  });
+      await flush();
+      const t0 = performance.now();
+      trips += await insertLogRows(c, table, rs, opts.queryTimeoutMs);
+      insertMs += performance.now() - t0;
+    };
+    const sendInserts = async () => {
+      if (!insertsPending) return;
+      const t0 = performance.now();
+      try {
+        await simple();
+      } finally {
+        insertsPending = false;
+        insertMs += performance.now() - t0;
+      }
+    };
+    return {
+      async begin() {
+        pending.push('BEGIN');
+        return null;
+      },
+      async lock(): Promise<Seqs> {
+        const t0 = performance.now();
+        const [seqs, edge] = (await simple(LOCK_SQL)).slice(-2);
+        lockedAt = performance.now();
+        lockWaitMs = lockedAt - t0;
+        const start = Object.fromEntries((seqs?.rows ?? []).map((x: { log: string; last: string }) => [x.log, Number(x.last)]));
+        treeState = stateOf(edge?.rows[0]);
+        return { audit: start.audit ?? 0, access: start.access ?? 0 };
+      },
+      savepoint: async (name) => void pending.push(`SAVEPOINT ${name}`),
+      async release(name) {
+        pending.push(`RELEASE SAVEPOINT ${name}`);
+        await sendInserts();
+      },
+      rollbackTo: async (name) => {
+        // Inserts still unsent here (a failure between them and RELEASE) run and are rolled back with the rest.
+        insertsPending = false;
+        pending.push(`ROLLBACK TO SAVEPOINT ${name}`);
+      },
+      insertAudit: insert('audit_log'),
+      insertAccess: insert('access_log'),
+      async commit(start, end) {
+        if (end.audit !== start.audit || end.access !== start.access) {
+          pending.push(`UPDATE log_seq SET last = CASE log WHEN 'audit' THEN ${int(end.audit)}::bigint ELSE ${int(end.access)}::bigint END`);
+        }
+        const t0 = performance.now();
+        const results = await simple('COMMIT');
+        const t1 = performance.now();
+        commitMs = t1 - t0;
+        if (lockedAt) lockHeldMs = t1 - lockedAt;
+        // COMMIT of an aborted transaction "succeeds" as ROLLBACK; that must not count as durable.
+        if (results[results.length - 1]?.command !== 'COMMIT') throw new Error('the batch transaction was rolled back by the database');
+      },
+      // No ROLLBACK round trip (it would wait out the timeout again on a dead link): closing the
+      // connection makes the server roll the transaction back.
+      abort: async () => drop(),
+      isUniqueViolation: (error) => (error as { code?: string }).code === '23505',
+      tx: storeTx(onWriter, dialect),
+      tree,
+      finish() {
+        recordBatch(stats, { units, trips, lockWaitMs, lockHeldMs, commitMs, insertMs, rows });
+      },
+    };
+  };
 
   let closed = false;
 
@@ -117,8 +239,16 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
 
   return {
     commitBatch(units: readonly Unit[]): Promise<UnitOutcome[]> {
-      return lock.run(async () => runBatch(batchOn(await connect()), units));
+      return lock.run(async () => {
+        const b = batchOn(await connect(), units.length);
+        const out = await runBatch(b, units);
+        b.finish();
+        return out;
+      });
     },
+
+    /** Counters of the batches committed so far (read by bench/postgres.ts; see writer-stats.ts). */
+    stats: (): WriterStats => ({ ...stats }),
 
     /** Begins a transaction that would write and rolls it back: fails on a lost or read-only database. */
     probeWritable(): Promise<void> {

@@ -97,6 +97,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
       await pool.end();
     },
     commitBatch: (units) => writer.commitBatch(units),
+    writerStats: () => writer.stats(),
     probeWritable: () => writer.probeWritable(),
     async backup() {
       throw new DomainError(

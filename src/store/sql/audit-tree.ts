@@ -5,7 +5,7 @@ import type { Row, SqlDb } from './db.js';
 /** Nodes per statement: 3 parameters each, well under both engines' limits. */
 const CHUNK = 300;
 
-const stateOf = (r: Row | null): TreeStateRow => {
+export const stateOf = (r: Row | null | undefined): TreeStateRow => {
   if (!r) throw new Error('the audit tree state row is missing (migration 10 not applied?)');
   return { size: Number(r.size), firstSeq: Number(r.first_seq), frontier: Buffer.from(r.frontier as Uint8Array) };
 };

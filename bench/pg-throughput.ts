@@ -1,0 +1,193 @@
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createGroupCommitter } from '../src/audit/committer.js';
+import { environment, project } from '../src/store/conformance/fixtures.js';
+import type { Store } from '../src/store/types.js';
+import { readUnitRows } from './lib/drafts.js';
+import { runLoad, type LoadResult } from './lib/load.js';
+import { percentile, type Report } from './lib/report.js';
+import { BELLA_SERVER, startBella, tempDir } from './lib/servers.js';
+import { createFixture } from './lib/setup.js';
+import { openPgStore, withDatabase } from './postgres.js';
+
+const G = '10 pg throughput';
+const PGBENCH = '/usr/bin/pgbench';
+
+/**
+ * pgbench's transaction of the same shape as an audited read: 4 point reads by primary key, 2
+ * inserts into tables with two indexes each (like the two log rows), one durable commit.
+ */
+const PGBENCH_SETUP = `
+  DROP TABLE IF EXISTS pb_items, pb_audit, pb_access;
+  CREATE TABLE pb_items (id int PRIMARY KEY, slug text NOT NULL, payload text NOT NULL);
+  INSERT INTO pb_items SELECT g, 'item-' || g, repeat('x', 120) FROM generate_series(1, 1000) g;
+  CREATE TABLE pb_audit (seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, ts timestamptz NOT NULL, actor text, resource text, details jsonb);
+  CREATE INDEX ON pb_audit (ts);
+  CREATE TABLE pb_access (seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, ts timestamptz NOT NULL, path text, status int);
+  CREATE INDEX ON pb_access (ts);
+  ANALYZE pb_items;`;
+const PGBENCH_SCRIPT = `\\set a random(1, 1000)
+\\set b random(1, 1000)
+BEGIN;
+SELECT * FROM pb_items WHERE id = :a;
+SELECT * FROM pb_items WHERE id = :b;
+SELECT * FROM pb_items WHERE id = (:a % 1000) + 1;
+SELECT * FROM pb_items WHERE id = (:b % 1000) + 1;
+INSERT INTO pb_audit (id, ts, actor, resource, details) VALUES (gen_random_uuid()::text, now(), 'ci-deploy', 'DATABASE_URL', '{"version": 3}');
+INSERT INTO pb_access (id, ts, path, status) VALUES (gen_random_uuid()::text, now(), '/api/v1/projects/bench/environments/prod/secrets/DATABASE_URL', 200);
+COMMIT;
+`;
+
+/** pgbench with the script above: transactions per second (without connection time). */
+async function pgbench(url: string, clients: number, secs: number): Promise<number> {
+  const tmp = tempDir('pgbench');
+  const script = join(tmp.dir, 'audited-read.sql');
+  writeFileSync(script, PGBENCH_SCRIPT);
+  try {
+    await run('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', PGBENCH_SETUP]);
+    const out = await run(PGBENCH, ['-n', '-c', String(clients), '-j', '2', '-T', String(secs), '-f', script, url]);
+    const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
+    if (!m) throw new Error(`pgbench printed no tps: ${out}`);
+    return Number(m[1]);
+  } finally {
+    tmp.remove();
+  }
+}
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    c.once('error', reject);
+    c.once('exit', (code) => (code === 0 ? resolve(out + err) : reject(new Error(`${cmd}: ${err}`))));
+  });
+}
+
+type Stats = Readonly<Record<string, number>>;
+/** The committer's counters; {} on a build without them (the same bench runs against an older tree for before/after). */
+const statsOf = (s: Store): Stats => (s as { writerStats?: () => Stats }).writerStats?.() ?? {};
+const delta = (a: Stats, b: Stats): Record<string, number> => Object.fromEntries(Object.keys(b).map((k) => [k, (b[k] ?? 0) - (k === 'maxUnits' ? 0 : (a[k] ?? 0))]));
+
+/**
+ * The audited read at the store level, without HTTP: `nodes` store instances (each its own writer
+ * connection, read pool and group committer, as a server process has) on one database, `clients`
+ * concurrent callers spread over them, each doing 4 point reads through the store's ports and then
+ * submitting the read's two log rows and waiting until they are durable. Reads the committers'
+ * counters (src/store/postgres/writer-stats.ts) over the measured window.
+ */
+async function storeLevel(url: string, nodes: number, clients: number, secs: number) {
+  const stores: Store[] = [];
+  for (let i = 0; i < nodes; i++) stores.push(await openPgStore(url));
+  const p = project('bench');
+  const e = environment(p, 'prod');
+  await (stores[0] as Store).commitBatch([{ work: async (tx) => (await tx.projects.insert(p), await tx.projects.insertEnvironment(e)), audit: [], access: [] }]);
+  const committers = stores.map((store) => createGroupCommitter({ store, now: () => new Date() }));
+  let n = 0;
+  let measuring = false;
+  let done = 0;
+  const lat: number[] = [];
+  let stop = false;
+  const client = async (k: number) => {
+    const store = stores[k % nodes] as Store;
+    const committer = committers[k % nodes] as ReturnType<typeof createGroupCommitter>;
+    while (!stop) {
+      const t = performance.now();
+      await store.projects.getBySlug('bench');
+      await store.projects.getEnvironment(p.id, 'prod');
+      await store.apiKeys.get(`key-${k}`);
+      await store.secrets.get(e.id, 'DATABASE_URL');
+      const r = readUnitRows(++n + k * 10_000_000, new Date().toISOString());
+      await committer.submit({ audit: [r.audit], access: [r.access] });
+      if (measuring) {
+        done++;
+        lat.push(performance.now() - t);
+      }
+    }
+  };
+  const running = Array.from({ length: clients }, (_, k) => client(k));
+  await new Promise((r) => setTimeout(r, 1500));
+  const before = stores.map(statsOf);
+  measuring = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, secs * 1000));
+  measuring = false;
+  const wall = (performance.now() - t0) / 1000;
+  const after = stores.map(statsOf);
+  stop = true;
+  await Promise.all(running);
+  for (const c of committers) await c.drain();
+  for (const s of stores) await s.close();
+  const d = after.map((a, i) => delta(before[i] as Stats, a));
+  const sum = (k: string) => d.reduce((x, y) => x + (y[k] ?? 0), 0);
+  const batches = sum('batches');
+  return {
+    rps: done / wall,
+    p99: percentile(lat, 99),
+    perBatch: batches > 0 ? {
+      batches, unitsPerBatch: sum('units') / batches, maxUnits: Math.max(...d.map((x) => x.maxUnits ?? 0)),
+      roundTrips: sum('roundTrips') / batches, lockWaitMs: sum('lockWaitMs') / batches, lockHeldMs: sum('lockHeldMs') / batches, commitMs: sum('commitMs') / batches, insertMs: sum('insertMs') / batches,
+      /** share of the window during which some node held the counters (> 1 would mean overlap) */
+      lockBusy: sum('lockHeldMs') / 1000 / wall,
+    } : null,
+  };
+}
+
+/** Real bella-server processes on one database, the same audited read over HTTP, 50 connections split between them. */
+async function httpNodes(url: string, nodes: number, secs: number): Promise<LoadResult & { servers: number }> {
+  const dirs = Array.from({ length: nodes }, (_, i) => tempDir(`pg-node${i}`));
+  const servers = [];
+  try {
+    for (const d of dirs) servers.push(await startBella(BELLA_SERVER, d.dir, { env: { BELLA_DATABASE_URL: url } }));
+    const fx = await createFixture((servers[0] as { url: string }).url);
+    const per = Math.floor(50 / nodes);
+    const loads = await Promise.all(
+      servers.map((s) => runLoad({ url: s.url + fx.readPath, headers: { authorization: `Bearer ${fx.apiKey}` }, connections: per, duration: secs, warmup: 2 })),
+    );
+    return {
+      servers: nodes,
+      rps: loads.reduce((x, l) => x + l.rps, 0), total: loads.reduce((x, l) => x + l.total, 0),
+      p50: Math.max(...loads.map((l) => l.p50)), p90: Math.max(...loads.map((l) => l.p90)), p99: Math.max(...loads.map((l) => l.p99)), max: Math.max(...loads.map((l) => l.max)),
+      non2xx: loads.reduce((x, l) => x + l.non2xx, 0), errors: loads.reduce((x, l) => x + l.errors, 0), timeouts: loads.reduce((x, l) => x + l.timeouts, 0),
+    };
+  } finally {
+    for (const s of servers) await s.stop();
+    for (const d of dirs) d.remove();
+  }
+}
+
+/**
+ * Benchmark 10: where the time goes on PostgreSQL and what the database itself can do. In one run:
+ * pgbench with a transaction of the audited read's shape (the baseline), the store-level audited
+ * read on one and on two store instances (with the committers' counters), and the real server over
+ * HTTP on one and on two nodes. Every ratio is against the pgbench figure of the same run.
+ */
+export async function benchPgThroughput(report: Report, o: { secs: number; clients: number }): Promise<void> {
+  if (!existsSync(PGBENCH)) {
+    report.skip(G, 'audited reads/s vs pgbench', 'ratio >= 0.70', `${PGBENCH} is not installed`);
+    return;
+  }
+  const tps = await withDatabase((url) => pgbench(url, o.clients, o.secs));
+  report.add({ group: G, metric: `pgbench, 4 point reads + 2 indexed inserts + commit, ${o.clients} clients`, unit: 'tx/s', value: tps, baseline: null, ratio: null, target: 'baseline', met: null });
+  const one = await withDatabase((url) => storeLevel(url, 1, o.clients, o.secs));
+  const two = await withDatabase((url) => storeLevel(url, 2, o.clients, o.secs));
+  report.extra.pgThroughput = { pgbenchTps: tps, storeOne: one, storeTwo: two };
+  report.add({ group: G, metric: 'store-level audited read, 1 node, reads/s vs pgbench', unit: 'req/s', value: one.rps, baseline: tps, ratio: one.rps / tps, target: 'info', met: null, note: `p99 ${one.p99.toFixed(1)} ms` });
+  report.add({ group: G, metric: 'store-level audited read, 2 nodes ÷ 1 node', unit: 'req/s', value: two.rps, baseline: one.rps, ratio: two.rps / one.rps, target: 'ratio >= 1.5 where the database has headroom', met: two.rps / one.rps >= 1.5, note: `p99 ${two.p99.toFixed(1)} ms` });
+  for (const [label, r] of [['1 node', one], ['2 nodes', two]] as const) {
+    const b = r.perBatch;
+    if (!b) continue;
+    report.add({
+      group: G, metric: `committer per batch, ${label}: units, round trips, lock wait / held, commit ms`, unit: 'units', value: b.unitsPerBatch, baseline: null, ratio: null, target: 'info', met: null,
+      note: `${b.batches} batches, max ${b.maxUnits} units, ${b.roundTrips.toFixed(2)} round trips, lock wait ${b.lockWaitMs.toFixed(2)} ms, held ${b.lockHeldMs.toFixed(2)} ms (inserts ${b.insertMs.toFixed(2)}, commit ${b.commitMs.toFixed(2)}), counters held ${(100 * b.lockBusy).toFixed(0)}% of the window`,
+    });
+  }
+  const h1 = await withDatabase((url) => httpNodes(url, 1, o.secs));
+  const h2 = await withDatabase((url) => httpNodes(url, 2, o.secs));
+  report.extra.pgHttp = { one: h1, two: h2 };
+  report.add({ group: G, metric: 'HTTP audited read (bella-server on PostgreSQL, 50 connections), reads/s vs pgbench', unit: 'req/s', value: h1.rps, baseline: tps, ratio: h1.rps / tps, target: 'ratio >= 0.70', met: h1.rps / tps >= 0.7, note: `p99 ${h1.p99} ms (target <= 20 ms), ${h1.non2xx} non-2xx, ${h1.errors} errors` });
+  report.add({ group: G, metric: 'HTTP audited read, 2 nodes ÷ 1 node (both on core 0, 25 connections each)', unit: 'req/s', value: h2.rps, baseline: h1.rps, ratio: h2.rps / h1.rps, target: 'ratio >= 1.5 where the database has headroom', met: h2.rps / h1.rps >= 1.5, note: `p99 ${h2.p99} ms, ${h2.non2xx} non-2xx, ${h2.errors} errors` });
+}

@@ -1,0 +1,38 @@
+/**
+ * Where a PostgreSQL node's commit time goes, counted by its committer (never timed in tests; read
+ * by bench/postgres.ts). Totals since the store opened; a reader takes two snapshots and subtracts.
+ */
+export type WriterStats = {
+  /** Batches committed */
+  batches: number;
+  /** Units in them (requests, mostly) */
+  units: number;
+  /** Log rows written (audit + access) */
+  rows: number;
+  /** Round trips to the database on the writer's connection */
+  roundTrips: number;
+  /** Sum of the time from sending the counters' lock to having it (waiting for another node's batch) */
+  lockWaitMs: number;
+  /** Sum of the time the counters were held: from the lock's reply to the COMMIT's reply */
+  lockHeldMs: number;
+  /** Sum of the last round trip (pending writes + COMMIT, i.e. the WAL flush) */
+  commitMs: number;
+  /** Sum of the time in the log rows' and tree nodes' inserts (unnest or COPY); the rest of the hold is the runner's own work (numbering, hashing, the tree) */
+  insertMs: number;
+  /** Largest batch in units */
+  maxUnits: number;
+};
+
+export const newWriterStats = (): WriterStats => ({ batches: 0, units: 0, rows: 0, roundTrips: 0, lockWaitMs: 0, lockHeldMs: 0, commitMs: 0, insertMs: 0, maxUnits: 0 });
+
+export function recordBatch(s: WriterStats, b: { units: number; trips: number; lockWaitMs: number; lockHeldMs: number; commitMs: number; insertMs: number; rows: number }): void {
+  s.batches++;
+  s.units += b.units;
+  s.rows += b.rows;
+  s.roundTrips += b.trips;
+  s.lockWaitMs += b.lockWaitMs;
+  s.lockHeldMs += b.lockHeldMs;
+  s.commitMs += b.commitMs;
+  s.insertMs += b.insertMs;
+  s.maxUnits = Math.max(s.maxUnits, b.units);
+}
