@@ -52,7 +52,7 @@ describe.skipIf(SKIP_BROWSER)('the Reports page of the WebApp', () => {
   });
 
   it('an AUDITOR generates a HIPAA pack from the same page', async () => {
-    await f.page.evaluate(() => sessionStorage.clear());
+    await f.page.evaluate(() => { localStorage.clear(); sessionStorage.clear(); });
     await signIn(f.page, f.origin.url, AUDRA);
     const status = await generate('hipaa');
     expect(await status.innerText()).toMatch(/log verified/);

@@ -175,7 +175,7 @@ describe('secrets and pull', () => {
 describe('bella admin retention', () => {
   it('shows and changes the retention windows, recorded as RetentionChanged', () => {
     expect(admin.ok(['admin', 'retention', 'show'])).toMatch(/Audit Log\s+365 days/);
-    expect(admin.ok(['admin', 'retention', 'set', '--audit', '400d', '--access', '30d'])).toMatch(/Audit Log\s+400 days[\s\S]*Access Log\s+30 days/);
+    expect(admin.ok(['admin', 'retention', 'set', '--audit', '400d', '--access', '30d', '--yes'])).toMatch(/Audit Log\s+400 days[\s\S]*Access Log\s+30 days/);
     const changed = admin.json<AuditEntry[]>(['audit', 'list', '--event', 'RetentionChanged', '-o', 'json']);
     expect(changed).toHaveLength(1);
     expect(admin.run(['admin', 'retention', 'set', '--audit', 'forever']).code).toBe(2);
