@@ -72,6 +72,11 @@ export function createAuthenticator(deps: {
   readonly keyring: KeyRing;
   readonly clock: Clock;
   readonly replay: ReplayGuard;
+  /**
+   * Makes the store's read cache current (store/read-cache.ts) before the credentials are looked up:
+   * a revocation committed on any node before this request arrived holds for it.
+   */
+  readonly fence?: () => Promise<void>;
 }): Authenticator {
   const { store } = deps;
 
@@ -160,6 +165,7 @@ export function createAuthenticator(deps: {
 
   return {
     async resolve(c) {
+      if (deps.fence) await deps.fence();
       if (c.keyId !== null) return signed(c, c.keyId);
       if (c.authorization === null) return null;
       const m = /^Bearer (\S+)$/i.exec(c.authorization.trim());

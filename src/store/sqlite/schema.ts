@@ -348,4 +348,39 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_streams_project ON audit_streams(project_slug);
   `,
+
+  // 12 (issue 13): the read cache's version (src/store/read-cache.ts). Every change to a table the cache
+  // holds rows of bumps it, in the transaction that makes the change, whoever writes; a node compares it
+  // before serving a request from its cache, so a revocation committed anywhere holds on the next request.
+  `
+  CREATE TABLE cache_version (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL);
+  INSERT INTO cache_version (id, v) VALUES (1, 0);
+  CREATE TRIGGER cache_version_users_insert AFTER INSERT ON users BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_users_update AFTER UPDATE ON users BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_users_delete AFTER DELETE ON users BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_sessions_insert AFTER INSERT ON sessions BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_sessions_update AFTER UPDATE ON sessions BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_sessions_delete AFTER DELETE ON sessions BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_projects_insert AFTER INSERT ON projects BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_projects_update AFTER UPDATE ON projects BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_projects_delete AFTER DELETE ON projects BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_environments_insert AFTER INSERT ON environments BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_environments_update AFTER UPDATE ON environments BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_environments_delete AFTER DELETE ON environments BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_members_insert AFTER INSERT ON members BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_members_update AFTER UPDATE ON members BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_members_delete AFTER DELETE ON members BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_secrets_insert AFTER INSERT ON secrets BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_secrets_update AFTER UPDATE ON secrets BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_secrets_delete AFTER DELETE ON secrets BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_secret_versions_insert AFTER INSERT ON secret_versions BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_secret_versions_update AFTER UPDATE ON secret_versions BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_secret_versions_delete AFTER DELETE ON secret_versions BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_api_keys_insert AFTER INSERT ON api_keys BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_api_keys_update AFTER UPDATE ON api_keys BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_api_keys_delete AFTER DELETE ON api_keys BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_issued_tokens_insert AFTER INSERT ON issued_tokens BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_issued_tokens_update AFTER UPDATE ON issued_tokens BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_issued_tokens_delete AFTER DELETE ON issued_tokens BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  `,
 ];
