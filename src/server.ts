@@ -131,7 +131,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   ]);
   const deps: AppDeps = {
     services,
-    authenticator: createAuthenticator({ store, keyring, clock, replay: createReplayGuard({ uow, clock }), fence: store.cache.fence }),
+    authenticator: createAuthenticator({ store, keyring, clock, replay: createReplayGuard({ clock }), fence: store.cache.fence }),
     uow,
     store,
     workers: () => supervisor.health(),
