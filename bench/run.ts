@@ -18,7 +18,7 @@ import { benchSoak } from './soak.js';
 import { benchStreams } from './streams.js';
 
 /**
- * npm run bench [-- --quick] [-- --profile] [-- --only=rounds,read,ingest,queries,export,exports-concurrency,integrity,purge,pg,streams,soak]
+ * npm run bench [-- --quick] [-- --base=<another build>/bin/bella-server.js (read rounds: before/after in one run)] [-- --profile] [-- --only=rounds,read,ingest,queries,export,exports-concurrency,integrity,purge,pg,streams,soak]
  * (`--only exports-concurrency`, with a space, works too)
  * Prints the table (metric, value, baseline, ratio, target, met) and writes bench/results/latest.json.
  * Benchmarks report; they never fail the process on a missed target (they are not tests).
@@ -51,7 +51,7 @@ const step = async (name: string, fn: () => Promise<unknown>) => {
   process.stderr.write(`(${name}: ${((performance.now() - s) / 1000).toFixed(1)} s)\n`);
 };
 
-await step('rounds', () => benchReadRounds(report, { rounds: P.rounds, duration: P.roundSecs, warmup: P.warmup }));
+await step('rounds', () => benchReadRounds(report, { base: args.find((a) => a.startsWith('--base='))?.slice('--base='.length), rounds: P.rounds, duration: P.roundSecs, warmup: P.warmup }));
 await step('read', () => benchHttpRead(report, { duration: P.readSecs, warmup: P.warmup }));
 await step('ingest', () => benchIngest(report, { units: P.ingestUnits, perTurn: 500, window: 4000 }));
 await step('queries', () => benchQueries(report, { entries: P.queryEntries, reps: P.queryReps, targetMs: 20 }));

@@ -24,7 +24,16 @@ const slugOrNull = (v: unknown): string | null => (typeof v === 'string' && SLUG
 export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): void {
   app.decorateRequest('ctx', null as never);
 
-  app.addHook('onRequest', async (req, reply) => beginRequest(deps, req, reply));
+  // Synchronous: nothing here awaits, and a callback hook costs Fastify no promise per request.
+  app.addHook('onRequest', (req, reply, done) => {
+    try {
+      beginRequest(deps, req, reply);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done();
+  });
 
   // Keep the raw body: API-key signatures cover its exact bytes.
   // JSON only: a text/plain body is a 415, not a string the schema then rejects obscurely.

@@ -111,21 +111,31 @@ export function withReadCache(store: Store): Store & { readonly cache: ReadCache
     return next;
   };
 
-  /** Marks the batch dirty when a unit's work calls any method of a cached table's write side. */
-  const watch = (tx: StoreTx, dirty: { v: boolean }): StoreTx => {
+  /**
+   * Counts calls of a cached table's write side (any method of those StoreTx ports). The wrapped tx is
+   * built once per transaction object (the adapters keep one), not per unit; a batch during which the
+   * count moved empties the cache when it settles (overlapping batches only make that more eager).
+   */
+  let writes = 0;
+  const watched = new WeakMap<StoreTx, StoreTx>();
+  const watch = (tx: StoreTx): StoreTx => {
+    let w = watched.get(tx);
+    if (w) return w;
     const out: Record<string, unknown> = { ...tx };
     for (const p of WRITES) {
       const port = tx[p] as unknown as Record<string, (...a: unknown[]) => unknown>;
-      const w: Record<string, unknown> = {};
+      const wp: Record<string, unknown> = {};
       for (const [name, f] of Object.entries(port)) {
-        w[name] = (...a: unknown[]) => {
-          dirty.v = true;
+        wp[name] = (...a: unknown[]) => {
+          writes++;
           return f.apply(port, a);
         };
       }
-      out[p] = w;
+      out[p] = wp;
     }
-    return out as unknown as StoreTx;
+    w = out as unknown as StoreTx;
+    watched.set(tx, w);
+    return w;
   };
 
   const cache: ReadCache = { fence, invalidate, stats };
@@ -134,23 +144,23 @@ export function withReadCache(store: Store): Store & { readonly cache: ReadCache
     ...(cachedPorts as Partial<Store>),
     cache,
     commitBatch(units) {
-      const dirty = { v: false };
-      const watched = units.map((u): Unit => {
+      const before = writes;
+      const wrapped = units.map((u): Unit => {
         const work = u.work;
         if (!work) return u;
         // Prototype delegation keeps the unit's audit list live (the runner reads it after the work).
-        return Object.create(u, { work: { value: (tx: StoreTx) => work(watch(tx, dirty)) } }) as Unit;
+        return Object.create(u, { work: { value: (tx: StoreTx) => work(watch(tx)) } }) as Unit;
       });
-      const done = () => {
-        if (dirty.v) invalidate();
+      const settle = () => {
+        if (writes !== before) invalidate();
       };
-      return store.commitBatch(watched).then(
+      return store.commitBatch(wrapped).then(
         (r) => {
-          done();
+          settle();
           return r;
         },
         (e: unknown) => {
-          done();
+          settle();
           throw e;
         },
       );
