@@ -49,6 +49,19 @@ describe('the SQLite store', () => {
     access: (await store.accessLog.query({ requestId }, 10)).map((e) => e.seq),
   });
 
+
+  it('the Merkle tree stores leaves and even levels only; an odd-level node is computed from its two children', async () => {
+    await store.commitBatch([{ audit: [0, 1, 2, 3].map((i) => audit(`tree-${i}`)), access: [] }]);
+    const raw = new Database(file, { readonly: true });
+    const levels = raw.prepare('SELECT level, count(*) AS n FROM audit_tree_nodes GROUP BY level ORDER BY level').all();
+    raw.close();
+    // 4 leaves: level 0 (4 nodes) and level 2 (the root of all four); level 1 is not stored.
+    expect(levels).toEqual([{ level: 0, n: 4 }, { level: 2, n: 1 }]);
+    const { nodeHash } = await import('../../integrity/hash.js');
+    const got = await store.auditTree.nodes([[0, 0], [0, 1], [1, 0], [1, 1], [2, 0]]);
+    expect(got.get('1/0')).toEqual(nodeHash(got.get('0/0') as Buffer, got.get('0/1') as Buffer));
+    expect(got.get('2/0')).toEqual(nodeHash(got.get('1/0') as Buffer, got.get('1/1') as Buffer));
+  });
   it('the database, its WAL and shared-memory files are readable by their owner only (0600), also a file that existed 0644', async () => {
     await store.commitBatch([unit('perm')]);
     for (const f of [file, `${file}-wal`, `${file}-shm`]) expect((statSync(f).mode & 0o777).toString(8), f).toBe('600');
