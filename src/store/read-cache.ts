@@ -30,6 +30,15 @@ export interface ReadCache {
 
 const MAX_ENTRIES = 20_000;
 
+/** Shared between requests, so read-only: a row (or a list of rows) is frozen one level deep when cached. */
+function freeze<T>(v: T): T {
+  if (Array.isArray(v)) {
+    for (const x of v) if (x && typeof x === 'object') Object.freeze(x);
+    return Object.freeze(v) as T;
+  }
+  return v && typeof v === 'object' && !Buffer.isBuffer(v) ? (Object.freeze(v) as T) : v;
+}
+
 /** Ports whose rows the cache holds, and the methods of each that it memoises. */
 const CACHED = {
   apiKeys: ['get'],
@@ -67,7 +76,7 @@ export function withReadCache(store: Store): Store & { readonly cache: ReadCache
       const v = await fn(...a);
       if (g === generation) {
         if (map.size >= MAX_ENTRIES) map.clear();
-        map.set(key, v);
+        map.set(key, freeze(v));
       }
       return v;
     };
