@@ -14,11 +14,12 @@ import { benchPgThroughput } from './pg-throughput.js';
 import { profileRead } from './profile.js';
 import { benchPurge } from './purge.js';
 import { benchQueries } from './queries.js';
+import { benchReadRounds } from './read-rounds.js';
 import { benchSoak } from './soak.js';
 import { benchStreams } from './streams.js';
 
 /**
- * npm run bench [-- --quick] [-- --profile] [-- --only=read,ingest,queries,export,exports-concurrency,integrity,purge,pg,pg-ingest,pg-queries,pg-throughput,streams,soak]
+ * npm run bench [-- --quick] [-- --base=<another build>/bin/bella-server.js (read rounds: before/after in one run)] [-- --profile] [-- --only=rounds,read,ingest,queries,export,exports-concurrency,integrity,purge,pg,pg-ingest,pg-queries,pg-throughput,streams,soak]
  * (`--only exports-concurrency`, with a space, works too)
  * Prints the table (metric, value, baseline, ratio, target, met) and writes bench/results/latest.json.
  * Benchmarks report; they never fail the process on a missed target (they are not tests).
@@ -31,8 +32,8 @@ const only = (args.find((a) => a.startsWith('--only='))?.slice('--only='.length)
 const want = (name: string) => !only || only.includes(name);
 
 const P = quick
-  ? { soakEntries: 100_000, soakExportSecs: 8, soakSecs: 30, soakWindowSecs: 5, streamEntries: 20_000, readSecs: 4, warmup: 1, ingestUnits: 40_000, queryEntries: 500_000, queryReps: 15, exportEntries: 200_000, concurrentExportEntries: 50_000, purgeEntries: 100_000, pgQueryEntries: 500_000 }
-  : { soakEntries: 1_000_000, soakExportSecs: 60, soakSecs: 1800, soakWindowSecs: 60, streamEntries: 200_000, readSecs: 10, warmup: 2, ingestUnits: 200_000, queryEntries: 5_000_000, queryReps: 40, exportEntries: 1_000_000, concurrentExportEntries: 200_000, purgeEntries: 1_000_000, pgQueryEntries: 5_000_000 };
+  ? { rounds: 5, roundSecs: 3, soakEntries: 100_000, soakExportSecs: 8, soakSecs: 30, soakWindowSecs: 5, streamEntries: 20_000, readSecs: 4, warmup: 1, ingestUnits: 40_000, queryEntries: 500_000, queryReps: 15, exportEntries: 200_000, concurrentExportEntries: 50_000, purgeEntries: 100_000, pgQueryEntries: 500_000 }
+  : { rounds: 7, roundSecs: 8, soakEntries: 1_000_000, soakExportSecs: 60, soakSecs: 1800, soakWindowSecs: 60, streamEntries: 200_000, readSecs: 10, warmup: 2, ingestUnits: 200_000, queryEntries: 5_000_000, queryReps: 40, exportEntries: 1_000_000, concurrentExportEntries: 200_000, purgeEntries: 1_000_000, pgQueryEntries: 5_000_000 };
 
 const report = new Report();
 const started = new Date();
@@ -51,6 +52,7 @@ const step = async (name: string, fn: () => Promise<unknown>) => {
   process.stderr.write(`(${name}: ${((performance.now() - s) / 1000).toFixed(1)} s)\n`);
 };
 
+await step('rounds', () => benchReadRounds(report, { base: args.find((a) => a.startsWith('--base='))?.slice('--base='.length), rounds: P.rounds, duration: P.roundSecs, warmup: P.warmup }));
 await step('read', () => benchHttpRead(report, { duration: P.readSecs, warmup: P.warmup }));
 await step('ingest', () => benchIngest(report, { units: P.ingestUnits, perTurn: 500, window: 4000 }));
 await step('queries', () => benchQueries(report, { entries: P.queryEntries, reps: P.queryReps, targetMs: 20 }));

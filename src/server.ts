@@ -18,6 +18,7 @@ import { DomainError } from './kernel/errors.js';
 import { KeyRing, loadOrCreateMasterKey } from './secrets/envelope.js';
 import { createServices, type Services } from './services.js';
 import type { Store } from './store/ports.js';
+import { withReadCache } from './store/read-cache.js';
 import { createSqliteStore } from './store/sqlite/sqlite-store.js';
 import { createSupervisor, type Supervisor } from './workers/supervisor.js';
 import { intervalWorker } from './workers/worker.js';
@@ -61,7 +62,8 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
     if (k.created) notices.push(`Generated a master key in ${k.file} (mode 0600). Back it up: without it, stored secrets cannot be decrypted.`);
     master = k.key;
   }
-  const store = opts.store ?? (await openStore(config));
+  // The exact read cache of the hot path (store/read-cache.ts); every request fences it first.
+  const store = withReadCache(opts.store ?? (await openStore(config)));
   await store.migrate();
   if (store.kind === 'sqlite') markInitialized(config.dataDir, clock());
   const keyring = new KeyRing(master);
@@ -129,7 +131,7 @@ export async function createServer(config: Config, opts: { store?: Store; clock?
   ]);
   const deps: AppDeps = {
     services,
-    authenticator: createAuthenticator({ store, keyring, clock, replay: createReplayGuard({ uow, clock }) }),
+    authenticator: createAuthenticator({ store, keyring, clock, replay: createReplayGuard({ clock }), fence: store.cache.fence }),
     uow,
     store,
     workers: () => supervisor.health(),

@@ -49,6 +49,7 @@ export function createAuditRecorder(deps: { readonly clock: Clock }, bind: Recor
     hasDenied: () => queue.some((e) => e.outcome === 'Denied'),
     committed: false,
     receipts: [],
+    precondition: null,
   };
   return rec;
 }

@@ -1,5 +1,5 @@
 import type { OpContext } from '../kernel/context.js';
-import { conflict, unavailable } from '../kernel/errors.js';
+import { DomainError, conflict, unavailable } from '../kernel/errors.js';
 import type { StoreTx } from '../store/ports.js';
 import { UniqueViolationError, type AccessDraft } from '../store/types.js';
 import { StoreUnavailableError, type CommitterHealth, type GroupCommitter } from './committer.js';
@@ -17,8 +17,9 @@ export interface UnitOfWork {
    */
   run<T>(op: OpContext, work?: (tx: StoreTx) => Promise<T>): Promise<T>;
   /**
-   * Commits the still-queued entries of `op` with access rows (a request's end). Rejects with
-   * StoreUnavailableError, which the caller turns into its fail-closed answer.
+   * Commits the still-queued entries of `op` with access rows (a request's end), with the operation's
+   * precondition if no unit has committed it yet. Rejects with StoreUnavailableError, which the caller
+   * turns into its fail-closed answer, or with the precondition's DomainError (nothing committed).
    */
   flush(op: Pick<OpContext, 'audit'>, access: readonly AccessDraft[]): Promise<void>;
   health(): CommitterHealth;
@@ -26,15 +27,44 @@ export interface UnitOfWork {
   drain(): Promise<void>;
 }
 
+/**
+ * Takes the operation's precondition for the unit about to be submitted (so two units of one operation
+ * never both carry it) and gives it back when that unit does not commit for another reason than the
+ * precondition's own refusal.
+ */
+function takePrecondition(op: Pick<OpContext, 'audit'>): { run: ((tx: StoreTx) => Promise<void>) | null; failed(e: unknown): void } {
+  const pre = op.audit.precondition;
+  op.audit.precondition = null;
+  let refused = false;
+  return {
+    run: pre
+      ? async (tx) => {
+          try {
+            await pre(tx);
+          } catch (e) {
+            refused = e instanceof DomainError;
+            throw e;
+          }
+        }
+      : null,
+    failed() {
+      if (pre && !refused) op.audit.precondition ??= pre;
+    },
+  };
+}
+
 export function createUnitOfWork(deps: { readonly committer: GroupCommitter }): UnitOfWork {
   const { committer } = deps;
   return {
-    async run(op, work) {
+    async run<T>(op: OpContext, work?: (tx: StoreTx) => Promise<T>): Promise<T> {
       const audit = op.audit.take();
+      const pre = takePrecondition(op);
+      const check = pre.run;
       // Entries recorded while the work runs (e.g. with the version it assigned) join the same unit:
       // the runner reads unit.audit only after the work has finished.
       const wrapped = work
         ? async (tx: StoreTx) => {
+            if (check) await check(tx);
             const mark = op.audit.mark();
             try {
               const value = await work(tx);
@@ -45,18 +75,27 @@ export function createUnitOfWork(deps: { readonly committer: GroupCommitter }): 
               throw e;
             }
           }
-        : undefined;
+        : (check ?? undefined);
       try {
-        const value = await committer.submit({ work: wrapped, audit, access: [], receipt: (s) => op.audit.receipts.push(...s) });
+        const value = await committer.submit({ work: wrapped as ((tx: StoreTx) => Promise<T>) | undefined, audit, access: [], receipt: (s) => op.audit.receipts.push(...s) });
         op.audit.committed = true;
-        return value;
+        return value as T;
       } catch (e) {
+        pre.failed(e);
         if (e instanceof StoreUnavailableError) throw unavailable();
         if (e instanceof UniqueViolationError) throw conflict('that already exists (a concurrent request created it first)');
         throw e;
       }
     },
-    flush: (op, access) => committer.submit({ audit: op.audit.take(), access, receipt: (s) => op.audit.receipts.push(...s) }),
+    async flush(op, access) {
+      const pre = takePrecondition(op);
+      try {
+        await committer.submit({ work: pre.run ?? undefined, audit: op.audit.take(), access, receipt: (s) => op.audit.receipts.push(...s) });
+      } catch (e) {
+        pre.failed(e);
+        throw e;
+      }
+    },
     health: () => committer.health(),
     drain: () => committer.drain(),
   };

@@ -6,7 +6,8 @@ import { DomainError, NOT_PERFORMED_MESSAGE } from '../kernel/errors.js';
 import type { AccessDraft } from '../store/types.js';
 import type { AuditRouteConfig, RequestContext } from './context.js';
 import type { AppDeps } from './deps.js';
-import { guard, isProtected } from './protect.js';
+import { attempted, guard, isProtected } from './protect.js';
+import { HTTP_STATUS } from './errors.js';
 import { redactUrl } from './redact.js';
 import { CLIENT_HELP, CLIENT_RE, SLUG_RE } from '../contract/log-query.js';
 import { E2EE_HEADER } from '../contract/e2ee.js';
@@ -23,7 +24,16 @@ const slugOrNull = (v: unknown): string | null => (typeof v === 'string' && SLUG
 export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): void {
   app.decorateRequest('ctx', null as never);
 
-  app.addHook('onRequest', async (req, reply) => beginRequest(deps, req, reply));
+  // Synchronous: nothing here awaits, and a callback hook costs Fastify no promise per request.
+  app.addHook('onRequest', (req, reply, done) => {
+    try {
+      beginRequest(deps, req, reply);
+    } catch (e) {
+      done(e as Error);
+      return;
+    }
+    done();
+  });
 
   // Keep the raw body: API-key signatures cover its exact bytes.
   // JSON only: a text/plain body is a 415, not a string the schema then rejects obscurely.
@@ -94,7 +104,40 @@ export function beginRequest(deps: AppDeps, req: FastifyRequest, reply: FastifyR
 export async function finishRequest(deps: AppDeps, req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
   const c = req.ctx;
   if (!c) return payload;
-  const access: AccessDraft = {
+  try {
+    await deps.uow.flush(c, [accessRow(deps, req, reply)]);
+  } catch (e) {
+    if (!(e instanceof DomainError)) return unavailableAnswer(req, reply, payload, e);
+    // The request's precondition refused it (a replayed signature): nothing of the unit happened, and
+    // whatever the handler produced is replaced by the refusal, recorded as Denied under the route's event.
+    destroy(payload);
+    reply.code(HTTP_STATUS[e.code]);
+    reply.header('content-type', 'application/json; charset=utf-8');
+    reply.removeHeader('content-disposition');
+    reply.removeHeader('content-length');
+    const actor = (e as { actor?: RequestContext['principal']['actor'] }).actor;
+    if (actor) c.principal = { kind: 'anonymous', actor };
+    if (c.auditEvent) c.audit.record({ event: c.auditEvent, outcome: 'Denied', reason: e.extra.reason ?? 'unauthenticated', details: attempted(req) });
+    try {
+      await deps.uow.flush(c, [accessRow(deps, req, reply)]);
+    } catch (e2) {
+      return unavailableAnswer(req, reply, null, e2);
+    }
+    return JSON.stringify({ error: { code: e.code, message: e.message, requestId: c.requestId } });
+  }
+  // The receipt: the seqs of this request's durable Audit Log entries, for a later inclusion proof.
+  if (c.audit.receipts.length > 0) reply.header('bella-audit-entry', c.audit.receipts.join(', '));
+  return payload;
+}
+
+const destroy = (payload: unknown) => {
+  if (payload && typeof (payload as { destroy?: unknown }).destroy === 'function') (payload as { destroy: () => void }).destroy();
+};
+
+/** The request's Access Log row, as the reply stands now. */
+function accessRow(deps: AppDeps, req: FastifyRequest, reply: FastifyReply): AccessDraft {
+  const c = req.ctx;
+  return {
     id: uuidv7(),
     timestamp: deps.clock().toISOString(),
     requestId: c.requestId,
@@ -108,31 +151,29 @@ export async function finishRequest(deps: AppDeps, req: FastifyRequest, reply: F
     projectSlug: c.audit.scope.projectSlug,
     environmentSlug: c.audit.scope.environmentSlug,
   };
-  try {
-    await deps.uow.flush(c, [access]);
-    // The receipt: the seqs of this request's durable Audit Log entries, for a later inclusion proof.
-    if (c.audit.receipts.length > 0) reply.header('bella-audit-entry', c.audit.receipts.join(', '));
-    return payload;
-  } catch (e) {
-    if ((req.routeOptions?.config as { accessBestEffort?: boolean } | undefined)?.accessBestEffort) return payload;
-    if (payload && typeof (payload as { destroy?: unknown }).destroy === 'function') (payload as { destroy: () => void }).destroy();
-    const msg = e instanceof StoreUnavailableError ? e.message : 'audit commit failed';
-    req.log.error({ requestId: c.requestId, err: msg }, 'audit/access rows not durable; answering 503');
-    reply.code(503);
-    reply.header('content-type', 'application/json; charset=utf-8');
-    reply.removeHeader('content-disposition');
-    reply.removeHeader('content-length');
-    // A change committed earlier in this request (with its audit rows) did happen: never claim otherwise.
-    const error = c.audit.committed
-      ? {
-          code: 'audit_unavailable',
-          message: "the operation was performed and is in the Audit Log, but this request's Access Log row cannot be written right now; check the result before retrying",
-          requestId: c.requestId,
-          details: { applied: true },
-        }
-      : { code: 'audit_unavailable', message: NOT_PERFORMED_MESSAGE, requestId: c.requestId };
-    return JSON.stringify({ error });
-  }
+}
+
+/** The fail-closed answer when the request's rows cannot be made durable: 503, whatever the handler produced. */
+function unavailableAnswer(req: FastifyRequest, reply: FastifyReply, payload: unknown, e: unknown): unknown {
+  const c = req.ctx;
+  if ((req.routeOptions?.config as { accessBestEffort?: boolean } | undefined)?.accessBestEffort) return payload;
+  destroy(payload);
+  const msg = e instanceof StoreUnavailableError ? e.message : 'audit commit failed';
+  req.log.error({ requestId: c.requestId, err: msg }, 'audit/access rows not durable; answering 503');
+  reply.code(503);
+  reply.header('content-type', 'application/json; charset=utf-8');
+  reply.removeHeader('content-disposition');
+  reply.removeHeader('content-length');
+  // A change committed earlier in this request (with its audit rows) did happen: never claim otherwise.
+  const error = c.audit.committed
+    ? {
+        code: 'audit_unavailable',
+        message: "the operation was performed and is in the Audit Log, but this request's Access Log row cannot be written right now; check the result before retrying",
+        requestId: c.requestId,
+        details: { applied: true },
+      }
+    : { code: 'audit_unavailable', message: NOT_PERFORMED_MESSAGE, requestId: c.requestId };
+  return JSON.stringify({ error });
 }
 
 /**
@@ -179,7 +220,12 @@ async function authenticate(deps: AppDeps, req: FastifyRequest): Promise<void> {
       rawBody: req.rawBody ?? '',
       ip: req.ctx.ip,
     });
-    if (p) req.ctx.principal = p;
+    if (p) {
+      req.ctx.principal = p.principal;
+      // A signature's single use is claimed by the request's first unit of work (its change, or at
+      // the end its audit and access rows): one group commit, like any request.
+      req.ctx.audit.precondition = p.claim;
+    }
   } catch (e) {
     if (e instanceof DomainError) req.ctx.authError = e;
     else throw e;

@@ -5,7 +5,7 @@ import type { Clock } from '../kernel/clock.js';
 import type { Authenticated, Principal } from '../kernel/context.js';
 import { DomainError, unauthenticated } from '../kernel/errors.js';
 import type { KeyRing } from '../secrets/envelope.js';
-import type { Store } from '../store/ports.js';
+import type { Store, StoreTx } from '../store/ports.js';
 import type { ApiKeyRow, IssuedTokenRow } from '../store/types.js';
 import type { ReplayGuard } from './replay-guard.js';
 import { SESSION_TOKEN_RE, safeEqualHex, sha256hex } from './tokens.js';
@@ -50,9 +50,16 @@ export interface Credentials {
  */
 export type AuthError = DomainError & { readonly actor?: Principal['actor']; readonly scope?: { readonly projectSlug: string | null; readonly environmentSlug: string | null } };
 
+/** A caller proven by its credentials, and what its request must commit for them to hold (a signature's single use). */
+export interface Resolved {
+  readonly principal: Authenticated;
+  /** Runs in the request's first unit of work (AuditRecorder.precondition); null: nothing to claim */
+  readonly claim: ((tx: StoreTx) => Promise<void>) | null;
+}
+
 export interface Authenticator {
   /** The principal the credentials prove, null when none were presented; throws an AuthError when refused. */
-  resolve(c: Credentials): Promise<Authenticated | null>;
+  resolve(c: Credentials): Promise<Resolved | null>;
 }
 
 const TOKEN_NOT_VALID = 'the token is not valid';
@@ -72,6 +79,11 @@ export function createAuthenticator(deps: {
   readonly keyring: KeyRing;
   readonly clock: Clock;
   readonly replay: ReplayGuard;
+  /**
+   * Makes the store's read cache current (store/read-cache.ts) before the credentials are looked up:
+   * a revocation committed on any node before this request arrived holds for it.
+   */
+  readonly fence?: () => Promise<void>;
 }): Authenticator {
   const { store } = deps;
 
@@ -116,7 +128,7 @@ export function createAuthenticator(deps: {
     return { kind: lease ? 'lease' : 'trustToken', actor, token: row, projectSlug: project.slug, environmentSlug: env.slug, project, environment: env };
   }
 
-  async function signed(c: Credentials, keyId: string): Promise<Authenticated> {
+  async function signed(c: Credentials, keyId: string): Promise<Resolved> {
     const ts = c.timestamp;
     const sig = c.signature;
     const nonceOk = c.nonce === null || c.nonce === undefined || NONCE_RE.test(c.nonce);
@@ -148,39 +160,41 @@ export function createAuthenticator(deps: {
       expected = createHmac('sha256', sdkKey).update(sdkStringToSign(c.method, path, search, ts, c.rawBody, c.nonce)).digest('hex');
     }
     if (!safeEqualHex(expected, sig)) throw unauthenticated(KEY_NOT_VALID, 'bad_signature');
-    const p = await keyPrincipal(row, c.ip);
-    // Last, so only a request that would otherwise be accepted uses up its signature.
-    if (!(await deps.replay.firstUse(row.id, sig, seconds, c.repeat ?? null))) {
-      throw Object.assign(unauthenticated('this signed request was already used: a signature is accepted once, so sign each request afresh', 'signature_replayed'), {
-        actor: p.actor,
-      });
+    const principal = await keyPrincipal(row, c.ip);
+    // Last, so only a request that would otherwise be accepted uses up its signature; the use is
+    // recorded by the request's own first unit of work (replay-guard.ts).
+    return { principal, claim: deps.replay.claim(row.id, sig, seconds, c.repeat ?? null, principal.actor) };
+  }
+
+  async function bearer(c: Credentials): Promise<Authenticated | null> {
+    if (c.authorization === null) return null;
+    const m = /^Bearer (\S+)$/i.exec(c.authorization.trim());
+    if (!m) throw unauthenticated('the Authorization header must be "Bearer <session token or API key>"', 'malformed_authorization');
+    const token = m[1] as string;
+    const key = parseApiKey(token);
+    if (key) {
+      const row = await store.apiKeys.get(key.id);
+      if (!row || !safeEqualHex(row.secretHash, sha256hex(key.secret))) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
+      return keyPrincipal(row, c.ip);
     }
-    return p;
+    const issued = parseIssuedToken(token);
+    if (issued) return issuedPrincipal(issued.kind, issued.id, issued.secret, c.ip);
+    if (!SESSION_TOKEN_RE.test(token)) throw unauthenticated('the bearer token is neither a session token, a bax- API key, a lease nor a trust token', 'malformed_token');
+    const session = await store.users.getSession(sha256hex(token));
+    if (!session) throw unauthenticated('the session is not valid; log in again', 'invalid_session');
+    if (session.revokedAt) throw unauthenticated('the session was logged out; log in again', 'session_revoked');
+    if (session.expiresAt <= deps.clock().toISOString()) throw unauthenticated('the session has expired; log in again', 'session_expired');
+    const user = await store.users.getById(session.userId);
+    if (!user) throw unauthenticated('the session user no longer exists', 'invalid_session');
+    return { kind: 'user', user, sessionHash: session.tokenHash, actor: { type: 'User', id: user.id, email: user.email, name: user.name, ip: c.ip } };
   }
 
   return {
     async resolve(c) {
+      if (deps.fence) await deps.fence();
       if (c.keyId !== null) return signed(c, c.keyId);
-      if (c.authorization === null) return null;
-      const m = /^Bearer (\S+)$/i.exec(c.authorization.trim());
-      if (!m) throw unauthenticated('the Authorization header must be "Bearer <session token or API key>"', 'malformed_authorization');
-      const token = m[1] as string;
-      const key = parseApiKey(token);
-      if (key) {
-        const row = await store.apiKeys.get(key.id);
-        if (!row || !safeEqualHex(row.secretHash, sha256hex(key.secret))) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
-        return keyPrincipal(row, c.ip);
-      }
-      const issued = parseIssuedToken(token);
-      if (issued) return issuedPrincipal(issued.kind, issued.id, issued.secret, c.ip);
-      if (!SESSION_TOKEN_RE.test(token)) throw unauthenticated('the bearer token is neither a session token, a bax- API key, a lease nor a trust token', 'malformed_token');
-      const session = await store.users.getSession(sha256hex(token));
-      if (!session) throw unauthenticated('the session is not valid; log in again', 'invalid_session');
-      if (session.revokedAt) throw unauthenticated('the session was logged out; log in again', 'session_revoked');
-      if (session.expiresAt <= deps.clock().toISOString()) throw unauthenticated('the session has expired; log in again', 'session_expired');
-      const user = await store.users.getById(session.userId);
-      if (!user) throw unauthenticated('the session user no longer exists', 'invalid_session');
-      return { kind: 'user', user, sessionHash: session.tokenHash, actor: { type: 'User', id: user.id, email: user.email, name: user.name, ip: c.ip } };
+      const principal = await bearer(c);
+      return principal && { principal, claim: null };
     },
   };
 }

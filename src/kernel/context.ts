@@ -1,3 +1,4 @@
+import type { StoreTx } from '../store/ports.js';
 import type { CredentialView } from '../contract/api.js';
 import type { Actor } from '../contract/entries.js';
 import type { EventType, Outcome } from '../contract/events.js';
@@ -88,6 +89,13 @@ export interface AuditRecorder {
   committed: boolean;
   /** The seqs of this operation's durable entries (sent back as the Bella-Audit-Entry receipt) */
   readonly receipts: number[];
+  /**
+   * A check the operation's first durable unit runs in its own transaction before its work (the replay
+   * guard's claim of a signed request's signature). A DomainError from it fails the unit (nothing of it
+   * happens) and is final; until a unit carrying it commits, the next unit (at the latest the request's
+   * access row) carries it again, so no request is answered without it.
+   */
+  precondition: ((tx: StoreTx) => Promise<void>) | null;
 }
 
 /**

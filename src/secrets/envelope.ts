@@ -47,6 +47,7 @@ export function loadOrCreateMasterKey(dataDir: string): { key: Buffer; created: 
 /** Caches unwrapped project data keys: unwrapping on every read would cost a GCM open per request. */
 export class KeyRing {
   private readonly cache = new Map<string, Buffer>();
+  private readonly opened = new WeakMap<Buffer, { purpose: string; plain: Buffer }>();
   constructor(private readonly master: Buffer) {}
 
   wrap(dataKey: Buffer, projectId: string): Buffer {
@@ -67,7 +68,16 @@ export class KeyRing {
     return seal(this.master, plain, `instance:${purpose}`);
   }
 
+  /**
+   * Opened once per stored blob object: the read cache (store/read-cache.ts) hands out the same row, so
+   * a signed request's signing key is not unwrapped on every request. Keyed by the blob itself (a
+   * changed row is a new object), so the result is always what opening it would give.
+   */
   openInstance(blob: Buffer, purpose: string): Buffer {
-    return open(this.master, blob, `instance:${purpose}`);
+    const known = this.opened.get(blob);
+    if (known && known.purpose === purpose) return known.plain;
+    const plain = open(this.master, blob, `instance:${purpose}`);
+    this.opened.set(blob, { purpose, plain });
+    return plain;
   }
 }

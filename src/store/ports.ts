@@ -448,4 +448,9 @@ export interface Store {
   readonly auditLog: AuditLogPort;
   readonly accessLog: AccessLogPort;
   readonly auditTree: AuditTreePort;
+  /**
+   * The read cache's version (store/read-cache.ts): bumped by the database itself (triggers) in every
+   * transaction that changes a table the cache holds rows of, on any node. Read-committed.
+   */
+  cacheVersion(): Promise<number>;
 }

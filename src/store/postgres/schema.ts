@@ -359,6 +359,37 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_streams_project ON audit_streams(project_slug);
   `,
+
+  // 12 (issue 13): the read cache's version (src/store/read-cache.ts). Every statement changing a table
+  // the cache holds rows of bumps it, in the transaction that makes the change; every node reads it
+  // before serving a request from its cache, so a revocation committed on one node holds on the next
+  // request to any node.
+  `
+  CREATE TABLE cache_version (id INTEGER PRIMARY KEY CHECK (id = 1), v BIGINT NOT NULL);
+  INSERT INTO cache_version (id, v) VALUES (1, 0);
+  CREATE FUNCTION bella_bump_cache_version() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE cache_version SET v = v + 1 WHERE id = 1;
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
+  CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sessions FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
+  CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON projects FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
+  CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON environments FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
+  CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON members FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
+  CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON secrets FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
+  CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON secret_versions FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
+  CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON api_keys FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
+  CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON issued_tokens FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
+  `,
+
+  // 13 (issue 13): one index entry fewer per Access Log row. The Access Log is never looked up by id
+  // (ids are server-generated UUIDv7; rows are found by seq, request id, project, actor, status, time),
+  // so its UNIQUE(id, ts) goes (from every partition with it).
+  `
+  ALTER TABLE access_log DROP CONSTRAINT access_log_id_ts_key;
+  `,
 ];
 
 /** Key of the session advisory lock that serialises migrations of several nodes starting at once. */

@@ -1,3 +1,4 @@
+import { nodeHash } from '../../integrity/hash.js';
 import { auditLeafFromRow } from '../rows.js';
 import type { AuditTreePort, AuditTreeTx, CheckpointRow, CheckpointsTx, TreeStateRow } from '../ports.js';
 import type { Row, SqlDb } from './db.js';
@@ -17,11 +18,18 @@ const INSERT_NODES: Readonly<Record<number, string>> = Object.fromEntries(
   [64, 16, 4, 1].map((n) => [n, `INSERT INTO audit_tree_nodes (level, idx, hash) VALUES ${Array(n).fill('(?, ?, ?)').join(', ')}`]),
 );
 
-/** The Merkle tree of the Audit Log as stored: the edge (audit_tree), every complete node (audit_tree_nodes), checkpoints. */
+/** The Merkle tree of the Audit Log as stored: the edge (audit_tree), every complete node of an even level (audit_tree_nodes; odd levels computed on read), checkpoints. */
 export function auditTreePort(db: SqlDb): AuditTreePort {
   return {
     state: async () => stateOf(await db.one(STATE)),
-    async nodes(keys) {
+    async nodes(wanted) {
+      // Odd levels are not stored (see save): each is asked for with its two children and, when not
+      // stored itself (a tree written before issue 13), computed from them.
+      const keys: (readonly [number, number])[] = [];
+      for (const k of wanted) {
+        keys.push(k);
+        if (k[0] % 2 === 1) keys.push([k[0] - 1, 2 * k[1]], [k[0] - 1, 2 * k[1] + 1]);
+      }
       const out = new Map<string, Buffer>();
       for (let i = 0; i < keys.length; i += CHUNK) {
         const part = keys.slice(i, i + CHUNK);
@@ -31,7 +39,18 @@ export function auditTreePort(db: SqlDb): AuditTreePort {
         );
         for (const r of rows) out.set(`${Number(r.level)}/${Number(r.idx)}`, Buffer.from(r.hash as Uint8Array));
       }
-      return out;
+      const found = new Map<string, Buffer>();
+      for (const [l, x] of wanted) {
+        const key = `${l}/${x}`;
+        let h = out.get(key);
+        if (!h && l % 2 === 1) {
+          const left = out.get(`${l - 1}/${2 * x}`);
+          const right = out.get(`${l - 1}/${2 * x + 1}`);
+          if (left && right) h = nodeHash(left, right);
+        }
+        if (h) found.set(key, h);
+      }
+      return found;
     },
     async leafHashes(start, end) {
       const rows = await db.all('SELECT idx, hash FROM audit_tree_nodes WHERE level = 0 AND idx >= ? AND idx < ? ORDER BY idx', [Math.trunc(start), Math.trunc(end)]);
@@ -69,7 +88,12 @@ export function auditTreePort(db: SqlDb): AuditTreePort {
 export function auditTreeTx(db: SqlDb): AuditTreeTx {
   return {
     state: async () => stateOf(await db.one(STATE)),
-    async save(nodes, state) {
+    async save(all, state) {
+      // Only the even levels are stored (leaves included): an odd-level node is one hash of its two
+      // stored children away (nodes() computes it), and the batch writes a third fewer node rows (about
+      // 1.33 per leaf instead of 2). Invariant 9 is unchanged: every leaf and every stored node is
+      // written in the transaction that assigns the leaves' seq.
+      const nodes = all.filter((n) => n.key[0] % 2 === 0);
       // Statements of 64, 16, 4 or 1 rows: four statement texts in all, so each engine's statement
       // cache keeps them prepared (a text per batch size would churn it), and few round trips.
       for (let i = 0; i < nodes.length; ) {

@@ -18,8 +18,9 @@ import { usersPort, usersTx } from './users.js';
 import { personalTx } from './personal.js';
 
 /** The read ports of the entity tables over a reader (committed data only). */
-export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'ssh' | 'providers' | 'credentialLeases' | 'loginAttempts' | 'signatureUses' | 'issuedTokens' | 'trustDomains' | 'streams'> {
+export function entityPorts(db: SqlDb, d: SqlDialect): Pick<Store, 'cacheVersion' | 'users' | 'projects' | 'members' | 'secrets' | 'apiKeys' | 'settings' | 'ssh' | 'providers' | 'credentialLeases' | 'loginAttempts' | 'signatureUses' | 'issuedTokens' | 'trustDomains' | 'streams'> {
   return {
+    cacheVersion: async () => Number((await db.one('SELECT v FROM cache_version WHERE id = 1'))?.v ?? 0),
     users: usersPort(db, d),
     projects: projectsPort(db, d),
     members: membersPort(db, d),

@@ -348,4 +348,79 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_streams_project ON audit_streams(project_slug);
   `,
+
+  // 12 (issue 13): the read cache's version (src/store/read-cache.ts). Every change to a table the cache
+  // holds rows of bumps it, in the transaction that makes the change, whoever writes; a node compares it
+  // before serving a request from its cache, so a revocation committed anywhere holds on the next request.
+  `
+  CREATE TABLE cache_version (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL);
+  INSERT INTO cache_version (id, v) VALUES (1, 0);
+  CREATE TRIGGER cache_version_users_insert AFTER INSERT ON users BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_users_update AFTER UPDATE ON users BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_users_delete AFTER DELETE ON users BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_sessions_insert AFTER INSERT ON sessions BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_sessions_update AFTER UPDATE ON sessions BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_sessions_delete AFTER DELETE ON sessions BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_projects_insert AFTER INSERT ON projects BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_projects_update AFTER UPDATE ON projects BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_projects_delete AFTER DELETE ON projects BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_environments_insert AFTER INSERT ON environments BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_environments_update AFTER UPDATE ON environments BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_environments_delete AFTER DELETE ON environments BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_members_insert AFTER INSERT ON members BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_members_update AFTER UPDATE ON members BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_members_delete AFTER DELETE ON members BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_secrets_insert AFTER INSERT ON secrets BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_secrets_update AFTER UPDATE ON secrets BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_secrets_delete AFTER DELETE ON secrets BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_secret_versions_insert AFTER INSERT ON secret_versions BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_secret_versions_update AFTER UPDATE ON secret_versions BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_secret_versions_delete AFTER DELETE ON secret_versions BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_api_keys_insert AFTER INSERT ON api_keys BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_api_keys_update AFTER UPDATE ON api_keys BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_api_keys_delete AFTER DELETE ON api_keys BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_issued_tokens_insert AFTER INSERT ON issued_tokens BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_issued_tokens_update AFTER UPDATE ON issued_tokens BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  CREATE TRIGGER cache_version_issued_tokens_delete AFTER DELETE ON issued_tokens BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
+  `,
+
+  // 13 (issue 13): one index entry fewer per Access Log row. The Access Log is never looked up by id
+  // (ids are server-generated UUIDv7; rows are found by seq, request id, project, actor, status, time),
+  // so its UNIQUE(id) goes. SQLite cannot drop a column constraint: the table is rebuilt with the same
+  // columns, rows and indexes, and its AUTOINCREMENT high-water mark is carried over (seq never reused).
+  `
+  CREATE TABLE access_log_new (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    method TEXT NOT NULL,
+    route TEXT,
+    path TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    duration_ms REAL NOT NULL,
+    actor_type TEXT NOT NULL,
+    actor_id TEXT,
+    actor_email TEXT,
+    actor_name TEXT,
+    actor_ip TEXT,
+    user_agent TEXT,
+    project_slug TEXT,
+    environment_slug TEXT,
+    client TEXT
+  );
+  INSERT INTO access_log_new (seq, id, ts, request_id, method, route, path, status, duration_ms, actor_type, actor_id, actor_email, actor_name, actor_ip, user_agent, project_slug, environment_slug, client)
+    SELECT seq, id, ts, request_id, method, route, path, status, duration_ms, actor_type, actor_id, actor_email, actor_name, actor_ip, user_agent, project_slug, environment_slug, client
+    FROM access_log ORDER BY seq;
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'access_log_new', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'access_log_new');
+  UPDATE sqlite_sequence SET seq = max(seq, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'access_log'), 0)) WHERE name = 'access_log_new';
+  DROP TABLE access_log;
+  ALTER TABLE access_log_new RENAME TO access_log;
+  CREATE INDEX access_project ON access_log(project_slug, environment_slug, seq);
+  CREATE INDEX access_ts ON access_log(ts);
+  CREATE INDEX access_request ON access_log(request_id);
+  CREATE INDEX access_actor_email ON access_log(actor_email COLLATE NOCASE, seq);
+  CREATE INDEX access_status ON access_log(status, seq);
+  CREATE INDEX access_project_seq ON access_log(project_slug, seq);
+  `,
 ];

@@ -1,0 +1,178 @@
+import type { Store, StoreTx } from './ports.js';
+import type { Unit } from './types.js';
+
+/**
+ * The exact read cache of the hot path: principals' rows (API keys, sessions, users, leases and trust
+ * tokens), projects, environments, memberships and secret rows (still encrypted: a plaintext value is
+ * never cached; the unwrapped project data keys are the KeyRing's). It serves a row only while nothing
+ * that could change it has committed since it was read:
+ *
+ * - this node's own changes: a unit whose work touches a cached table (users, projects, members,
+ *   secrets, apiKeys, issuedTokens) empties the cache as soon as its batch commits, before the
+ *   batch's responses are released;
+ * - any node's changes (PostgreSQL nodes, or another process on the SQLite file): triggers bump
+ *   `cache_version` in the committing transaction, and `fence()` (called once per request, before
+ *   its credentials are looked up) reads it; a different value empties the cache. A fence shares a
+ *   read with the others waiting at the same moment, but never one that began before it was called,
+ *   so a change committed before a request arrived is always seen by that request.
+ *
+ * A read that was in flight while the cache was emptied does not fill it (generation check), so a row
+ * read before a change can never be served after it. Bounded: a method's map is dropped when it holds
+ * more than MAX_ENTRIES rows (say, someone probing random key ids).
+ */
+export interface ReadCache {
+  /** Makes the next reads see every change committed (on any node) before this call. Never throws. */
+  fence(): Promise<void>;
+  /** Empties the cache. */
+  invalidate(): void;
+  readonly stats: { hits: number; misses: number; invalidations: number };
+}
+
+const MAX_ENTRIES = 20_000;
+
+/** Shared between requests, so read-only: a row (or a list of rows) is frozen one level deep when cached. */
+function freeze<T>(v: T): T {
+  if (Array.isArray(v)) {
+    for (const x of v) if (x && typeof x === 'object') Object.freeze(x);
+    return Object.freeze(v) as T;
+  }
+  return v && typeof v === 'object' && !Buffer.isBuffer(v) ? (Object.freeze(v) as T) : v;
+}
+
+/** Ports whose rows the cache holds, and the methods of each that it memoises. */
+const CACHED = {
+  apiKeys: ['get'],
+  projects: ['getById', 'getBySlug', 'getEnvironment', 'getEnvironmentById'],
+  secrets: ['get', 'list', 'stamp'],
+  users: ['getById', 'getSession'],
+  issuedTokens: ['get'],
+  members: ['listOfUser', 'listOfProject'],
+} as const;
+/** Their write side (every method of these StoreTx ports counts as a possible change). */
+const WRITES: readonly (keyof StoreTx)[] = ['apiKeys', 'projects', 'secrets', 'users', 'issuedTokens', 'members'];
+
+export function withReadCache(store: Store): Store & { readonly cache: ReadCache } {
+  let generation = 0;
+  let version: number | null = null;
+  const maps: Map<string, unknown>[] = [];
+  const stats = { hits: 0, misses: 0, invalidations: 0 };
+  const invalidate = () => {
+    generation++;
+    stats.invalidations++;
+    for (const m of maps) m.clear();
+  };
+
+  const memo = <A extends unknown[], R>(fn: (...a: A) => Promise<R>): ((...a: A) => Promise<R>) => {
+    const map = new Map<string, R>();
+    maps.push(map as Map<string, unknown>);
+    return async (...a: A) => {
+      const key = a.length === 1 ? String(a[0]) : a.map((x) => (x === undefined ? '\u0001' : String(x))).join('\u0000');
+      if (map.has(key)) {
+        stats.hits++;
+        return map.get(key) as R;
+      }
+      stats.misses++;
+      const g = generation;
+      const v = await fn(...a);
+      if (g === generation) {
+        if (map.size >= MAX_ENTRIES) map.clear();
+        map.set(key, freeze(v));
+      }
+      return v;
+    };
+  };
+
+  const cachedPorts: Record<string, unknown> = {};
+  for (const [port, methods] of Object.entries(CACHED)) {
+    const base = store[port as keyof Store] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const wrapped: Record<string, unknown> = { ...base };
+    for (const m of methods) wrapped[m] = memo((base[m] as (...a: unknown[]) => Promise<unknown>).bind(base));
+    cachedPorts[port] = wrapped;
+  }
+
+  // One version read at a time; callers arriving while one is in flight share the next one.
+  let inflight: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  const check = async () => {
+    try {
+      const v = await store.cacheVersion();
+      if (v !== version) {
+        invalidate();
+        version = v;
+      }
+    } catch {
+      // Freshness cannot be proved: serve nothing from the cache; the reads themselves go to the database.
+      invalidate();
+      version = null;
+    }
+  };
+  const fence = (): Promise<void> => {
+    if (!inflight) {
+      inflight = check().finally(() => {
+        inflight = null;
+      });
+      return inflight;
+    }
+    next ??= inflight.then(() => {
+      next = null;
+      return fence();
+    });
+    return next;
+  };
+
+  /**
+   * Counts calls of a cached table's write side (any method of those StoreTx ports). The wrapped tx is
+   * built once per transaction object (the adapters keep one), not per unit; a batch during which the
+   * count moved empties the cache when it settles (overlapping batches only make that more eager).
+   */
+  let writes = 0;
+  const watched = new WeakMap<StoreTx, StoreTx>();
+  const watch = (tx: StoreTx): StoreTx => {
+    let w = watched.get(tx);
+    if (w) return w;
+    const out: Record<string, unknown> = { ...tx };
+    for (const p of WRITES) {
+      const port = tx[p] as unknown as Record<string, (...a: unknown[]) => unknown>;
+      const wp: Record<string, unknown> = {};
+      for (const [name, f] of Object.entries(port)) {
+        wp[name] = (...a: unknown[]) => {
+          writes++;
+          return f.apply(port, a);
+        };
+      }
+      out[p] = wp;
+    }
+    w = out as unknown as StoreTx;
+    watched.set(tx, w);
+    return w;
+  };
+
+  const cache: ReadCache = { fence, invalidate, stats };
+  return {
+    ...store,
+    ...(cachedPorts as Partial<Store>),
+    cache,
+    commitBatch(units) {
+      const before = writes;
+      const wrapped = units.map((u): Unit => {
+        const work = u.work;
+        if (!work) return u;
+        // Prototype delegation keeps the unit's audit list live (the runner reads it after the work).
+        return Object.create(u, { work: { value: (tx: StoreTx) => work(watch(tx)) } }) as Unit;
+      });
+      const settle = () => {
+        if (writes !== before) invalidate();
+      };
+      return store.commitBatch(wrapped).then(
+        (r) => {
+          settle();
+          return r;
+        },
+        (e: unknown) => {
+          settle();
+          throw e;
+        },
+      );
+    },
+  };
+}
