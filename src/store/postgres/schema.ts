@@ -383,13 +383,6 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON api_keys FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
   CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON issued_tokens FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
   `,
-
-  // 13 (issue 13): one index entry fewer per Access Log row. The Access Log is never looked up by id
-  // (ids are server-generated UUIDv7; rows are found by seq, request id, project, actor, status, time),
-  // so its UNIQUE(id, ts) goes (from every partition with it).
-  `
-  ALTER TABLE access_log DROP CONSTRAINT access_log_id_ts_key;
-  `,
 ];
 
 /** Key of the session advisory lock that serialises migrations of several nodes starting at once. */

@@ -383,44 +383,4 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER cache_version_issued_tokens_update AFTER UPDATE ON issued_tokens BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
   CREATE TRIGGER cache_version_issued_tokens_delete AFTER DELETE ON issued_tokens BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
   `,
-
-  // 13 (issue 13): one index entry fewer per Access Log row. The Access Log is never looked up by id
-  // (ids are server-generated UUIDv7; rows are found by seq, request id, project, actor, status, time),
-  // so its UNIQUE(id) goes. SQLite cannot drop a column constraint: the table is rebuilt with the same
-  // columns, rows and indexes, and its AUTOINCREMENT high-water mark is carried over (seq never reused).
-  `
-  CREATE TABLE access_log_new (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL,
-    ts TEXT NOT NULL,
-    request_id TEXT NOT NULL,
-    method TEXT NOT NULL,
-    route TEXT,
-    path TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    duration_ms REAL NOT NULL,
-    actor_type TEXT NOT NULL,
-    actor_id TEXT,
-    actor_email TEXT,
-    actor_name TEXT,
-    actor_ip TEXT,
-    user_agent TEXT,
-    project_slug TEXT,
-    environment_slug TEXT,
-    client TEXT
-  );
-  INSERT INTO access_log_new (seq, id, ts, request_id, method, route, path, status, duration_ms, actor_type, actor_id, actor_email, actor_name, actor_ip, user_agent, project_slug, environment_slug, client)
-    SELECT seq, id, ts, request_id, method, route, path, status, duration_ms, actor_type, actor_id, actor_email, actor_name, actor_ip, user_agent, project_slug, environment_slug, client
-    FROM access_log ORDER BY seq;
-  INSERT INTO sqlite_sequence (name, seq) SELECT 'access_log_new', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'access_log_new');
-  UPDATE sqlite_sequence SET seq = max(seq, COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'access_log'), 0)) WHERE name = 'access_log_new';
-  DROP TABLE access_log;
-  ALTER TABLE access_log_new RENAME TO access_log;
-  CREATE INDEX access_project ON access_log(project_slug, environment_slug, seq);
-  CREATE INDEX access_ts ON access_log(ts);
-  CREATE INDEX access_request ON access_log(request_id);
-  CREATE INDEX access_actor_email ON access_log(actor_email COLLATE NOCASE, seq);
-  CREATE INDEX access_status ON access_log(status, seq);
-  CREATE INDEX access_project_seq ON access_log(project_slug, seq);
-  `,
 ];

@@ -50,31 +50,6 @@ describe('the SQLite store', () => {
   });
 
 
-
-  it('migration 13 rebuilds the Access Log without UNIQUE(id): rows, indexes and the seq high-water mark survive', async () => {
-    const f = tempFile();
-    const db = new Database(f);
-    for (let i = 0; i < 12; i++) db.exec(SQLITE_MIGRATIONS[i] as string);
-    db.pragma('user_version = 12');
-    const ins = db.prepare(`INSERT INTO access_log (id, ts, request_id, method, path, status, duration_ms, actor_type, client) VALUES (?, '2026-03-01T00:00:00.000Z', ?, 'GET', '/r', 200, 1, 'User', 'c')`);
-    for (let i = 1; i <= 5; i++) ins.run(`id-${i}`, `r-${i}`);
-    // The newest two are gone (as if purged): seq 4 and 5 must still never be reused.
-    db.exec('DELETE FROM access_log WHERE seq > 3');
-    db.close();
-    const s = createSqliteStore({ file: f });
-    await s.migrate();
-    const rows = await s.accessLog.readAfter(0, 10);
-    expect(rows.map((r) => [r.seq, r.id, r.requestId])).toEqual([[1, 'id-1', 'r-1'], [2, 'id-2', 'r-2'], [3, 'id-3', 'r-3']]);
-    expect(rows[0]?.actor.client).toBe('c');
-    expect(await s.accessLog.lastSeq()).toBe(5);
-    await s.commitBatch([{ audit: [], access: [access('after-13')] }]);
-    expect((await s.accessLog.query({ requestId: 'after-13' }, 1))[0]?.seq).toBe(6);
-    await s.close();
-    const raw = new Database(f, { readonly: true });
-    const indexes = raw.prepare(`SELECT name, "unique" AS u FROM pragma_index_list('access_log') ORDER BY name`).all() as { name: string; u: number }[];
-    raw.close();
-    expect(indexes).toEqual(['access_actor_email', 'access_project', 'access_project_seq', 'access_request', 'access_status', 'access_ts'].map((name) => ({ name, u: 0 })));
-  });
   it('the Merkle tree stores leaves and even levels only; an odd-level node is computed from its two children', async () => {
     await store.commitBatch([{ audit: [0, 1, 2, 3].map((i) => audit(`tree-${i}`)), access: [] }]);
     const raw = new Database(file, { readonly: true });
