@@ -64,6 +64,21 @@ for (const kind of await testStores()) {
       expect(await audit(q('project:web ip:10.0.0.0/8'))).toEqual([]);
     });
 
+    it('a bare word finds the entries whose resource or actor it names, newest first, page by page (PostgreSQL walks one branch per column)', async () => {
+      const all = await audit('limit=1000');
+      const w = 'alice@example.com';
+      const expected = all.filter((e) => e.resource === w || e.actor.email?.toLowerCase() === w || e.actor.name === w || e.actor.id === w).map((e) => e.seq);
+      expect(expected.length).toBeGreaterThan(3);
+      expect(all.some((e) => e.resource === w && e.actor.email !== w)).toBe(true);
+      expect((await audit(q(w))).map((e) => e.seq)).toEqual(expected);
+      // the actor's email compares without case, the resource exactly
+      expect((await audit(q('ALICE@example.com'))).map((e) => e.seq)).toEqual(all.filter((e) => e.actor.email === w).map((e) => e.seq));
+      expect((await audit(`limit=2&${q(w)}`)).map((e) => e.seq)).toEqual(expected.slice(0, 2));
+      const secrets = all.filter((e) => expected.includes(e.seq) && e.event === 'SecretCreated').map((e) => e.seq);
+      expect((await audit(q(`${w} event:SecretCreated`))).map((e) => e.seq)).toEqual(secrets);
+      expect(await audit(q('nobody-by-this-name'))).toEqual([]);
+    });
+
     it('a bad q is a 400 naming the column, on the list, the export and the histogram', async () => {
       for (const path of ['/api/v1/audit-logs', '/api/v1/audit-logs/export', '/api/v1/audit-logs/histogram', '/api/v1/access-logs', '/api/v1/access-logs/stream']) {
         const r = await t.req('GET', `${path}?${q('actor:a evnt:SecretRead')}`, { token: admin });
