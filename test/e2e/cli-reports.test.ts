@@ -48,6 +48,9 @@ describe('bella audit report | subject | erase-subject, bella access-review', ()
     const review = JSON.parse(started) as { id: string; grants: { n: number; subject: string }[] };
     const g = review.grants.find((x) => x.subject === 'gone@example.com');
     expect(g).toBeDefined();
+    // piped, the listing prints whole ids (a user copies one into `decide`); at COLUMNS=60 it fits the width
+    expect(admin.ok(['access-review', 'list', '-p', 'rep'])).toContain(review.id);
+    expect(admin.ok(['access-review', 'list', '-p', 'rep'], { env: { COLUMNS: '60' } }).split('\n').every((l) => [...l].length <= 60)).toBe(true);
     const decided = admin.ok(['access-review', 'decide', review.id, '-p', 'rep', '--grant', String(g?.n), '--decision', 'revoke', '--rationale', 'left the company']);
     expect(decided).toContain('gone@example.com (CONSUMER) → revoke (revoked)');
     expect(admin.ok(['members', 'list', '-p', 'rep'])).not.toContain('gone@example.com');

@@ -28,7 +28,10 @@ export function printRows<R>(ctx: CommandContext, format: SimpleFormat, columns:
   // JSON with C1, bidi controls and separators as \u escapes: the same values, nothing raw on the terminal.
   if (format === 'json') return print(ctx, `${safeJsonStringify(rows, 2)}\n`);
   if (rows.length === 0) return print(ctx, empty);
-  print(ctx, renderTable(columns, rows, terminalWidth(ctx), palette(colorEnabled(ctx.env, ctx.io.stdout))).join('\n'));
+  // Piped into another program (and no COLUMNS asked for), nothing is cut: an id copied from a pipe
+  // must be whole, as `gh` does; on a terminal the table fits its width.
+  const fitted = ctx.io.stdout.isTTY === true || ctx.env.forceTty === true || ctx.env.columns !== null;
+  print(ctx, renderTable(columns, rows, fitted ? terminalWidth(ctx) : Number.MAX_SAFE_INTEGER, palette(colorEnabled(ctx.env, ctx.io.stdout))).join('\n'));
 }
 
 /** Adds -p/--project and -e/--environment with their shared help. */
