@@ -9,7 +9,14 @@ const PURGE_SLICE_MS = 5;
  * about PURGE_SLICE_MS, then pauses at least as long as the slice took, so requests' commits
  * interleave and reads never wait long behind a purge.
  */
-export function purgeSqliteLog(writer: Database.Database, lock: SerialLock, table: 'audit_log' | 'access_log', checkFile: () => void) {
+export function purgeSqliteLog(
+  writer: Database.Database,
+  lock: SerialLock,
+  table: 'audit_log' | 'access_log',
+  checkFile: () => void,
+  /** Starts flushing the slice's commit (wal-flush.ts), awaited once the writer is free again */
+  durable: () => Promise<void>,
+) {
   let del: Database.Statement | null = null;
   return async (olderThan: string, batchSize: number): Promise<number> => {
     del ??= writer.prepare(`DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} WHERE ts < ? ORDER BY seq LIMIT ?)`);
@@ -18,10 +25,12 @@ export function purgeSqliteLog(writer: Database.Database, lock: SerialLock, tabl
     let size = Math.max(1, Math.min(batchSize, 100));
     for (;;) {
       const started = process.hrtime.bigint();
-      const n = await lock.run(async () => {
+      const { n, flushed } = await lock.run(async () => {
         checkFile();
-        return stmt.run(olderThan, size).changes;
+        const changes = stmt.run(olderThan, size).changes;
+        return { n: changes, flushed: durable() };
       });
+      await flushed;
       const tookMs = Number(process.hrtime.bigint() - started) / 1e6;
       total += n;
       if (n < size) return total;

@@ -7,10 +7,11 @@ import { sqliteDb } from './sqlite-db.js';
 
 /**
  * The SQLite side of the unit of work: BEGIN IMMEDIATE takes the database's one write lock, seq is
- * one past the highest ever used (sqlite_sequence survives purges), COMMIT is fsynced
- * (synchronous=FULL). Statements are prepared once.
+ * one past the highest ever used (sqlite_sequence survives purges). After COMMIT, `committed` starts
+ * the WAL's flush (see wal-flush.ts); the store waits for it before the batch resolves. Statements
+ * are prepared once.
  */
-export function sqliteBatch(writer: Database.Database, tx: StoreTx): BatchConnection {
+export function sqliteBatch(writer: Database.Database, tx: StoreTx, committed: () => void): BatchConnection {
   const insert = (table: string, cols: readonly string[]) =>
     writer.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
   const insAudit = insert('audit_log', AUDIT_COLUMNS);
@@ -33,7 +34,10 @@ export function sqliteBatch(writer: Database.Database, tx: StoreTx): BatchConnec
       for (const r of rows) insAccess.run(...r);
     },
     // AUTOINCREMENT keeps sqlite_sequence at the highest seq inserted: nothing else to store.
-    commit: async () => void writer.exec('COMMIT'),
+    async commit() {
+      writer.exec('COMMIT');
+      committed();
+    },
     async abort() {
       if (writer.inTransaction) writer.exec('ROLLBACK');
     },

@@ -13,6 +13,9 @@ import { purgeSqliteLog } from './purge.js';
 import { SQLITE_MIGRATIONS } from './schema.js';
 import { sqliteBatch } from './sqlite-batch.js';
 import { sqliteDb } from './sqlite-db.js';
+import { createCheckpointer } from './checkpointer.js';
+import { WalFlush, type FlushFile } from './wal-flush.js';
+import type { SqlDb } from '../sql/db.js';
 
 export const SQLITE_DIALECT: SqlDialect = {
   ph: () => '?',
@@ -28,8 +31,33 @@ export const SQLITE_DIALECT: SqlDialect = {
 export interface SqliteStoreOptions {
   /** Path of the database file */
   readonly file: string;
-  /** FULL (default): every commit is fsynced. NORMAL: for benchmarks that show what fsync costs. */
+  /**
+   * FULL (default): every commit is on disk before its batch resolves (the store flushes the WAL
+   * itself, off the event loop: wal-flush.ts). NORMAL: commits are not flushed, for benchmarks that
+   * show what the flush costs and disposable setups.
+   */
   readonly synchronous?: 'FULL' | 'NORMAL' | 'OFF';
+  /** How the WAL is flushed (tests replace it to delay or fail a flush); default fdatasync off the event loop */
+  readonly flushFile?: FlushFile;
+}
+
+/**
+ * The read side, held back by the WAL's flush: a result that may include a commit not yet on disk
+ * leaves only once that commit is (wal-flush.ts).
+ */
+function afterFlush(db: SqlDb, flush: WalFlush | null): SqlDb {
+  if (!flush) return db;
+  const hold = async <T>(result: Promise<T>): Promise<T> => {
+    const r = await result;
+    const b = flush.barrier();
+    if (b) await b;
+    return r;
+  };
+  return {
+    one: (sql, params) => hold(db.one(sql, params)),
+    all: (sql, params) => hold(db.all(sql, params)),
+    run: (sql, params) => hold(db.run(sql, params)),
+  };
 }
 
 /**
@@ -44,7 +72,26 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
   chmodSync(opts.file, 0o600);
   const writer = new Database(opts.file);
   writer.pragma('journal_mode = WAL');
-  writer.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+  // FULL is kept by flushing the WAL off the event loop after each COMMIT (wal-flush.ts), so SQLite
+  // itself is told not to flush inside COMMIT, and not to checkpoint inside it either (checkpointer.ts).
+  const mode = opts.synchronous ?? 'FULL';
+  writer.pragma(`synchronous = ${mode === 'FULL' ? 'NORMAL' : mode}`);
+  const flush = mode === 'FULL' ? new WalFlush(`${opts.file}-wal`, opts.flushFile) : null;
+  writer.pragma('wal_autocheckpoint = 0');
+  const checkpointer = createCheckpointer(opts.file, () => void writer.pragma('wal_autocheckpoint = 1000'));
+  /** Called after every commit on the writer: the flush this commit must wait for (none when not FULL). */
+  const committed = (): Promise<void> => {
+    if (checkpointer.committed()) checkpointDue = true;
+    return flush ? flush.afterCommit() : Promise.resolve();
+  };
+  let checkpointDue = false;
+  /** Queues a due checkpoint behind the writer's current work (it holds the writer's lock while it runs). */
+  const checkpointIfDue = () => {
+    if (!checkpointDue) return;
+    checkpointDue = false;
+    void lock.run(() => checkpointer.run());
+  };
+  let lastCommit: Promise<void> = Promise.resolve();
   writer.pragma('foreign_keys = ON');
   writer.pragma('busy_timeout = 5000');
   // Savepoint journals and sort spills stay in memory instead of temp files.
@@ -53,12 +100,19 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
   let batch: ReturnType<typeof sqliteBatch> | null = null;
   const lock = new SerialLock();
   const identity = fileIdentity(opts.file);
-  const read = sqliteDb(() => {
-    if (!reader) throw new Error('store not migrated');
-    return reader;
-  });
+  const read = afterFlush(
+    sqliteDb(() => {
+      if (!reader) throw new Error('store not migrated');
+      return reader;
+    }),
+    flush,
+  );
   const d = SQLITE_DIALECT;
-  const purge = (table: 'audit_log' | 'access_log') => purgeSqliteLog(writer, lock, table, identity.check);
+  const check = () => {
+    identity.check();
+    flush?.check();
+  };
+  const purge = (table: 'audit_log' | 'access_log') => purgeSqliteLog(writer, lock, table, check, committed);
   // AUTOINCREMENT's counter: the highest seq ever inserted, kept when rows are purged.
   const highWater = async (log: 'audit' | 'access') =>
     Number((await read.one('SELECT seq FROM sqlite_sequence WHERE name = ?', [`${log}_log`]))?.seq ?? 0);
@@ -75,28 +129,45 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
       }
       reader ??= new Database(opts.file, { readonly: true });
       reader.pragma('busy_timeout = 5000');
-      batch ??= sqliteBatch(writer, storeTx(sqliteDb(() => writer), d));
+      batch ??= sqliteBatch(writer, storeTx(sqliteDb(() => writer), d), () => {
+        lastCommit = committed();
+      });
       identity.pin();
+      // The WAL exists once the writer has opened the database in WAL mode; the migrations above
+      // are flushed with it.
+      if (flush) {
+        flush.open();
+        await flush.afterCommit();
+      }
     },
     async ensurePartitions() {
       // One table per log, nothing to create ahead of time.
     },
     async close() {
       await lock.run(async () => {
+        await lastCommit.catch(() => undefined);
+        await checkpointer.close();
         reader?.close();
         writer.close();
+        flush?.close();
       });
     },
-    commitBatch(units) {
-      return lock.run(() => {
+    async commitBatch(units) {
+      // The writer is free for the next batch as soon as COMMIT returns; this batch resolves once
+      // its commit is flushed (the flush runs on libuv's thread pool, not on the event loop).
+      const { outcomes, flushed } = await lock.run(async () => {
         if (!batch) throw new Error('store not migrated');
-        identity.check();
-        return runBatch(batch, units);
+        check();
+        const outcomes = await runBatch(batch, units);
+        return { outcomes, flushed: lastCommit };
       });
+      checkpointIfDue();
+      await flushed;
+      return outcomes;
     },
     probeWritable() {
       return lock.run(async () => {
-        identity.check();
+        check();
         writer.exec('BEGIN IMMEDIATE');
         writer.exec('ROLLBACK');
       });
@@ -104,8 +175,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
     async backup(file) {
       if (!reader) throw new Error('store not migrated');
       // Copied from the reader: a committed snapshot, page by page, while commits go on.
-      identity.check();
+      check();
       await reader.backup(file);
+      // The copy may hold commits whose flush is still running: it is complete only once they are on disk.
+      await flush?.barrier();
       chmodSync(file, 0o600);
     },
     ...entityPorts(read, d),

@@ -1,0 +1,126 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** Commits between two checkpoints (SQLite's own default is about 1,000 WAL pages; a read batch writes 20–40). */
+const COMMITS_PER_CHECKPOINT = 32;
+/** A quieter writer is checkpointed at most this long after its last checkpoint, at its next commit. */
+const CHECKPOINT_AFTER_MS = 1000;
+
+// The worker's code: its own connection to the file, one PASSIVE checkpoint per request. It never
+// blocks the writer or the readers (PASSIVE takes no lock they need) and does the copy into the
+// database file and both fsyncs on its own thread. A plain script (eval), so it runs the same from
+// the compiled server and under the test runner.
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+db.pragma('synchronous = FULL');
+parentPort.on('message', (m) => {
+  if (m === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+    parentPort.postMessage({ ok: true, log: r.log, checkpointed: r.checkpointed });
+  } catch (e) {
+    parentPort.postMessage({ ok: false, error: e && e.message ? e.message : String(e) });
+  }
+});
+`;
+
+export interface Checkpointer {
+  /** Counts a commit on the writer; true when a checkpoint is due (and none is running or failed). */
+  committed(): boolean;
+  /**
+   * Runs one checkpoint on the worker. The caller holds the writer's lock meanwhile, so no commit
+   * adds frames during it: the checkpoint copies the whole WAL and the next commit starts the WAL
+   * from its beginning again (a checkpoint racing a stream of commits never catches up, and the WAL
+   * would grow without end). The event loop stays free.
+   */
+  run(): Promise<void>;
+  /** Checkpoints done (for tests and diagnostics) */
+  readonly done: () => number;
+  close(): Promise<void>;
+}
+
+/**
+ * WAL checkpoints off the HTTP thread. The writer runs with `wal_autocheckpoint = 0`, so SQLite never
+ * checkpoints inside a COMMIT (that would copy pages into the database file and fsync it twice on
+ * the event loop); instead, every COMMITS_PER_CHECKPOINT commits (or at the first commit after
+ * CHECKPOINT_AFTER_MS) a worker thread with its own connection runs a PASSIVE checkpoint. The worker
+ * starts at the first checkpoint, so a store that commits little never starts one. If the worker
+ * cannot run, `fallback` is called once: the writer then checkpoints itself as SQLite does by default.
+ */
+export function createCheckpointer(file: string, fallback: (why: string) => void): Checkpointer {
+  let worker: Worker | null = null;
+  let failed = false;
+  let inFlight = false;
+  let since = 0;
+  let last = Date.now();
+  let done = 0;
+  let closing: Promise<void> | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let reply: ((m: { ok: boolean; error?: string }) => void) | null = null;
+
+  const fail = (why: string) => {
+    const r = reply;
+    reply = null;
+    r?.({ ok: false, error: why });
+    if (failed) return;
+    failed = true;
+    fallback(why);
+  };
+  const start = (): Worker => {
+    const w = new Worker(WORKER, { eval: true, workerData: { file, driver: createRequire(import.meta.url).resolve('better-sqlite3') } });
+    w.unref();
+    exited = new Promise<void>((res) => w.once('exit', () => res()));
+    w.on('message', (m: { ok: boolean; error?: string }) => {
+      const r = reply;
+      reply = null;
+      r?.(m);
+    });
+    w.on('error', (e) => fail(e.message));
+    w.on('exit', (code) => {
+      if (!closing) fail(`the checkpoint thread exited (${code})`);
+    });
+    return w;
+  };
+
+  return {
+    committed() {
+      since++;
+      if (failed || inFlight || closing) return false;
+      return since >= COMMITS_PER_CHECKPOINT || Date.now() - last >= CHECKPOINT_AFTER_MS;
+    },
+    async run() {
+      if (failed || inFlight || closing) return;
+      inFlight = true;
+      since = 0;
+      last = Date.now();
+      try {
+        worker ??= start();
+        const m = await new Promise<{ ok: boolean; error?: string }>((res) => {
+          reply = res;
+          (worker as Worker).postMessage('checkpoint');
+        });
+        if (m.ok) done++;
+        else fail(`checkpoint failed: ${m.error}`);
+      } catch (e) {
+        fail(e instanceof Error ? e.message : String(e));
+      } finally {
+        inFlight = false;
+      }
+    },
+    done: () => done,
+    close() {
+      closing ??= (async () => {
+        worker?.postMessage('close');
+        await exited;
+      })();
+      return closing;
+    },
+  };
+}
