@@ -35,12 +35,14 @@ export interface Checkpointer {
   /** Counts a commit on the writer; true when a checkpoint is due (and none is running or failed). */
   committed(): boolean;
   /**
-   * Runs one checkpoint on the worker. The caller holds the writer's lock meanwhile, so no commit
-   * adds frames during it: the checkpoint copies the whole WAL and the next commit starts the WAL
-   * from its beginning again (a checkpoint racing a stream of commits never catches up, and the WAL
-   * would grow without end). The event loop stays free.
+   * Runs one checkpoint cycle on the worker: a PASSIVE checkpoint while commits go on (it copies the
+   * bulk of the WAL), then a second one inside `exclusive` (the caller's writer lock: no commit adds
+   * frames meanwhile), which copies only what was committed during the first. After it the whole WAL
+   * is in the database file and the next commit starts the WAL from its beginning again; without it,
+   * a checkpoint racing a stream of commits never catches up and the WAL grows without end. The
+   * event loop stays free throughout; the writer waits only for the short second pass.
    */
-  run(): Promise<void>;
+  cycle(exclusive: (fn: () => Promise<void>) => Promise<void>): Promise<void>;
   /** Checkpoints done (for tests and diagnostics) */
   readonly done: () => number;
   close(): Promise<void>;
@@ -95,19 +97,25 @@ export function createCheckpointer(file: string, fallback: (why: string) => void
       if (failed || inFlight || closing) return false;
       return since >= COMMITS_PER_CHECKPOINT || Date.now() - last >= CHECKPOINT_AFTER_MS;
     },
-    async run() {
+    async cycle(exclusive) {
       if (failed || inFlight || closing) return;
       inFlight = true;
       since = 0;
       last = Date.now();
       try {
         worker ??= start();
-        const m = await new Promise<{ ok: boolean; error?: string }>((res) => {
-          reply = res;
-          (worker as Worker).postMessage('checkpoint');
-        });
-        if (m.ok) done++;
-        else fail(`checkpoint failed: ${m.error}`);
+        const w = worker;
+        const once = async () => {
+          if (failed || closing) return;
+          const m = await new Promise<{ ok: boolean; error?: string }>((res) => {
+            reply = res;
+            w.postMessage('checkpoint');
+          });
+          if (m.ok) done++;
+          else fail(`checkpoint failed: ${m.error}`);
+        };
+        await once();
+        await exclusive(once);
       } catch (e) {
         fail(e instanceof Error ? e.message : String(e));
       } finally {

@@ -85,11 +85,11 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
     return flush ? flush.afterCommit() : Promise.resolve();
   };
   let checkpointDue = false;
-  /** Queues a due checkpoint behind the writer's current work (it holds the writer's lock while it runs). */
+  /** Starts a due checkpoint cycle (its short second pass holds the writer's lock: checkpointer.ts). */
   const checkpointIfDue = () => {
     if (!checkpointDue) return;
     checkpointDue = false;
-    void lock.run(() => checkpointer.run());
+    void checkpointer.cycle((fn) => lock.run(fn));
   };
   let lastCommit: Promise<void> = Promise.resolve();
   writer.pragma('foreign_keys = ON');
