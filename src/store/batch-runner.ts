@@ -195,7 +195,8 @@ async function commitLogOnly(c: BatchConnection & Required<Pick<BatchConnection,
 /**
  * The unit-of-work runner, the same for every adapter: one transaction for the batch, a savepoint
  * per unit (a failing unit rolls back alone and gets { ok: false }), gap-free seq in commit order,
- * one durable commit. Rejects (nothing applied) when the transaction itself cannot commit. The
+ * one durable commit. When the batch ends with log-only units and the adapter has commitGroup, their
+ * rows go with the commit (commitLogOnly) and are replayed unit by unit only if one fails. Rejects (nothing applied) when the transaction itself cannot commit. The
  * caller serialises batches on the connection.
  */
 export async function runBatch(c: BatchConnection, units: readonly Unit[]): Promise<UnitOutcome[]> {

@@ -67,7 +67,8 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
    * trips are few: statements without a result the runner needs (BEGIN, SAVEPOINT, RELEASE,
    * ROLLBACK TO, the tree's writes, the counters' UPDATE) wait in `pending` and travel with the next
    * statement in one simple-protocol message; the counters are locked only when the runner first
-   * needs numbers (lock()), and released by the COMMIT that travels with the tree and counter writes.
+   * needs numbers (lock()), and released by the COMMIT that travels with the tree and counter writes
+   * (and, for a batch of reads, with its log inserts: 2 round trips in all, see README.md).
    */
   const batchOn = (c: pg.Client, units: number): BatchConnection & { finish(): void } => {
     const pending: string[] = [];
@@ -122,7 +123,8 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
     };
     // Small inserts wait in `pending` and are sent by the savepoint's RELEASE (below), so that
     // "SAVEPOINT; INSERT audit; INSERT access; RELEASE" is one round trip and a failing row still
-    // fails inside the runner's try, where it rolls back to the savepoint.
+    // fails inside the runner's try, where it rolls back to the savepoint. The batch's last run of
+    // log-only units sends them with the COMMIT instead (commitGroup).
     let insertsPending = false;
     const insert = (table: 'audit_log' | 'access_log') => async (rs: readonly (readonly unknown[])[]) => {
       rows += rs.length;
