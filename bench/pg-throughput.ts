@@ -50,18 +50,6 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
 }
 
-/** The PostgreSQL backends serving `url`'s database (their pids are local processes: /proc has their CPU time). */
-async function backendPids(url: string): Promise<number[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    const r = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
-    return r.rows.map((x) => x.pid);
-  } finally {
-    await c.end();
-  }
-}
-
 /** Where the CPU went over a window: whole machine (busy share of all cores) and this database's backends (cores). */
 export interface CpuShare {
   /** busy share of all the machine's cores (1.0 = every core busy, whoever used it: other benchmarks and teammates too) */
@@ -73,28 +61,53 @@ export interface CpuShare {
   servers: number[];
 }
 
-/** Starts sampling; stop() returns the shares over the window. Backends that start later are counted from their start. */
+/**
+ * Starts sampling, every 200 ms, the CPU time of the PostgreSQL backends serving `url`'s database
+ * (local processes: /proc has them), of `serverPids` and of the whole machine; stop() returns the
+ * shares. A backend that appears later is counted from its start (its whole life is in the window);
+ * one that exits keeps its last sample, and the window ends at the last sample that found backends
+ * (pgbench's exit with its backends, for instance, takes their CPU time out of /proc).
+ */
 async function cpuWindow(url: string, serverPids: readonly number[] = []): Promise<{ stop(): Promise<CpuShare> }> {
-  const pids0 = await backendPids(url);
-  const b0 = new Map(pids0.map((p) => [p, cpuSeconds(p)]));
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
   const s0 = serverPids.map(cpuSeconds);
   const m0 = machineTicks();
   const t0 = performance.now();
+  let end = { m: m0, t: t0, s: s0 };
+  const sample = async (initial: boolean) => {
+    const r = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+    let alive = 0;
+    for (const { pid } of r.rows) {
+      const v = cpuSeconds(pid);
+      if (!Number.isFinite(v)) continue;
+      alive++;
+      if (!first.has(pid)) first.set(pid, initial ? v : 0);
+      last.set(pid, v);
+    }
+    if (alive > 0 || initial) end = { m: machineTicks(), t: performance.now(), s: serverPids.map(cpuSeconds) };
+  };
+  await sample(true);
+  let running: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    running ??= sample(false).catch(() => undefined).finally(() => (running = null));
+  }, 200);
   return {
     async stop() {
-      const wall = (performance.now() - t0) / 1000;
-      const m1 = machineTicks();
-      const s1 = serverPids.map(cpuSeconds);
+      clearInterval(timer);
+      await running;
+      await sample(false).catch(() => undefined);
+      await c.end();
+      const wall = (end.t - t0) / 1000;
       let pgCpu = 0;
-      for (const p of new Set([...pids0, ...(await backendPids(url))])) {
-        const used = cpuSeconds(p) - (b0.get(p) ?? 0);
-        if (Number.isFinite(used)) pgCpu += used;
-      }
+      for (const [pid, v] of last) pgCpu += v - (first.get(pid) ?? 0);
       return {
-        machineBusy: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total),
+        machineBusy: (end.m.busy - m0.busy) / Math.max(1, end.m.total - m0.total),
         cores: availableParallelism(),
-        pgBackends: pgCpu / wall,
-        servers: s1.map((x, i) => (x - (s0[i] as number)) / wall),
+        pgBackends: wall > 0 ? pgCpu / wall : NaN,
+        servers: end.s.map((x, i) => (wall > 0 ? (x - (s0[i] as number)) / wall : NaN)),
       };
     },
   };
@@ -110,19 +123,10 @@ async function pgbench(url: string, clients: number, secs: number): Promise<{ tp
   writeFileSync(script, PGBENCH_SCRIPT);
   try {
     await run('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', PGBENCH_SETUP]);
-    // pgbench connects its clients first: the window starts once they are there, and ends just
-    // before pgbench does (its backends exit with it, and /proc forgets their CPU time).
-    const started = performance.now();
-    const bench = run(PGBENCH, ['-n', '-c', String(clients), '-j', '2', '-T', String(secs), '-f', script, url]);
-    let win: Awaited<ReturnType<typeof cpuWindow>> | null = null;
-    for (let i = 0; i < 40 && !win; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      if ((await backendPids(url)).length >= clients) win = await cpuWindow(url);
-    }
-    const connected = performance.now();
-    await new Promise((r) => setTimeout(r, Math.max(0, secs * 1000 - 300 - (connected - started))));
-    const cpu = win ? await win.stop() : { machineBusy: NaN, cores: availableParallelism(), pgBackends: NaN, servers: [] };
-    const out = await bench;
+    // The window covers pgbench's whole run, its clients' connections included (see cpuWindow).
+    const win = await cpuWindow(url);
+    const out = await run(PGBENCH, ['-n', '-c', String(clients), '-j', '2', '-T', String(secs), '-f', script, url]);
+    const cpu = await win.stop();
     const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
     if (!m) throw new Error(`pgbench printed no tps: ${out}`);
     return { tps: Number(m[1]), cpu };
