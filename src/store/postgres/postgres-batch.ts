@@ -198,10 +198,11 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
         } catch (error) {
           // A statement of the message failed: PostgreSQL skipped the rest (COMMIT included) and the
           // transaction waits in the aborted state. If the failure was inside the savepoint (a log
-          // row), rolling back to it restores the transaction as it was before the run, with the
-          // counters still locked (taken before the savepoint). Otherwise (the tree's writes after
-          // RELEASE, the counters, COMMIT itself, a lost link) the savepoint is gone or the link is:
-          // the batch fails, as it would have in the careful mode.
+          // row; the tree's writes too, which then fail again with the replay's COMMIT), rolling back
+          // to it restores the transaction as it was before the run, with the counters still locked
+          // (taken before the savepoint). Otherwise (the counters' UPDATE after RELEASE, COMMIT
+          // itself, a lost link) the savepoint is gone or the link is: the batch fails, as it would
+          // have in the careful mode.
           if (!(error instanceof pg.DatabaseError) || error.severity === 'FATAL' || error.severity === 'PANIC' || !healthy) throw error;
           try {
             await simple(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
