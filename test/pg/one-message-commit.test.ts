@@ -17,7 +17,7 @@ const PG = await postgresAvailable();
 describe.skipIf(!PG)('PostgreSQL committer: log-only tail in one message under the seq lock', () => {
   let db: TestDatabase;
   let store: Store;
-  const stats = (): WriterStats => (store as Store & { writerStats(): WriterStats }).writerStats();
+  const stats = (): WriterStats => (store as unknown as { writerStats(): WriterStats }).writerStats();
   const seqs = async (table: 'audit_log' | 'access_log') =>
     (await queryDatabase<{ seq: string; id: string }>(db.url, `SELECT seq, id FROM ${table} ORDER BY seq`)).map((r) => [Number(r.seq), r.id]);
   const treeSize = async () => Number((await queryDatabase<{ size: string }>(db.url, 'SELECT size FROM audit_tree WHERE id = 1'))[0]?.size ?? 0);
