@@ -19,10 +19,10 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A Bella server process (bella-server or a bench entry) pinned to core 0 over `dataDir`. */
-export async function startBella(entry: string, dataDir: string, opts: { nodeFlags?: string[]; ipc?: boolean; env?: Record<string, string> } = {}): Promise<Running> {
+/** A Bella server process (bella-server or a bench entry) pinned to core 0 (or `cpu`) over `dataDir`. */
+export async function startBella(entry: string, dataDir: string, opts: { nodeFlags?: string[]; ipc?: boolean; env?: Record<string, string>; cpu?: number } = {}): Promise<Running> {
   const port = await freePort();
-  return startProcess({ args: [entry], env: { ...serverEnv(dataDir, port), ...opts.env }, port, cpu: 0, nodeFlags: opts.nodeFlags, ipc: opts.ipc });
+  return startProcess({ args: [entry], env: { ...serverEnv(dataDir, port), ...opts.env }, port, cpu: opts.cpu ?? 0, nodeFlags: opts.nodeFlags, ipc: opts.ipc });
 }
 
 export async function startBare(): Promise<Running> {

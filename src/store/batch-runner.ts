@@ -32,6 +32,17 @@ export interface BatchConnection {
   insertAccess(rows: readonly (readonly unknown[])[]): Promise<unknown>;
   /** Stores the new last seqs (when changed) and commits durably; rejects when not durable. */
   commit(start: Readonly<Seqs>, end: Readonly<Seqs>): Promise<void>;
+  /**
+   * Optional (an adapter that holds statements back to send them together, i.e. PostgreSQL): releases
+   * savepoint `name` and commits like commit(), sending whatever is still unsent inside it (the
+   * group's inserts, the tree's writes) with the counters and COMMIT at once. The runner calls it only
+   * when the batch ends with a run of log-only units opened by savepoint(name), after the lock.
+   * Resolves true once durable; false when a statement inside the savepoint failed: the adapter has
+   * rolled back to the savepoint and released it (the seq lock, taken before it, is still held) and
+   * the runner replays the run unit by unit, then calls commit(). Rejects when the batch failed.
+   * Without it (SQLite) the runner releases the savepoint and then calls commit().
+   */
+  commitGroup?(name: string, start: Readonly<Seqs>, end: Readonly<Seqs>): Promise<boolean>;
   /** After any failure: the transaction must not survive (roll back, or drop the connection). */
   abort(): Promise<void>;
   /** True when a driver error is a unique-constraint violation (two requests created the same thing) */
@@ -142,7 +153,7 @@ async function runLogOnly(c: BatchConnection, units: readonly Unit[], seq: Numbe
   try {
     await insertAll(c, units, seq);
     await c.release('grp');
-    return units.map(() => ({ ok: true, value: undefined }));
+    return allOk(units);
   } catch {
     restore(seq, before);
     await c.rollbackTo('grp');
@@ -153,10 +164,39 @@ async function runLogOnly(c: BatchConnection, units: readonly Unit[], seq: Numbe
   }
 }
 
+const allOk = (units: readonly Unit[]): UnitOutcome[] => units.map(() => ({ ok: true, value: undefined }));
+
+/**
+ * The batch's last run when it only writes log rows, on an adapter with commitGroup: its inserts, the
+ * tree's extension, the counters and COMMIT go together (on PostgreSQL one message after the lock's
+ * reply, so the seq lock is held for one round trip plus the flush). Optimistic: when a row fails,
+ * the numbering is restored, the transaction is back before the run's savepoint (lock still held),
+ * and it returns null; the caller then replays the run unit by unit (runUnit), which gives exactly
+ * the outcomes of the careful mode.
+ */
+async function commitLogOnly(c: BatchConnection & Required<Pick<BatchConnection, 'commitGroup'>>, units: readonly Unit[], seq: Numbering, start: Seqs): Promise<UnitOutcome[] | null> {
+  const before = snapshot(seq);
+  await c.savepoint('grp');
+  try {
+    // Small inserts only queue here; a bulk one (COPY) is sent at once and may fail right here.
+    await insertAll(c, units, seq);
+  } catch {
+    restore(seq, before);
+    await c.rollbackTo('grp');
+    await c.release('grp');
+    return null;
+  }
+  await extendTree(c, start, seq);
+  if (await c.commitGroup('grp', start, { audit: seq.audit, access: seq.access })) return allOk(units);
+  restore(seq, before);
+  return null;
+}
+
 /**
  * The unit-of-work runner, the same for every adapter: one transaction for the batch, a savepoint
  * per unit (a failing unit rolls back alone and gets { ok: false }), gap-free seq in commit order,
- * one durable commit. Rejects (nothing applied) when the transaction itself cannot commit. The
+ * one durable commit. When the batch ends with log-only units and the adapter has commitGroup, their
+ * rows go with the commit (commitLogOnly) and are replayed unit by unit only if one fails. Rejects (nothing applied) when the transaction itself cannot commit. The
  * caller serialises batches on the connection.
  */
 export async function runBatch(c: BatchConnection, units: readonly Unit[]): Promise<UnitOutcome[]> {
@@ -175,22 +215,33 @@ export async function runBatch(c: BatchConnection, units: readonly Unit[]): Prom
       return start;
     };
     const outcomes: UnitOutcome[] = [];
+    let committed = false;
     for (let i = 0; i < units.length; ) {
       let j = i;
       while (j < units.length && !(units[j] as Unit).work) j++;
       if (j > i) {
         const run = units.slice(i, j);
-        if (run.some((u) => u.audit.length > 0 || u.access.length > 0)) await locked();
-        outcomes.push(...(await runLogOnly(c, run, seq)));
+        const rows = run.some((u) => u.audit.length > 0 || u.access.length > 0);
+        if (rows) await locked();
+        if (rows && j === units.length && c.commitGroup) {
+          // The batch ends with log rows only: they commit with the batch in one go, or, should a row
+          // fail, are replayed unit by unit (the transaction is back before them, the lock still held).
+          const fast = await commitLogOnly(c as Parameters<typeof commitLogOnly>[0], run, seq, await locked());
+          committed = fast !== null;
+          if (fast) outcomes.push(...fast);
+          else for (const u of run) outcomes.push(await runUnit(c, u, seq));
+        } else outcomes.push(...(await runLogOnly(c, run, seq)));
       } else {
         await locked();
         outcomes.push(await runUnit(c, units[j++] as Unit, seq));
       }
       i = j;
     }
-    const from = start ?? { audit: seq.audit, access: seq.access };
-    await extendTree(c, from, seq);
-    await c.commit(from, { audit: seq.audit, access: seq.access });
+    if (!committed) {
+      const from = start ?? { audit: seq.audit, access: seq.access };
+      await extendTree(c, from, seq);
+      await c.commit(from, { audit: seq.audit, access: seq.access });
+    }
     for (const r of seq.receipts) r.unit.receipt?.(r.seqs);
     return outcomes;
   } catch (error) {

@@ -67,7 +67,8 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
    * trips are few: statements without a result the runner needs (BEGIN, SAVEPOINT, RELEASE,
    * ROLLBACK TO, the tree's writes, the counters' UPDATE) wait in `pending` and travel with the next
    * statement in one simple-protocol message; the counters are locked only when the runner first
-   * needs numbers (lock()), and released by the COMMIT that travels with the tree and counter writes.
+   * needs numbers (lock()), and released by the COMMIT that travels with the tree and counter writes
+   * (and, for a batch of reads, with its log inserts: 2 round trips in all, see README.md).
    */
   const batchOn = (c: pg.Client, units: number): BatchConnection & { finish(): void } => {
     const pending: string[] = [];
@@ -79,6 +80,7 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
     let commitMs = 0;
     let insertMs = 0;
     let rows = 0;
+    let replays = 0;
     /** Sends the pending statements followed by `text` (if any) as one message; returns each statement's result. */
     const simple = async (text?: string): Promise<pg.QueryResult[]> => {
       const all = text ? [...pending, text] : [...pending];
@@ -121,7 +123,8 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
     };
     // Small inserts wait in `pending` and are sent by the savepoint's RELEASE (below), so that
     // "SAVEPOINT; INSERT audit; INSERT access; RELEASE" is one round trip and a failing row still
-    // fails inside the runner's try, where it rolls back to the savepoint.
+    // fails inside the runner's try, where it rolls back to the savepoint. The batch's last run of
+    // log-only units sends them with the COMMIT instead (commitGroup).
     let insertsPending = false;
     const insert = (table: 'audit_log' | 'access_log') => async (rs: readonly (readonly unknown[])[]) => {
       rows += rs.length;
@@ -135,6 +138,18 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
       trips += await insertLogRows(c, table, rs, opts.queryTimeoutMs);
       insertMs += performance.now() - t0;
     };
+    async function commit(start: Readonly<Seqs>, end: Readonly<Seqs>): Promise<void> {
+      if (end.audit !== start.audit || end.access !== start.access) {
+        pending.push(`UPDATE log_seq SET last = CASE log WHEN 'audit' THEN ${int(end.audit)}::bigint ELSE ${int(end.access)}::bigint END`);
+      }
+      const t0 = performance.now();
+      const results = await simple('COMMIT');
+      const t1 = performance.now();
+      commitMs = t1 - t0;
+      if (lockedAt) lockHeldMs = t1 - lockedAt;
+      // COMMIT of an aborted transaction "succeeds" as ROLLBACK; that must not count as durable.
+      if (results[results.length - 1]?.command !== 'COMMIT') throw new Error('the batch transaction was rolled back by the database');
+    }
     const sendInserts = async () => {
       if (!insertsPending) return;
       const t0 = performance.now();
@@ -171,17 +186,32 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
       },
       insertAudit: insert('audit_log'),
       insertAccess: insert('access_log'),
-      async commit(start, end) {
-        if (end.audit !== start.audit || end.access !== start.access) {
-          pending.push(`UPDATE log_seq SET last = CASE log WHEN 'audit' THEN ${int(end.audit)}::bigint ELSE ${int(end.access)}::bigint END`);
+      commit,
+      async commitGroup(name, start, end) {
+        // Everything since the lock's reply travels now: SAVEPOINT, the log inserts, the tree's
+        // writes, RELEASE, the counters' UPDATE and COMMIT, in one message.
+        insertsPending = false;
+        pending.push(`RELEASE SAVEPOINT ${name}`);
+        try {
+          await commit(start, end);
+          return true;
+        } catch (error) {
+          // A statement of the message failed: PostgreSQL skipped the rest (COMMIT included) and the
+          // transaction waits in the aborted state. If the failure was inside the savepoint (a log
+          // row; the tree's writes too, which then fail again with the replay's COMMIT), rolling back
+          // to it restores the transaction as it was before the run, with the counters still locked
+          // (taken before the savepoint). Otherwise (the counters' UPDATE after RELEASE, COMMIT
+          // itself, a lost link) the savepoint is gone or the link is: the batch fails, as it would
+          // have in the careful mode.
+          if (!(error instanceof pg.DatabaseError) || error.severity === 'FATAL' || error.severity === 'PANIC' || !healthy) throw error;
+          try {
+            await simple(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
+          } catch {
+            throw error;
+          }
+          replays++;
+          return false;
         }
-        const t0 = performance.now();
-        const results = await simple('COMMIT');
-        const t1 = performance.now();
-        commitMs = t1 - t0;
-        if (lockedAt) lockHeldMs = t1 - lockedAt;
-        // COMMIT of an aborted transaction "succeeds" as ROLLBACK; that must not count as durable.
-        if (results[results.length - 1]?.command !== 'COMMIT') throw new Error('the batch transaction was rolled back by the database');
       },
       // No ROLLBACK round trip (it would wait out the timeout again on a dead link): closing the
       // connection makes the server roll the transaction back.
@@ -190,7 +220,7 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
       tx: storeTx(onWriter, dialect),
       tree,
       finish() {
-        recordBatch(stats, { units, trips, lockWaitMs, lockHeldMs, commitMs, insertMs, rows });
+        recordBatch(stats, { units, trips, lockWaitMs, lockHeldMs, commitMs, insertMs, rows, replays });
       },
     };
   };

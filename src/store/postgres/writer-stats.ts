@@ -15,17 +15,22 @@ export type WriterStats = {
   lockWaitMs: number;
   /** Sum of the time the counters were held: from the lock's reply to the COMMIT's reply */
   lockHeldMs: number;
-  /** Sum of the last round trip (pending writes + COMMIT, i.e. the WAL flush) */
+  /** Sum of the last round trip (pending writes + COMMIT, i.e. the WAL flush; for a batch ending in log-only units it carries their inserts too) */
   commitMs: number;
-  /** Sum of the time in the log rows' and tree nodes' inserts (unnest or COPY); the rest of the hold is the runner's own work (numbering, hashing, the tree) */
+  /** Sum of the time in the log rows' and tree nodes' inserts sent on their own (COPY, or unnest with a savepoint's RELEASE; 0 when they travel with the COMMIT); the rest of the hold is the runner's own work (numbering, hashing, the tree) */
   insertMs: number;
+  /**
+   * Batches whose one-message commit (log-only tail: inserts, tree, counters, COMMIT) failed on a row
+   * and were replayed unit by unit in the same transaction
+   */
+  replays: number;
   /** Largest batch in units */
   maxUnits: number;
 };
 
-export const newWriterStats = (): WriterStats => ({ batches: 0, units: 0, rows: 0, roundTrips: 0, lockWaitMs: 0, lockHeldMs: 0, commitMs: 0, insertMs: 0, maxUnits: 0 });
+export const newWriterStats = (): WriterStats => ({ batches: 0, units: 0, rows: 0, roundTrips: 0, lockWaitMs: 0, lockHeldMs: 0, commitMs: 0, insertMs: 0, replays: 0, maxUnits: 0 });
 
-export function recordBatch(s: WriterStats, b: { units: number; trips: number; lockWaitMs: number; lockHeldMs: number; commitMs: number; insertMs: number; rows: number }): void {
+export function recordBatch(s: WriterStats, b: { units: number; trips: number; lockWaitMs: number; lockHeldMs: number; commitMs: number; insertMs: number; rows: number; replays: number }): void {
   s.batches++;
   s.units += b.units;
   s.rows += b.rows;
@@ -34,5 +39,6 @@ export function recordBatch(s: WriterStats, b: { units: number; trips: number; l
   s.lockHeldMs += b.lockHeldMs;
   s.commitMs += b.commitMs;
   s.insertMs += b.insertMs;
+  s.replays += b.replays;
   s.maxUnits = Math.max(s.maxUnits, b.units);
 }
