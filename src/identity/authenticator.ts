@@ -8,7 +8,7 @@ import type { KeyRing } from '../secrets/envelope.js';
 import type { Store, StoreTx } from '../store/ports.js';
 import type { ApiKeyRow, IssuedTokenRow } from '../store/types.js';
 import type { ReplayGuard } from './replay-guard.js';
-import { SESSION_TOKEN_RE, safeEqualHex, sha256hex } from './tokens.js';
+import { SESSION_TOKEN_RE, matchesSha256, safeEqualHex, sha256hex } from './tokens.js';
 
 /**
  * One answer for an unknown key and a known key with a wrong secret or signature, so a caller cannot
@@ -110,7 +110,7 @@ export function createAuthenticator(deps: {
   /** bax-lease-… and bax-trust-…: looked up on every request, so a revocation or an expiry holds on the very next one. */
   async function issuedPrincipal(kind: IssuedTokenKind, id: string, secret: string, ip: string): Promise<Authenticated> {
     const row = await store.issuedTokens.get(id);
-    if (!row || row.kind !== kind || !safeEqualHex(row.tokenHash, sha256hex(secret))) throw unauthenticated(TOKEN_NOT_VALID, 'invalid_token');
+    if (!row || row.kind !== kind || !matchesSha256(row.tokenHash, secret)) throw unauthenticated(TOKEN_NOT_VALID, 'invalid_token');
     const actor = issuedTokenActor(row, ip);
     const lease = kind === 'lease';
     if (row.revokedAt) {
@@ -174,7 +174,7 @@ export function createAuthenticator(deps: {
     const key = parseApiKey(token);
     if (key) {
       const row = await store.apiKeys.get(key.id);
-      if (!row || !safeEqualHex(row.secretHash, sha256hex(key.secret))) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
+      if (!row || !matchesSha256(row.secretHash, key.secret)) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
       return keyPrincipal(row, c.ip);
     }
     const issued = parseIssuedToken(token);
