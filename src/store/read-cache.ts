@@ -66,10 +66,13 @@ export function withReadCache(store: Store): Store & { readonly cache: ReadCache
     const map = new Map<string, R>();
     maps.push(map as Map<string, unknown>);
     return async (...a: A) => {
-      const key = a.length === 1 ? String(a[0]) : a.map((x) => (x === undefined ? '\u0001' : String(x))).join('\u0000');
-      if (map.has(key)) {
+      let key = '';
+      if (a.length === 1) key = String(a[0]);
+      else for (let i = 0; i < a.length; i++) key += `${i === 0 ? '' : '\u0000'}${a[i] === undefined ? '\u0001' : String(a[i])}`;
+      const hit = map.get(key);
+      if (hit !== undefined || map.has(key)) {
         stats.hits++;
-        return map.get(key) as R;
+        return hit as R;
       }
       stats.misses++;
       const g = generation;
