@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { EventType } from '../contract/events.js';
 import type { AuditRecorder, Principal } from '../kernel/context.js';
 import type { DomainError } from '../kernel/errors.js';
@@ -23,6 +24,20 @@ export interface RequestContext {
   auditEvent: EventType | null;
   /** A body that did not parse, raised only once the caller is authenticated and authorized */
   bodyError: DomainError | null;
+  /**
+   * The matched route's URL pattern (null: none matched) and config, read once at onRequest: Fastify's
+   * req.routeOptions builds a new object on every access, and a request asks for them several times.
+   */
+  readonly routeUrl: string | null;
+  readonly routeConfig: (AuditRouteConfig & { readonly accessBestEffort?: boolean }) | undefined;
+}
+
+/** The matched route's URL pattern and config (from the request's context once it has one). */
+export function routeOf(req: FastifyRequest): { readonly url: string | null; readonly config: RequestContext['routeConfig'] } {
+  const c = req.ctx as RequestContext | null;
+  if (c) return { url: c.routeUrl, config: c.routeConfig };
+  const o = req.routeOptions;
+  return { url: o?.url ?? null, config: o?.config as RequestContext['routeConfig'] };
 }
 
 /**

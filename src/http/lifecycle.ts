@@ -4,7 +4,7 @@ import { StoreUnavailableError } from '../audit/committer.js';
 import { createAuditRecorder } from '../audit/recorder.js';
 import { DomainError, NOT_PERFORMED_MESSAGE } from '../kernel/errors.js';
 import type { AccessDraft } from '../store/types.js';
-import type { AuditRouteConfig, RequestContext } from './context.js';
+import type { RequestContext } from './context.js';
 import type { AppDeps } from './deps.js';
 import { attempted, guard, isProtected } from './protect.js';
 import { HTTP_STATUS } from './errors.js';
@@ -53,21 +53,25 @@ export function registerRequestLifecycle(app: FastifyInstance, deps: AppDeps): v
   });
 
   app.addHook('preValidation', async (req) => {
+    const c = req.ctx;
     const params = (req.params ?? {}) as Record<string, unknown>;
-    req.ctx.audit.setScope({ projectSlug: slugOrNull(params.project), environmentSlug: slugOrNull(params.env) });
-    const audit = (req.routeOptions.config as AuditRouteConfig | undefined)?.audit;
+    let projectSlug = slugOrNull(params.project);
+    let resource: string | undefined;
+    const audit = c.routeConfig?.audit;
     if (audit) {
-      req.ctx.auditEvent = audit.event;
+      c.auditEvent = audit.event;
       const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
       const r = audit.resource ?? (audit.resourceParam ? params[audit.resourceParam] : audit.resourceBody ? body[audit.resourceBody] : undefined);
-      if (typeof r === 'string') req.ctx.audit.setScope({ resource: r.slice(0, 512) });
+      if (typeof r === 'string') resource = r.slice(0, 512);
       const p = audit.projectBody ? body[audit.projectBody] : undefined;
-      if (p !== undefined) req.ctx.audit.setScope({ projectSlug: slugOrNull(p) });
-    } else if (isProtected(req)) req.ctx.auditEvent = 'AccessDenied';
-    if (req.ctx.clientError) throw req.ctx.clientError;
+      if (p !== undefined) projectSlug = slugOrNull(p);
+    } else if (isProtected(req)) c.auditEvent = 'AccessDenied';
+    // One scope change per request (each builds a new scope object).
+    c.audit.setScope(resource === undefined ? { projectSlug, environmentSlug: slugOrNull(params.env) } : { projectSlug, environmentSlug: slugOrNull(params.env), resource });
+    if (c.clientError) throw c.clientError;
     await authenticate(deps, req);
     await guard(deps, req);
-    if (req.ctx.bodyError) throw req.ctx.bodyError;
+    if (c.bodyError) throw c.bodyError;
   });
 
   app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload) => finishRequest(deps, req, reply, payload));
@@ -80,18 +84,22 @@ export function beginRequest(deps: AppDeps, req: FastifyRequest, reply: FastifyR
   const ua = req.headers['user-agent'];
   const userAgent = typeof ua === 'string' ? ua.slice(0, 512) : null;
   const { client, clientError } = clientOf(req);
+  const ip = req.ip;
+  const route = req.routeOptions;
   const ctx: RequestContext = {
     requestId,
     startedAt: process.hrtime.bigint(),
-    ip: req.ip,
+    ip,
     userAgent,
     client,
     clientError,
-    principal: { kind: 'anonymous', actor: { type: 'Anonymous', id: null, email: null, name: null, ip: req.ip } },
+    principal: { kind: 'anonymous', actor: { type: 'Anonymous', id: null, email: null, name: null, ip } },
     authError: null,
     audit: createAuditRecorder({ clock: deps.clock }, { actor: () => ctx.principal.actor, requestId, userAgent, client }),
     auditEvent: null,
     bodyError: null,
+    routeUrl: route?.url ?? null,
+    routeConfig: route?.config as RequestContext['routeConfig'],
   };
   req.ctx = ctx;
   reply.header('x-request-id', requestId);
@@ -142,7 +150,7 @@ function accessRow(deps: AppDeps, req: FastifyRequest, reply: FastifyReply): Acc
     timestamp: deps.clock().toISOString(),
     requestId: c.requestId,
     method: req.method,
-    route: req.routeOptions?.url ?? null,
+    route: c.routeUrl,
     path: redactUrl(req.url, reply.statusCode < 400).slice(0, 2048),
     status: reply.statusCode,
     durationMs: Math.round(Number(process.hrtime.bigint() - c.startedAt) / 1e4) / 100,
@@ -156,7 +164,7 @@ function accessRow(deps: AppDeps, req: FastifyRequest, reply: FastifyReply): Acc
 /** The fail-closed answer when the request's rows cannot be made durable: 503, whatever the handler produced. */
 function unavailableAnswer(req: FastifyRequest, reply: FastifyReply, payload: unknown, e: unknown): unknown {
   const c = req.ctx;
-  if ((req.routeOptions?.config as { accessBestEffort?: boolean } | undefined)?.accessBestEffort) return payload;
+  if (c.routeConfig?.accessBestEffort) return payload;
   destroy(payload);
   const msg = e instanceof StoreUnavailableError ? e.message : 'audit commit failed';
   req.log.error({ requestId: c.requestId, err: msg }, 'audit/access rows not durable; answering 503');
@@ -181,40 +189,43 @@ function unavailableAnswer(req: FastifyRequest, reply: FastifyReply, payload: un
  * `bella run --app`), else X-Bella-Client (the client library: bella-js-sdk, bella-cli). A malformed
  * one is refused (400) rather than recorded altered or dropped.
  */
+const CLIENT_HEADERS = ['x-app-client', 'x-bella-client'] as const;
+const NO_CLIENT = Object.freeze({ client: null, clientError: null });
 function clientOf(req: FastifyRequest): { client: string | null; clientError: DomainError | null } {
-  for (const name of ['x-app-client', 'x-bella-client'] as const) {
+  for (const name of CLIENT_HEADERS) {
     const v = req.headers[name];
     if (v === undefined) continue;
     if (typeof v === 'string' && CLIENT_RE.test(v)) return { client: v, clientError: null };
     const header = name === 'x-app-client' ? 'X-App-Client' : 'X-Bella-Client';
     return { client: null, clientError: new DomainError('validation_failed', `headers: ${header} must be an application name: ${CLIENT_HELP}`) };
   }
-  return { client: null, clientError: null };
+  return NO_CLIENT;
 }
 
-/** What a nonce-less signed GET may be repeated with (AuditRouteConfig.repeatable); null: never. */
+/** What a nonce-less signed GET may be repeated with (the route's AuditRouteConfig.repeatable); null: never. */
 function repeatBinding(req: FastifyRequest, e2eKey: string | null): string | null {
   if (req.method !== 'GET' || req.headers['x-bella-nonce'] !== undefined) return null;
-  const r = (req.routeOptions.config as AuditRouteConfig | undefined)?.repeatable;
+  const r = req.ctx.routeConfig?.repeatable;
   if (r === 'always') return 'always';
   if (r === 'e2e' && e2eKey !== null) return `e2e:${e2eKey}`;
   return null;
 }
 
+const headerText = (v: string | string[] | undefined): string | null => (typeof v === 'string' ? v : null);
+
 /** Resolves the caller from the request's headers; a refusal is kept for opOf, so public routes still work. */
 async function authenticate(deps: AppDeps, req: FastifyRequest): Promise<void> {
-  const h = (name: string): string | null => {
-    const v = req.headers[name];
-    return typeof v === 'string' ? v : null;
-  };
+  const hs = req.headers;
+  const keyId = headerText(hs['x-bella-key-id']);
   try {
     const p = await deps.authenticator.resolve({
-      authorization: h('authorization'),
-      keyId: h('x-bella-key-id'),
-      timestamp: h('x-bella-timestamp'),
-      signature: h('x-bella-signature'),
-      nonce: h('x-bella-nonce'),
-      repeat: repeatBinding(req, h(E2EE_HEADER)),
+      authorization: headerText(hs.authorization),
+      keyId,
+      timestamp: headerText(hs['x-bella-timestamp']),
+      signature: headerText(hs['x-bella-signature']),
+      nonce: headerText(hs['x-bella-nonce']),
+      // Only a signed request can be a repeat.
+      repeat: keyId === null ? null : repeatBinding(req, headerText(hs[E2EE_HEADER])),
       method: req.method,
       url: req.url,
       rawBody: req.rawBody ?? '',

@@ -3,7 +3,7 @@ import { SLUG_RE } from '../contract/log-query.js';
 import { requireUser } from '../identity/authenticator.js';
 import { authenticated } from '../kernel/context.js';
 import { forbidden } from '../kernel/errors.js';
-import type { AuditRouteConfig } from './context.js';
+import { routeOf } from './context.js';
 import type { AppDeps } from './deps.js';
 import { opOf } from './op.js';
 
@@ -12,7 +12,7 @@ const ATTEMPT_FIELDS = ['role', 'name', 'slug', 'email', 'auditDays', 'accessDay
 
 /** What a refused request attempted, for the Denied entry's details: the route, and the safe fields of its body. */
 export function attempted(req: FastifyRequest): Record<string, unknown> {
-  const out: Record<string, unknown> = { request: `${req.method} ${req.routeOptions?.url ?? req.url.split('?')[0]}` };
+  const out: Record<string, unknown> = { request: `${req.method} ${routeOf(req).url ?? req.url.split('?')[0]}` };
   const body = req.body;
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     for (const f of ATTEMPT_FIELDS) {
@@ -24,8 +24,10 @@ export function attempted(req: FastifyRequest): Record<string, unknown> {
   return out;
 }
 
-export const isProtected = (req: FastifyRequest): boolean =>
-  (req.routeOptions?.url ?? '').startsWith('/api/') && !(req.routeOptions.config as AuditRouteConfig | undefined)?.public;
+export const isProtected = (req: FastifyRequest): boolean => {
+  const r = routeOf(req);
+  return (r.url ?? '').startsWith('/api/') && !r.config?.public;
+};
 
 /**
  * A protected route's caller is authenticated before anything else, and, where the route says so,
@@ -35,7 +37,7 @@ export async function guard(deps: AppDeps, req: FastifyRequest): Promise<void> {
   if (!isProtected(req)) return;
   const op = opOf(req);
   const p = authenticated(op);
-  const rule = (req.routeOptions.config as AuditRouteConfig).authorize;
+  const rule = routeOf(req).config?.authorize;
   if (!rule) return;
   if (rule === 'user') {
     requireUser(p);

@@ -6,9 +6,9 @@ import type { Authenticated, Principal } from '../kernel/context.js';
 import { DomainError, unauthenticated } from '../kernel/errors.js';
 import type { KeyRing } from '../secrets/envelope.js';
 import type { Store, StoreTx } from '../store/ports.js';
-import type { ApiKeyRow, IssuedTokenRow } from '../store/types.js';
+import type { ApiKeyRow, EnvironmentRow, IssuedTokenRow, ProjectRow } from '../store/types.js';
 import type { ReplayGuard } from './replay-guard.js';
-import { SESSION_TOKEN_RE, safeEqualHex, sha256hex } from './tokens.js';
+import { SESSION_TOKEN_RE, matchesSha256, safeEqualHex, sha256hex } from './tokens.js';
 
 /**
  * One answer for an unknown key and a known key with a wrong secret or signature, so a caller cannot
@@ -95,22 +95,41 @@ export function createAuthenticator(deps: {
     };
   }
 
+  /**
+   * The project and environment of a credential's row. Remembered per row object: the read cache
+   * (store/read-cache.ts) hands out the same row object only until anything that could change it, the
+   * project or the environment commits (it then drops every row at once and a later read is a new
+   * object), so a remembered pair is as current as the row itself; without the cache every read is a
+   * new object and nothing is reused. Null: one of them no longer exists (never remembered).
+   */
+  const homes = new WeakMap<object, { readonly project: ProjectRow; readonly environment: EnvironmentRow }>();
+  async function homeOf(row: ApiKeyRow | IssuedTokenRow): Promise<{ readonly project: ProjectRow; readonly environment: EnvironmentRow } | null> {
+    const known = homes.get(row);
+    if (known) return known;
+    const project = await store.projects.getById(row.projectId);
+    const environment = await store.projects.getEnvironmentById(row.environmentId);
+    if (!project || !environment) return null;
+    const home = { project, environment };
+    homes.set(row, home);
+    return home;
+  }
+
   async function keyPrincipal(row: ApiKeyRow, ip: string): Promise<Authenticated> {
     const actor = { type: 'ApiKey' as const, id: row.id, email: null, name: row.name, ip };
     if (row.revokedAt) {
       // Revocation is checked on every request, so a revoked key fails on the very next one.
       throw Object.assign(unauthenticated('the API key has been revoked', 'api_key_revoked'), { actor, scope: await scopeOf(row) });
     }
-    const project = await store.projects.getById(row.projectId);
-    const env = await store.projects.getEnvironmentById(row.environmentId);
-    if (!project || !env) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
-    return { kind: 'apiKey', apiKey: row, projectSlug: project.slug, environmentSlug: env.slug, project, environment: env, actor };
+    const home = await homeOf(row);
+    if (!home) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
+    const { project, environment } = home;
+    return { kind: 'apiKey', apiKey: row, projectSlug: project.slug, environmentSlug: environment.slug, project, environment, actor };
   }
 
   /** bax-lease-… and bax-trust-…: looked up on every request, so a revocation or an expiry holds on the very next one. */
   async function issuedPrincipal(kind: IssuedTokenKind, id: string, secret: string, ip: string): Promise<Authenticated> {
     const row = await store.issuedTokens.get(id);
-    if (!row || row.kind !== kind || !safeEqualHex(row.tokenHash, sha256hex(secret))) throw unauthenticated(TOKEN_NOT_VALID, 'invalid_token');
+    if (!row || row.kind !== kind || !matchesSha256(row.tokenHash, secret)) throw unauthenticated(TOKEN_NOT_VALID, 'invalid_token');
     const actor = issuedTokenActor(row, ip);
     const lease = kind === 'lease';
     if (row.revokedAt) {
@@ -122,10 +141,10 @@ export function createAuthenticator(deps: {
         { actor, scope: await scopeOf(row) },
       );
     }
-    const project = await store.projects.getById(row.projectId);
-    const env = await store.projects.getEnvironmentById(row.environmentId);
-    if (!project || !env) throw unauthenticated(TOKEN_NOT_VALID, 'invalid_token');
-    return { kind: lease ? 'lease' : 'trustToken', actor, token: row, projectSlug: project.slug, environmentSlug: env.slug, project, environment: env };
+    const home = await homeOf(row);
+    if (!home) throw unauthenticated(TOKEN_NOT_VALID, 'invalid_token');
+    const { project, environment } = home;
+    return { kind: lease ? 'lease' : 'trustToken', actor, token: row, projectSlug: project.slug, environmentSlug: environment.slug, project, environment };
   }
 
   async function signed(c: Credentials, keyId: string): Promise<Resolved> {
@@ -174,7 +193,7 @@ export function createAuthenticator(deps: {
     const key = parseApiKey(token);
     if (key) {
       const row = await store.apiKeys.get(key.id);
-      if (!row || !safeEqualHex(row.secretHash, sha256hex(key.secret))) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
+      if (!row || !matchesSha256(row.secretHash, key.secret)) throw unauthenticated(KEY_NOT_VALID, 'invalid_api_key');
       return keyPrincipal(row, c.ip);
     }
     const issued = parseIssuedToken(token);

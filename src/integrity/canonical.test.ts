@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { leafHash } from './hash.js';
 import { CANONICAL_FIELDS_V1, canonicalEntry, canonicalJson, entryLeafHash, personalCommitment, type CommittedEntry } from './canonical.js';
 
 const SALT = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
@@ -70,6 +72,32 @@ describe('the canonical form of an entry (version 1)', () => {
     expect(canonicalJson({ b: 1, a: [undefined, 2], c: undefined })).toBe('{"a":[null,2],"b":1}');
     expect(() => canonicalJson({ x: Number.NaN })).toThrow();
     expect(() => canonicalJson({ x: 1n })).toThrow();
+  });
+});
+
+describe('the one-shot hashes agree with the definitions', () => {
+  const personalRef = (salt: Uint8Array, a: { email: string | null; name: string | null; ip: string | null }) =>
+    createHash('sha256').update('bella-personal/1\0').update(salt).update(canonicalJson([a.email, a.name, a.ip])).digest('hex');
+
+  it('entryLeafHash is leafHash(canonicalEntry) for every kind of entry', () => {
+    const entries: CommittedEntry[] = [
+      ENTRY,
+      { ...ENTRY, resource: 'a\uD800b', userAgent: 'é€😀', details: { k: 'x\uDC00', n: [true, false, null] } },
+      { ...ENTRY, seq: 2 ** 40, resource: '\\ud800', reason: 'r'.repeat(5000) },
+      { ...ENTRY, actor: { type: 'System', id: null, email: null, name: null, ip: null }, details: {} },
+    ];
+    for (const e of entries) expect(entryLeafHash(e).toString('hex')).toBe(leafHash(canonicalEntry(e)).toString('hex'));
+  });
+
+  it('personalCommitment is the documented hash, short or long, ASCII or not, one after another', () => {
+    const actors = [
+      ACTOR,
+      { email: null, name: null, ip: null },
+      { email: 'é€😀@example.com', name: 'Zoë \uD800', ip: '::1' },
+      { email: `${'x'.repeat(3000)}@example.com`, name: 'long', ip: '10.0.0.1' },
+      { email: 'a@b.c', name: 'é'.repeat(700), ip: null },
+    ];
+    for (const a of actors) for (const salt of [SALT, Buffer.alloc(16, 0xff), Buffer.alloc(32, 7)]) expect(personalCommitment(salt, a)).toBe(personalRef(salt, a));
   });
 });
 

@@ -1,5 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { leafHash } from './hash.js';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * The canonical form of an Audit Log entry: what its Merkle leaf commits to (docs/verification.md).
@@ -94,24 +93,42 @@ export function canonicalJson(v: unknown): string {
   throw new TypeError(`a ${typeof v} has no canonical JSON form`);
 }
 
-/** The canonical bytes of an entry (version 1). */
-export function canonicalEntry(e: CommittedEntry): Buffer {
+/** The getters of every field but the last (details), and the last: the fast path's split of CANONICAL_FIELDS_V1. */
+const HEAD_GETTERS = CANONICAL_FIELDS_V1.slice(0, -1).map(([, get]) => get);
+const LAST_FIELD = CANONICAL_FIELDS_V1[CANONICAL_FIELDS_V1.length - 1] as Field;
+
+/** The canonical text of an entry (version 1): its UTF-8 bytes are canonicalEntry. */
+function canonicalText(e: CommittedEntry): string {
   // Fast path: every field but details is a string, a number or null, which JSON.stringify writes
   // exactly as canonicalJson does, unless a lone surrogate is escaped (`\udXXX`): then the slow path.
-  const values: unknown[] = [CANONICAL_VERSION_V1];
-  for (let i = 0; i < CANONICAL_FIELDS_V1.length - 1; i++) values.push((CANONICAL_FIELDS_V1[i] as Field)[1](e) ?? null);
-  const head = JSON.stringify(values);
-  const last = CANONICAL_FIELDS_V1[CANONICAL_FIELDS_V1.length - 1] as Field;
-  if (last[0] === 'details' && !head.includes('\\ud') && values.every((v) => v === null || typeof v === 'string' || Number.isFinite(v))) {
-    return Buffer.from(`${head.slice(0, -1)},${canonicalJson(last[1](e))}]`, 'utf8');
+  const n = HEAD_GETTERS.length;
+  const values: unknown[] = new Array(n + 1);
+  values[0] = CANONICAL_VERSION_V1;
+  let plain = LAST_FIELD[0] === 'details';
+  for (let i = 0; i < n; i++) {
+    const v = (HEAD_GETTERS[i] as Field[1])(e) ?? null;
+    if (v !== null && typeof v !== 'string' && !Number.isFinite(v)) plain = false;
+    values[i + 1] = v;
+  }
+  if (plain) {
+    const head = JSON.stringify(values);
+    if (!head.includes('\\ud')) return `${head.slice(0, -1)},${canonicalJson(LAST_FIELD[1](e))}]`;
   }
   const parts = [JSON.stringify(CANONICAL_VERSION_V1)];
   for (const [, get] of CANONICAL_FIELDS_V1) parts.push(canonicalJson(get(e)));
-  return Buffer.from(`[${parts.join(',')}]`, 'utf8');
+  return `[${parts.join(',')}]`;
 }
 
-/** The entry's Merkle leaf hash: SHA-256(0x00 ‖ canonical(entry)). */
-export const entryLeafHash = (e: CommittedEntry): Buffer => leafHash(canonicalEntry(e));
+/** The canonical bytes of an entry (version 1). */
+export const canonicalEntry = (e: CommittedEntry): Buffer => Buffer.from(canonicalText(e), 'utf8');
+
+/**
+ * The entry's Merkle leaf hash: SHA-256(0x00 ‖ canonical(entry)), as leafHash (hash.ts) computes it.
+ * One-shot over the text (U+0000 is the byte 0x00 in UTF-8, and the canonical text holds no lone
+ * surrogate, so its UTF-8 encoding is exactly canonicalEntry): no Buffer of the text, no Hash object.
+ * (Hex then decoded: on Node 20 crypto.hash's 'buffer' output costs more than the hex round trip.)
+ */
+export const entryLeafHash = (e: CommittedEntry): Buffer => Buffer.from(hash('sha256', `\0${canonicalText(e)}`, 'hex'), 'hex');
 
 export const PERSONAL_VERSION_V1 = 'bella-personal/1';
 /** Bytes of salt per entry: enough that the commitment of a guessable value (an IP) cannot be brute-forced. */
@@ -122,11 +139,20 @@ export const SALT_BYTES = 16;
  * hex(SHA-256("bella-personal/1" ‖ 0x00 ‖ salt ‖ UTF-8 canonicalJson([email, name, ip]))).
  */
 export function personalCommitment(salt: Uint8Array, actor: { readonly email: string | null; readonly name: string | null; readonly ip: string | null }): string {
-  return createHash('sha256')
-    .update(Buffer.concat([PERSONAL_PREFIX, salt, Buffer.from(canonicalJson([actor.email, actor.name, actor.ip]), 'utf8')]))
-    .digest('hex');
+  const fields = canonicalJson([actor.email, actor.name, actor.ip]);
+  const at = PERSONAL_PREFIX.length + salt.length;
+  // The usual commitment is built in a scratch buffer (one copy, no concat) and hashed one-shot.
+  if (at + fields.length * 3 <= personalScratch.length) {
+    personalScratch.set(salt, PERSONAL_PREFIX.length);
+    const end = at + personalScratch.write(fields, at, 'utf8');
+    return hash('sha256', personalScratch.subarray(0, end), 'hex');
+  }
+  return hash('sha256', Buffer.concat([PERSONAL_PREFIX, salt, Buffer.from(fields, 'utf8')]), 'hex');
 }
 const PERSONAL_PREFIX = Buffer.from(`${PERSONAL_VERSION_V1}\0`, 'utf8');
+/** PERSONAL_PREFIX, then the salt and the fields of one commitment at a time (used synchronously only). */
+const personalScratch = Buffer.alloc(2048);
+PERSONAL_PREFIX.copy(personalScratch);
 
 export const newSalt = (): Buffer => randomBytes(SALT_BYTES);
 

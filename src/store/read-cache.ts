@@ -12,9 +12,9 @@ import type { Unit } from './types.js';
  *   batch's responses are released;
  * - any node's changes (PostgreSQL nodes, or another process on the SQLite file): triggers bump
  *   `cache_version` in the committing transaction, and `fence()` (called once per request, before
- *   its credentials are looked up) reads it; a different value empties the cache. A fence shares a
- *   read with the others waiting at the same moment, but never one that began before it was called,
- *   so a change committed before a request arrived is always seen by that request.
+ *   its credentials are looked up) reads it; a different value empties the cache. The fences called
+ *   during one event-loop turn share one read, started after that turn's I/O, never one that began
+ *   before they were called, so a change committed before a request arrived is always seen by it.
  *
  * A read that was in flight while the cache was emptied does not fill it (generation check), so a row
  * read before a change can never be served after it. Bounded: a method's map is dropped when it holds
@@ -66,10 +66,13 @@ export function withReadCache(store: Store): Store & { readonly cache: ReadCache
     const map = new Map<string, R>();
     maps.push(map as Map<string, unknown>);
     return async (...a: A) => {
-      const key = a.length === 1 ? String(a[0]) : a.map((x) => (x === undefined ? '\u0001' : String(x))).join('\u0000');
-      if (map.has(key)) {
+      let key = '';
+      if (a.length === 1) key = String(a[0]);
+      else for (let i = 0; i < a.length; i++) key += `${i === 0 ? '' : '\u0000'}${a[i] === undefined ? '\u0001' : String(a[i])}`;
+      const hit = map.get(key);
+      if (hit !== undefined || map.has(key)) {
         stats.hits++;
-        return map.get(key) as R;
+        return hit as R;
       }
       stats.misses++;
       const g = generation;
@@ -90,9 +93,13 @@ export function withReadCache(store: Store): Store & { readonly cache: ReadCache
     cachedPorts[port] = wrapped;
   }
 
-  // One version read at a time; callers arriving while one is in flight share the next one.
-  let inflight: Promise<void> | null = null;
-  let next: Promise<void> | null = null;
+  /**
+   * One version read per event-loop turn, one at a time. A fence joins the read that has not started
+   * yet (`pending`), which starts once this turn's I/O callbacks have run (setImmediate) and any read
+   * in flight has settled: so every request that arrived in the same turn shares one read, and each
+   * caller's read began after its call. `pending` is cleared the moment its read starts, so a later
+   * caller never shares a read that began before it.
+   */
   const check = async () => {
     try {
       const v = await store.cacheVersion();
@@ -106,19 +113,18 @@ export function withReadCache(store: Store): Store & { readonly cache: ReadCache
       version = null;
     }
   };
-  const fence = (): Promise<void> => {
-    if (!inflight) {
-      inflight = check().finally(() => {
-        inflight = null;
-      });
-      return inflight;
-    }
-    next ??= inflight.then(() => {
-      next = null;
-      return fence();
-    });
-    return next;
+  let pending: Promise<void> | null = null;
+  let running: Promise<void> | null = null;
+  const start = async (): Promise<void> => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    while (running) await running;
+    pending = null;
+    const r = check();
+    running = r;
+    await r;
+    if (running === r) running = null;
   };
+  const fence = (): Promise<void> => (pending ??= start());
 
   /**
    * Counts calls of a cached table's write side (any method of those StoreTx ports). The wrapped tx is
