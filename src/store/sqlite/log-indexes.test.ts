@@ -42,6 +42,18 @@ async function migrated(): Promise<Database.Database> {
 const planOf = (db: Database.Database, q: { sql: string; params: unknown[] }) =>
   (db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params) as { detail: string }[]).map((r) => r.detail);
 
+/** Each filter's page query names its index in the plan; closes the database. */
+function expectStarts<F>(db: Database.Database, cases: readonly [F, string][], page: (f: F) => { sql: string; params: unknown[] }): void {
+  try {
+    for (const [f, index] of cases) {
+      const plan = planOf(db, page(f));
+      expect(plan.join(' | '), JSON.stringify(f)).toMatch(new RegExp(`INDEX ${index}(?!\\w)`));
+    }
+  } finally {
+    db.close();
+  }
+}
+
 describe('SQLite log indexes (migration 13)', () => {
   it('leaves exactly the intended indexes on both logs', async () => {
     const db = await migrated();
@@ -73,14 +85,7 @@ describe('SQLite log indexes (migration 13)', () => {
       [{ id: '0190-x' }, 'sqlite_autoindex_audit_log_1'],
       [{ until: '2026-01-01T00:00:00.000Z' }, 'audit_ts'],
     ];
-    try {
-      for (const [f, index] of cases) {
-        const plan = planOf(db, auditPageSql(f, SQLITE_DIALECT, 101));
-        expect(plan.join(' | '), JSON.stringify(f)).toMatch(new RegExp(`INDEX ${index}(?!\\w)`));
-      }
-    } finally {
-      db.close();
-    }
+    expectStarts(db, cases, (f) => auditPageSql(f, SQLITE_DIALECT, 101));
   });
 
   it('the Access Log filters with an index still start from it', async () => {
@@ -94,14 +99,7 @@ describe('SQLite log indexes (migration 13)', () => {
       [{ id: '0190-x' }, 'sqlite_autoindex_access_log_1'],
       [{ until: '2026-01-01T00:00:00.000Z' }, 'access_ts'],
     ];
-    try {
-      for (const [f, index] of cases) {
-        const plan = planOf(db, accessPageSql(f, SQLITE_DIALECT, 101));
-        expect(plan.join(' | '), JSON.stringify(f)).toMatch(new RegExp(`INDEX ${index}(?!\\w)`));
-      }
-    } finally {
-      db.close();
-    }
+    expectStarts(db, cases, (f) => accessPageSql(f, SQLITE_DIALECT, 101));
   });
 
   it('migration 13 keeps every row of a database at version 12, and the project pages stay the same', async () => {
