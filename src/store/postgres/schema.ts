@@ -390,16 +390,18 @@ export const PG_MIGRATIONS: readonly string[] = [
   // and id and there is no name index, so no page query could use the first two (erasure, a rare
   // administrative UPDATE, now reads the log's partitions once); method has a handful of values
   // (SQLite never had that index), so a method filter walks the log newest first and stops at its page.
+  // The builds come first: CREATE INDEX blocks only the logs' writes, while DROP INDEX takes a lock
+  // that also blocks their reads until COMMIT, so the drops are left to the end of the transaction.
   `
+  CREATE INDEX audit_project_seq_env ON audit_log(project_slug, seq, environment_slug);
+  CREATE INDEX access_project_seq_env ON access_log(project_slug, seq, environment_slug);
   DROP INDEX audit_project;
   DROP INDEX audit_project_seq;
-  CREATE INDEX audit_project_seq_env ON audit_log(project_slug, seq, environment_slug);
   DROP INDEX access_project;
   DROP INDEX access_project_seq;
   DROP INDEX access_actor_email;
   DROP INDEX access_actor_id;
   DROP INDEX access_method;
-  CREATE INDEX access_project_seq_env ON access_log(project_slug, seq, environment_slug);
   `,
 ];
 
