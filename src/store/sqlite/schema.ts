@@ -383,7 +383,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER cache_version_issued_tokens_update AFTER UPDATE ON issued_tokens BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
   CREATE TRIGGER cache_version_issued_tokens_delete AFTER DELETE ON issued_tokens BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
   `,
-  // 13 (issue 13): fewer index entries per log row (docs/operations.md#log-indexes). One (project_slug,
+  // 13 (issue 13): fewer index entries per log row (src/store/README.md, "Log indexes"). One (project_slug,
   // seq, environment_slug) index per log replaces both (project_slug, environment_slug, seq) and
   // (project_slug, seq): a project alone or each projectIn branch walks it in seq order as before, and a
   // project with an environment walks the project's rows checking the environment from the index
