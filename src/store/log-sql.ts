@@ -227,7 +227,7 @@ const deniedWithEvents = (f: AuditFilter) => f.outcome === 'Denied' && f.events 
  * - actor (email case-insensitively, name or id): one branch per column when the table has the three
  *   (column, seq) indexes (audit_log); an OR over them would walk the whole log newest first.
  * - projectIn with more than one project, on SQLite: one branch per project (and one for instance
- *   rows) on (project_slug, seq); an IN list OR'ed with IS NULL has to sort every matching row.
+ *   rows) on (project_slug, seq, environment_slug); an IN list OR'ed with IS NULL has to sort every matching row.
  *   PostgreSQL keeps the IN list: its Merge Append over the partitions already reads it in seq order,
  *   and there the UNION's deduplication cost more than it saved (measured at 5 M: 2.9 vs 7.5 ms p50).
  */
@@ -301,8 +301,9 @@ export function auditPageSql(f: AuditFilter, d: Dialect, limit: number): WhereCl
 
 /**
  * The whole page query of the Access Log, newest first. The actor filter stays one OR here: access_log
- * has no (actor_name, seq) index (nor, on SQLite, (actor_id, seq)), and a branch without its index
- * would walk the whole log when that column matches nothing.
+ * has no actor index (migration 13 dropped the email and id ones, which an OR with the unindexed name
+ * could never use), so the OR filters the newest-first walk; branches would each walk the whole log
+ * when their column matches nothing.
  */
 export function accessPageSql(f: AccessFilter, d: Dialect, limit: number): WhereClause {
   return pageSql('access_log', accessConds, false, f, d, limit);

@@ -383,6 +383,26 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON api_keys FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
   CREATE TRIGGER cache_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON issued_tokens FOR EACH STATEMENT EXECUTE FUNCTION bella_bump_cache_version();
   `,
+  // 13 (issue 13): as SQLite migration 13, fewer index entries per log row. One (project_slug, seq,
+  // environment_slug) index per log replaces (project_slug, environment_slug, seq) and (project_slug,
+  // seq) (the environment is an index condition on the walk of the project's rows). On the Access Log,
+  // (lower(actor_email), seq), (actor_id, seq) and (method, seq) go: the actor filter ORs email, name
+  // and id and there is no name index, so no page query could use the first two (erasure, a rare
+  // administrative UPDATE, now reads the log's partitions once); method has a handful of values
+  // (SQLite never had that index), so a method filter walks the log newest first and stops at its page.
+  // The builds come first: CREATE INDEX blocks only the logs' writes, while DROP INDEX takes a lock
+  // that also blocks their reads until COMMIT, so the drops are left to the end of the transaction.
+  `
+  CREATE INDEX audit_project_seq_env ON audit_log(project_slug, seq, environment_slug);
+  CREATE INDEX access_project_seq_env ON access_log(project_slug, seq, environment_slug);
+  DROP INDEX audit_project;
+  DROP INDEX audit_project_seq;
+  DROP INDEX access_project;
+  DROP INDEX access_project_seq;
+  DROP INDEX access_actor_email;
+  DROP INDEX access_actor_id;
+  DROP INDEX access_method;
+  `,
 ];
 
 /** Key of the session advisory lock that serialises migrations of several nodes starting at once. */

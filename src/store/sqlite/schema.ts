@@ -383,4 +383,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER cache_version_issued_tokens_update AFTER UPDATE ON issued_tokens BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
   CREATE TRIGGER cache_version_issued_tokens_delete AFTER DELETE ON issued_tokens BEGIN UPDATE cache_version SET v = v + 1 WHERE id = 1; END;
   `,
+  // 13 (issue 13): fewer index entries per log row (src/store/README.md, "Log indexes"). One (project_slug,
+  // seq, environment_slug) index per log replaces both (project_slug, environment_slug, seq) and
+  // (project_slug, seq): a project alone or each projectIn branch walks it in seq order as before, and a
+  // project with an environment walks the project's rows checking the environment from the index
+  // itself (no row read for another environment). access_actor_email goes: no Access Log query can use
+  // it (the actor filter ORs email, name and id, and the Access Log has no index on the name, so SQLite
+  // walks the log; erasure compares lower(actor_email), which a NOCASE index does not serve).
+  `
+  DROP INDEX audit_project;
+  DROP INDEX audit_project_seq;
+  CREATE INDEX audit_project_seq_env ON audit_log(project_slug, seq, environment_slug);
+  DROP INDEX access_project;
+  DROP INDEX access_project_seq;
+  DROP INDEX access_actor_email;
+  CREATE INDEX access_project_seq_env ON access_log(project_slug, seq, environment_slug);
+  `,
 ];
