@@ -148,3 +148,29 @@ describe('SQLite: commits flushed off the event loop', () => {
     expect(walMiB, `the WAL is ${walMiB.toFixed(1)} MiB`).toBeLessThan(16);
   }, 120_000);
 });
+
+describe('SQLite: the read cache\'s fence is not held back by a flush', () => {
+  it('cacheVersion answers while a commit\'s flush is still running (its value never leaves the process), and sees that commit', async () => {
+    const f = heldFlush();
+    const s = createSqliteStore({ file: tempFile(), flushFile: f.flushFile });
+    const migrated = s.migrate();
+    await new Promise((r) => setImmediate(r));
+    f.calls.shift()?.release();
+    await migrated;
+    try {
+      const before = await s.cacheVersion();
+      const batch = s.commitBatch([{ work: (tx) => tx.users.insert({ id: randomUUID(), email: 'v@example.com', name: 'V', passwordHash: 'h', admin: false, createdAt: '2026-03-01T00:00:00.000Z' }), audit: [audit('v')], access: [access('v')] }]);
+      await new Promise((r) => setImmediate(r));
+      expect(f.calls).toHaveLength(1);
+      const version = s.cacheVersion();
+      expect(await settled(version)).toBe(true);
+      expect(await version).toBeGreaterThan(before);
+      // A read that returns rows still waits.
+      expect(await settled(s.users.getByEmail('v@example.com'))).toBe(false);
+      f.calls.shift()?.release();
+      await batch;
+    } finally {
+      await s.close();
+    }
+  });
+});

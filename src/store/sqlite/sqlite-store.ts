@@ -100,13 +100,11 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
   let batch: ReturnType<typeof sqliteBatch> | null = null;
   const lock = new SerialLock();
   const identity = fileIdentity(opts.file);
-  const read = afterFlush(
-    sqliteDb(() => {
-      if (!reader) throw new Error('store not migrated');
-      return reader;
-    }),
-    flush,
-  );
+  const unheld = sqliteDb(() => {
+    if (!reader) throw new Error('store not migrated');
+    return reader;
+  });
+  const read = afterFlush(unheld, flush);
   const d = SQLITE_DIALECT;
   const check = () => {
     identity.check();
@@ -182,6 +180,14 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
       chmodSync(file, 0o600);
     },
     ...entityPorts(read, d),
+    // The read cache's fence (read-cache.ts) is not held back by the flush: its value never leaves
+    // the process, it only decides whether the cache is emptied, and whatever is read after that
+    // goes through the held read side. So a request does not wait for another batch's flush
+    // before its own work starts.
+    cacheVersion: async () => {
+      flush?.check();
+      return Number((await unheld.one('SELECT v FROM cache_version WHERE id = 1'))?.v ?? 0);
+    },
     auditLog: auditLogPort(read, d, purge('audit_log'), highWater),
     accessLog: accessLogPort(read, d, purge('access_log'), highWater),
     auditTree: auditTreePort(read),
