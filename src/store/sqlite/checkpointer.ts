@@ -3,6 +3,8 @@ import { Worker } from 'node:worker_threads';
 
 /** Commits between two checkpoints (SQLite's own default is about 1,000 WAL pages; a read batch writes 20–40). */
 const COMMITS_PER_CHECKPOINT = 32;
+/** ... but not more often than this: tiny commits in quick succession (synchronous=NORMAL) write few pages each. */
+const MIN_CHECKPOINT_INTERVAL_MS = 100;
 /** A quieter writer is checkpointed at most this long after its last checkpoint, at its next commit. */
 const CHECKPOINT_AFTER_MS = 1000;
 
@@ -95,7 +97,8 @@ export function createCheckpointer(file: string, fallback: (why: string) => void
     committed() {
       since++;
       if (failed || inFlight || closing) return false;
-      return since >= COMMITS_PER_CHECKPOINT || Date.now() - last >= CHECKPOINT_AFTER_MS;
+      const elapsed = Date.now() - last;
+      return (since >= COMMITS_PER_CHECKPOINT && elapsed >= MIN_CHECKPOINT_INTERVAL_MS) || elapsed >= CHECKPOINT_AFTER_MS;
     },
     async cycle(exclusive) {
       if (failed || inFlight || closing) return;
@@ -107,9 +110,15 @@ export function createCheckpointer(file: string, fallback: (why: string) => void
         const w = worker;
         const once = async () => {
           if (failed || closing) return;
+          // Referenced while a reply is awaited: commits wait behind this pass, and a process with
+          // nothing else to do (a script, a benchmark) must not exit in the middle of it.
+          w.ref();
           const m = await new Promise<{ ok: boolean; error?: string }>((res) => {
             reply = res;
             w.postMessage('checkpoint');
+          }).finally(() => {
+            // Closing keeps it referenced until it has exited.
+            if (!closing) w.unref();
           });
           if (m.ok) done++;
           else fail(`checkpoint failed: ${m.error}`);
@@ -125,6 +134,8 @@ export function createCheckpointer(file: string, fallback: (why: string) => void
     done: () => done,
     close() {
       closing ??= (async () => {
+        // Referenced until it has exited: closing must finish even when nothing else keeps the process alive.
+        worker?.ref();
         worker?.postMessage('close');
         await exited;
       })();

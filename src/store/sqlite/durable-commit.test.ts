@@ -174,3 +174,36 @@ describe('SQLite: the read cache\'s fence is not held back by a flush', () => {
     }
   });
 });
+
+describe('SQLite: a script that only commits (no server keeping the process alive)', () => {
+  it('runs to its end and closes with a checkpoint thread started (exited with code 13 inside close() before: the thread was unreferenced)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const root = join(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+    const store = join(root, 'dist/src/store/sqlite/sqlite-store.js');
+    const committer = join(root, 'dist/src/audit/committer.js');
+    // Shaped like benchmark 2 (bench/ingest.ts), where the process once exited (code 13) inside
+    // close(): the group committer, turns of 500 units, then close with a checkpoint in flight.
+    const script = `
+      const { createSqliteStore } = await import(${JSON.stringify(store)});
+      const { createGroupCommitter } = await import(${JSON.stringify(committer)});
+      const { randomUUID } = await import('node:crypto');
+      const s = createSqliteStore({ file: ${JSON.stringify(tempFile())} });
+      await s.migrate();
+      const c = createGroupCommitter({ store: s, now: () => new Date() });
+      const actor = { type: 'User', id: 'u1', email: 'a@example.com', name: 'A', ip: '127.0.0.1' };
+      const all = [];
+      for (let i = 0; i < 20000; i++) {
+        all.push(c.submit({ audit: [{ id: randomUUID(), timestamp: '2026-03-01T00:00:00.000Z', event: 'SecretRead', actor,
+          projectSlug: 'p', environmentSlug: 'e', resource: 'K', outcome: 'Success', requestId: 'r' + i, userAgent: 'ua', reason: null, details: {} }], access: [] }));
+        if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+      }
+      await Promise.all(all);
+      await c.drain();
+      await s.close();
+      console.log('committed 20000');
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect({ status: r.status, out: r.stdout.trim(), err: r.stderr.trim() }).toEqual({ status: 0, out: 'committed 20000', err: '' });
+  }, 90_000);
+});
