@@ -5,6 +5,13 @@ import { Worker } from 'node:worker_threads';
 const COMMITS_PER_CHECKPOINT = 32;
 /** ... but not more often than this: tiny commits in quick succession (synchronous=NORMAL) write few pages each. */
 const MIN_CHECKPOINT_INTERVAL_MS = 100;
+/**
+ * ... unless the commits since the last checkpoint wrote about this many WAL frames (4 MiB of 4 KiB
+ * pages, SQLite's own autocheckpoint size), estimated from the frames per commit the last checkpoint
+ * found: a fast stream of large commits is checkpointed by size, not by time, so the WAL stays bounded
+ * however fast the machine commits.
+ */
+const FRAMES_PER_CHECKPOINT = 1000;
 /** A quieter writer is checkpointed at most this long after its last checkpoint, at its next commit. */
 const CHECKPOINT_AFTER_MS = 1000;
 
@@ -65,9 +72,11 @@ export function createCheckpointer(file: string, fallback: (why: string) => void
   let since = 0;
   let last = Date.now();
   let done = 0;
+  /** WAL frames per commit, as the last checkpoint's first pass found them (0 until one ran) */
+  let framesPerCommit = 0;
   let closing: Promise<void> | null = null;
   let exited: Promise<void> = Promise.resolve();
-  let reply: ((m: { ok: boolean; error?: string }) => void) | null = null;
+  let reply: ((m: { ok: boolean; error?: string; log?: number }) => void) | null = null;
 
   const fail = (why: string) => {
     const r = reply;
@@ -81,7 +90,7 @@ export function createCheckpointer(file: string, fallback: (why: string) => void
     const w = new Worker(WORKER, { eval: true, workerData: { file, driver: createRequire(import.meta.url).resolve('better-sqlite3') } });
     w.unref();
     exited = new Promise<void>((res) => w.once('exit', () => res()));
-    w.on('message', (m: { ok: boolean; error?: string }) => {
+    w.on('message', (m: { ok: boolean; error?: string; log?: number }) => {
       const r = reply;
       reply = null;
       r?.(m);
@@ -98,22 +107,24 @@ export function createCheckpointer(file: string, fallback: (why: string) => void
       since++;
       if (failed || inFlight || closing) return false;
       const elapsed = Date.now() - last;
-      return (since >= COMMITS_PER_CHECKPOINT && elapsed >= MIN_CHECKPOINT_INTERVAL_MS) || elapsed >= CHECKPOINT_AFTER_MS;
+      if (since < COMMITS_PER_CHECKPOINT) return elapsed >= CHECKPOINT_AFTER_MS;
+      return elapsed >= MIN_CHECKPOINT_INTERVAL_MS || since * framesPerCommit >= FRAMES_PER_CHECKPOINT;
     },
     async cycle(exclusive) {
       if (failed || inFlight || closing) return;
       inFlight = true;
+      const commits = since;
       since = 0;
       last = Date.now();
       try {
         worker ??= start();
         const w = worker;
-        const once = async () => {
-          if (failed || closing) return;
+        const once = async (): Promise<number> => {
+          if (failed || closing) return 0;
           // Referenced while a reply is awaited: commits wait behind this pass, and a process with
           // nothing else to do (a script, a benchmark) must not exit in the middle of it.
           w.ref();
-          const m = await new Promise<{ ok: boolean; error?: string }>((res) => {
+          const m = await new Promise<{ ok: boolean; error?: string; log?: number }>((res) => {
             reply = res;
             w.postMessage('checkpoint');
           }).finally(() => {
@@ -122,9 +133,13 @@ export function createCheckpointer(file: string, fallback: (why: string) => void
           });
           if (m.ok) done++;
           else fail(`checkpoint failed: ${m.error}`);
+          return m.log ?? 0;
         };
-        await once();
-        await exclusive(once);
+        // The first pass finds the WAL as the commits since the last cycle left it (the second pass
+        // restarted it then): frames per commit, for the size trigger in committed().
+        const frames = await once();
+        if (commits > 0 && frames > 0) framesPerCommit = frames / commits;
+        await exclusive(async () => void (await once()));
       } catch (e) {
         fail(e instanceof Error ? e.message : String(e));
       } finally {
