@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import pg from 'pg';
 import { join } from 'node:path';
@@ -117,7 +117,7 @@ const fmtCpu = (c: CpuShare): string =>
   `machine ${(100 * c.machineBusy).toFixed(0)}% busy of ${c.cores} cores, PostgreSQL backends ${c.pgBackends.toFixed(2)} cores${c.servers.length ? `, server${c.servers.length > 1 ? 's' : ''} ${c.servers.map((x) => x.toFixed(2)).join(' + ')} cores` : ''}`;
 
 /** pgbench with the script above: transactions per second (without connection time), and the CPU it took. */
-async function pgbench(url: string, clients: number, secs: number): Promise<{ tps: number; cpu: CpuShare }> {
+async function pgbench(url: string, clients: number, secs: number): Promise<{ tps: number; cpu: CpuShare; p50: number; p99: number }> {
   const tmp = tempDir('pgbench');
   const script = join(tmp.dir, 'audited-read.sql');
   writeFileSync(script, PGBENCH_SCRIPT);
@@ -125,11 +125,21 @@ async function pgbench(url: string, clients: number, secs: number): Promise<{ tp
     await run('psql', [url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', PGBENCH_SETUP]);
     // The window covers pgbench's whole run, its clients' connections included (see cpuWindow).
     const win = await cpuWindow(url);
-    const out = await run(PGBENCH, ['-n', '-c', String(clients), '-j', '2', '-T', String(secs), '-f', script, url]);
+    // -l: one line per transaction (client, number, latency µs, ...), one file per thread: the
+    // database's own latency percentiles for this transaction at this load, beside Bella's p99.
+    const prefix = join(tmp.dir, 'pb');
+    const out = await run(PGBENCH, ['-n', '-c', String(clients), '-j', '2', '-T', String(secs), '-l', `--log-prefix=${prefix}`, '-f', script, url]);
     const cpu = await win.stop();
     const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
     if (!m) throw new Error(`pgbench printed no tps: ${out}`);
-    return { tps: Number(m[1]), cpu };
+    const lat = readdirSync(tmp.dir)
+      .filter((f) => f.startsWith('pb.'))
+      .flatMap((f) => readFileSync(join(tmp.dir, f), 'utf8').split('\n'))
+      .map((l) => Number(l.split(' ')[2]) / 1000)
+      .filter((x) => Number.isFinite(x))
+      .sort((a, b) => a - b);
+    const pct = (q: number) => (lat.length ? (lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] as number) : NaN);
+    return { tps: Number(m[1]), cpu, p50: pct(0.5), p99: pct(0.99) };
   } finally {
     tmp.remove();
   }
@@ -270,6 +280,7 @@ export async function benchPgThroughput(report: Report, o: { secs: number; clien
   const pb = await withDatabase((url) => pgbench(url, o.clients, o.secs));
   const tps = pb.tps;
   report.add({ group: G, metric: `pgbench, 4 point reads + 2 indexed inserts + commit, ${o.clients} clients`, unit: 'tx/s', value: tps, baseline: null, ratio: null, target: 'baseline', met: null, note: fmtCpu(pb.cpu) });
+  report.add({ group: G, metric: `pgbench transaction latency p99, ${o.clients} clients (the database's own, same run)`, unit: 'ms', value: pb.p99, baseline: null, ratio: null, target: 'info', met: null, note: `p50 ${pb.p50.toFixed(1)} ms` });
   // Does the database itself have headroom? 1.5 times the clients (max_connections is 100 by default
   // and other work holds some): clearly more tx/s means it was not saturated at o.clients.
   const more = Math.round(1.5 * o.clients);

@@ -1,8 +1,9 @@
 import type { Report } from './lib/report.js';
 import { BARE_SERVER, BELLA_SERVER, ROOT, measure, startBella, tempDir, type Measured } from './lib/servers.js';
 import { createFixture } from './lib/setup.js';
-import { freePort, startProcess, type Running } from './lib/proc.js';
+import { freePort, pinned, startProcess, type Running } from './lib/proc.js';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 export interface RoundsOpts {
   /** Another build's bella-server.js (--base=…): its audited and signed reads join every round, for before/after in one run */
@@ -14,6 +15,15 @@ export interface RoundsOpts {
 
 const G = '1r read rounds';
 const UNAUDITED_SERVER = join(ROOT, 'dist', 'bench', 'server-unaudited.js');
+const LOG_FLOOR = join(ROOT, 'dist', 'bench', 'log-floor.js');
+
+/** CPU µs per request of one level of bench/log-floor.ts, run alone on the servers' core (core 0). */
+function logFloor(mode: 'pk' | 'schema' | 'store', requests: number): number {
+  const [cmd, args] = pinned(0, process.execPath, [LOG_FLOOR, mode, String(requests)]);
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`log-floor ${mode} failed (${r.status}): ${r.stderr}`);
+  return (JSON.parse(r.stdout.trim().split('\n').pop() as string) as { cpuUsPerRequest: number }).cpuUsPerRequest;
+}
 
 type Variant = 'bare' | 'unaudited' | 'audited' | 'signed' | 'base-audited' | 'base-signed';
 
@@ -129,6 +139,7 @@ export async function benchReadRounds(report: Report, o: RoundsOpts): Promise<Ro
       const [lo, hi] = spread(us);
       report.add({ group: G, metric: `server CPU per request, ${v}`, unit: 'µs', value: median(us), baseline: null, ratio: null, target: 'info', met: null, note: `range ${lo.toFixed(0)}–${hi.toFixed(0)}` });
     }
+    floorRows(report, o, median(ok.map((x) => x.m.unaudited.cpuUsPerReq)), median(ok.map((x) => x.m.bare.cpuUsPerReq)));
     return rounds;
   } finally {
     for (const s of servers) await s.stop();
@@ -136,4 +147,36 @@ export async function benchReadRounds(report: Report, o: RoundsOpts): Promise<Ro
     tmpA.remove();
     tmpB.remove();
   }
+}
+
+/**
+ * What the ratio targets can reach on this core: the log floor (bench/log-floor.ts, three runs of each
+ * level, median) beside the unaudited server's CPU per request from the rounds. A server that writes
+ * the read's two durable rows spends at least unaudited + floor µs per request on one core, so
+ * unaudited ÷ (unaudited + floor) bounds audited ÷ unaudited, and bare ÷ (unaudited + floor) bounds
+ * audited ÷ bare, whatever else the design does.
+ */
+function floorRows(report: Report, o: RoundsOpts, unauditedUs: number, bareUs: number): void {
+  const requests = o.duration >= 5 ? 100_000 : 50_000;
+  const levels = [
+    ['pk', 'two durable rows per request, primary key only (25 per COMMIT, synchronous=FULL)'],
+    ['schema', "two durable rows per request into Bella's log tables (every index)"],
+    ['store', "Bella's store: commitBatch of one read's two drafts (salts, leaf, Merkle tree, flush, checkpoints)"],
+  ] as const;
+  const us: Record<string, number> = {};
+  for (const [mode, what] of levels) {
+    const runs = [0, 1, 2].map(() => logFloor(mode, requests));
+    const [lo, hi] = spread(runs);
+    us[mode] = median(runs);
+    report.add({ group: G, metric: `log floor on core 0: ${what}`, unit: 'µs', value: us[mode] as number, baseline: null, ratio: null, target: 'info', met: null, note: `3 runs of ${requests.toLocaleString('en-US')} requests, range ${lo.toFixed(1)}–${hi.toFixed(1)}` });
+  }
+  const pk = us.pk as number;
+  report.add({
+    group: G, metric: 'ceiling of audited ÷ unaudited with two durable rows on one core: unaudited µs ÷ (unaudited µs + primary-key-only floor µs)', unit: 'µs',
+    value: unauditedUs + pk, baseline: unauditedUs, ratio: unauditedUs / (unauditedUs + pk), target: 'info (bounds the 0.85 target)', met: null,
+  });
+  report.add({
+    group: G, metric: 'ceiling of audited ÷ bare route with two durable rows on one core: bare µs ÷ (unaudited µs + primary-key-only floor µs)', unit: 'µs',
+    value: unauditedUs + pk, baseline: bareUs, ratio: bareUs / (unauditedUs + pk), target: 'info (bounds the 0.30 target)', met: null,
+  });
 }

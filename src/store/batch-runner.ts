@@ -1,4 +1,4 @@
-import { entryLeafHash, newSalts, personalCommitment } from '../integrity/canonical.js';
+import { entryLeafHash, newSalts, personalCommitment, type CommittedEntry } from '../integrity/canonical.js';
 import { extend, packFrontier, unpackFrontier } from '../integrity/compact.js';
 import { accessValues, auditValues } from './rows.js';
 import type { AuditTreeTx, StoreTx } from './ports.js';
@@ -83,7 +83,14 @@ function number(units: readonly Unit[], seq: Numbering): { audit: unknown[][]; a
       const salt = salts[drawn++] as Buffer;
       const personal = { salt: salt.toString('hex'), hash: personalCommitment(salt, e.actor) };
       const details = JSON.stringify(e.details);
-      seq.leaves.push(entryLeafHash({ ...e, seq: n, details: JSON.parse(details) as Record<string, unknown>, personalHash: personal.hash }));
+      // One object literal of one shape for every entry (a spread of the draft gave each draft's own
+      // hidden class and made every field read in canonicalText megamorphic).
+      const committed: CommittedEntry = {
+        seq: n, id: e.id, timestamp: e.timestamp, event: e.event, actor: e.actor, projectSlug: e.projectSlug, environmentSlug: e.environmentSlug,
+        resource: e.resource, outcome: e.outcome, requestId: e.requestId, userAgent: e.userAgent, reason: e.reason,
+        details: JSON.parse(details) as Record<string, unknown>, personalHash: personal.hash,
+      };
+      seq.leaves.push(entryLeafHash(committed));
       audit.push(auditValues(n, e, e.timestamp, personal, details));
     }
     for (const e of u.access) access.push(accessValues(++seq.access, e, e.timestamp));
