@@ -55,8 +55,18 @@ export function createGroupCommitter(deps: { store: Store; now: () => Date }): G
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
+      // Units submitted while the batch waits for the seq lock join it (Store.commitBatch's `more`).
+      const more = () => {
+        const late = queue;
+        queue = [];
+        batch.push(...late);
+        return late.map((p) => p.unit);
+      };
       try {
-        const outcomes = await store.commitBatch(batch.map((p) => p.unit));
+        const outcomes = await store.commitBatch(
+          batch.map((p) => p.unit),
+          more,
+        );
         health = { ok: true, reason: null, since: null };
         outcomes.forEach((o, i) => {
           const p = batch[i] as Pending;

@@ -206,7 +206,8 @@ async function commitLogOnly(c: BatchConnection & Required<Pick<BatchConnection,
  * rows go with the commit (commitLogOnly) and are replayed unit by unit only if one fails. Rejects (nothing applied) when the transaction itself cannot commit. The
  * caller serialises batches on the connection.
  */
-export async function runBatch(c: BatchConnection, units: readonly Unit[]): Promise<UnitOutcome[]> {
+export async function runBatch(c: BatchConnection, given: readonly Unit[], more?: () => readonly Unit[]): Promise<UnitOutcome[]> {
+  const units: Unit[] = [...given];
   try {
     const opened = await c.begin();
     let start: Seqs | null = opened;
@@ -221,6 +222,14 @@ export async function runBatch(c: BatchConnection, units: readonly Unit[]): Prom
       seq.access = start.access;
       return start;
     };
+    // Where the lock is taken apart from begin() it may wait for another batch (another node's): the
+    // batch takes it first and then the units submitted meanwhile (more), so that they commit now
+    // rather than wait for the next lock. Nothing is lost by taking it before the first unit with
+    // rows or work: a batch that has neither takes no lock.
+    if (more && !opened && units.some((u) => u.work || u.audit.length > 0 || u.access.length > 0)) {
+      await locked();
+      units.push(...more());
+    }
     const outcomes: UnitOutcome[] = [];
     let committed = false;
     for (let i = 0; i < units.length; ) {

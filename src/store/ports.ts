@@ -419,8 +419,13 @@ export interface Store {
    * Runs the units in one transaction, each inside its own savepoint (a failing unit rolls back alone
    * and gets { ok: false }), assigns gap-free seq in commit order to their rows, and commits durably
    * once. Rejects (all units lost, nothing applied) when the transaction itself cannot commit.
+   *
+   * `more` (optional) is called at most once, right after the batch has taken the seq lock when
+   * taking it may have waited (PostgreSQL: another node's batch held it): the units it returns, those
+   * submitted while this batch waited, join this batch instead of waiting for the next one. Their
+   * outcomes follow those of `units`, in order.
    */
-  commitBatch(units: readonly Unit[]): Promise<UnitOutcome[]>;
+  commitBatch(units: readonly Unit[], more?: () => readonly Unit[]): Promise<UnitOutcome[]>;
   /** A cheap write probe for /readyz: begins a write transaction and rolls it back. */
   probeWritable(): Promise<void>;
   /**

@@ -158,18 +158,19 @@ export function withReadCache(store: Store): Store & { readonly cache: ReadCache
     ...store,
     ...(cachedPorts as Partial<Store>),
     cache,
-    commitBatch(units) {
+    commitBatch(units, more) {
       const before = writes;
-      const wrapped = units.map((u): Unit => {
+      const wrap = (u: Unit): Unit => {
         const work = u.work;
         if (!work) return u;
         // Prototype delegation keeps the unit's audit list live (the runner reads it after the work).
         return Object.create(u, { work: { value: (tx: StoreTx) => work(watch(tx)) } }) as Unit;
-      });
+      };
+      const wrapped = units.map(wrap);
       const settle = () => {
         if (writes !== before) invalidate();
       };
-      return store.commitBatch(wrapped).then(
+      return store.commitBatch(wrapped, more && (() => more().map(wrap))).then(
         (r) => {
           settle();
           return r;

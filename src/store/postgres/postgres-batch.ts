@@ -70,7 +70,7 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
    * needs numbers (lock()), and released by the COMMIT that travels with the tree and counter writes
    * (and, for a batch of reads, with its log inserts: 2 round trips in all, see README.md).
    */
-  const batchOn = (c: pg.Client, units: number): BatchConnection & { finish(): void } => {
+  const batchOn = (c: pg.Client): BatchConnection & { finish(units: number): void } => {
     const pending: string[] = [];
     let trips = 0;
     let treeState: TreeStateRow | null = null;
@@ -219,7 +219,7 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
       isUniqueViolation: (error) => (error as { code?: string }).code === '23505',
       tx: storeTx(onWriter, dialect),
       tree,
-      finish() {
+      finish(units) {
         recordBatch(stats, { units, trips, lockWaitMs, lockHeldMs, commitMs, insertMs, rows, replays });
       },
     };
@@ -268,11 +268,11 @@ export function createPostgresWriter(opts: WriterOptions, dialect: SqlDialect) {
   }
 
   return {
-    commitBatch(units: readonly Unit[]): Promise<UnitOutcome[]> {
+    commitBatch(units: readonly Unit[], more?: () => readonly Unit[]): Promise<UnitOutcome[]> {
       return lock.run(async () => {
-        const b = batchOn(await connect(), units.length);
-        const out = await runBatch(b, units);
-        b.finish();
+        const b = batchOn(await connect());
+        const out = await runBatch(b, units, more);
+        b.finish(out.length);
         return out;
       });
     },

@@ -96,7 +96,7 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
       await writer.close();
       await pool.end();
     },
-    commitBatch: (units) => writer.commitBatch(units),
+    commitBatch: (units, more) => writer.commitBatch(units, more),
     writerStats: () => writer.stats(),
     probeWritable: () => writer.probeWritable(),
     async backup() {
