@@ -31,7 +31,9 @@ interface Pending {
 
 /**
  * Group commit: every unit submitted during one event-loop turn shares one transaction and one
- * fsync. One batch runs at a time; units arriving meanwhile form the next batch.
+ * fsync. One batch runs at a time; units arriving meanwhile form the next batch, except those that
+ * arrive while the batch waits for the seq lock (PostgreSQL, another node's batch holding it): the
+ * store takes them into the waiting batch once it has the lock (Store.commitBatch's `more`).
  */
 export function createGroupCommitter(deps: { store: Store; now: () => Date }): GroupCommitter {
   const { store, now } = deps;
