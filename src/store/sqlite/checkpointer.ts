@@ -52,6 +52,14 @@ export interface Checkpointer {
    * event loop stays free throughout; the writer waits only for the short second pass.
    */
   cycle(exclusive: (fn: () => Promise<void>) => Promise<void>): Promise<void>;
+  /**
+   * Backpressure: while a cycle runs and the commits since it started are estimated to have written
+   * FRAMES_PER_CHECKPOINT frames or more (a writer outrunning the checkpoint: a slow or loaded disk),
+   * the cycle's promise, which the store awaits before its next batch (outside its writer lock, which
+   * the cycle's second pass needs); otherwise null. So the WAL stays bounded whatever the write rate,
+   * as with SQLite's own checkpoint inside COMMIT, at the cost of that batch's latency only.
+   */
+  pressure(): Promise<void> | null;
   /** Checkpoints done (for tests and diagnostics) */
   readonly done: () => number;
   close(): Promise<void>;
@@ -69,11 +77,17 @@ export function createCheckpointer(file: string, fallback: (why: string) => void
   let worker: Worker | null = null;
   let failed = false;
   let inFlight = false;
+  /** The running cycle (null when none runs) */
+  let running: Promise<void> | null = null;
   let since = 0;
   let last = Date.now();
   let done = 0;
-  /** WAL frames per commit, as the last checkpoint's first pass found them (0 until one ran) */
-  let framesPerCommit = 0;
+  /**
+   * WAL frames per commit, as the last checkpoint's first pass found them; until one ran, a read
+   * batch's 64 (a large guess errs towards checkpointing early: a fast writer would otherwise fill
+   * the WAL before the first measurement).
+   */
+  let framesPerCommit = 64;
   let closing: Promise<void> | null = null;
   let exited: Promise<void> = Promise.resolve();
   let reply: ((m: { ok: boolean; error?: string; log?: number }) => void) | null = null;
@@ -102,6 +116,39 @@ export function createCheckpointer(file: string, fallback: (why: string) => void
     return w;
   };
 
+  async function runCycle(exclusive: (fn: () => Promise<void>) => Promise<void>): Promise<void> {
+    const commits = since;
+    since = 0;
+    last = Date.now();
+    try {
+      worker ??= start();
+      const w = worker;
+      const once = async (): Promise<number> => {
+        if (failed || closing) return 0;
+        // Referenced while a reply is awaited: commits wait behind this pass, and a process with
+        // nothing else to do (a script, a benchmark) must not exit in the middle of it.
+        w.ref();
+        const m = await new Promise<{ ok: boolean; error?: string; log?: number }>((res) => {
+          reply = res;
+          w.postMessage('checkpoint');
+        }).finally(() => {
+          // Closing keeps it referenced until it has exited.
+          if (!closing) w.unref();
+        });
+        if (m.ok) done++;
+        else fail(`checkpoint failed: ${m.error}`);
+        return m.log ?? 0;
+      };
+      // The first pass finds the WAL as the commits since the last cycle left it (the second pass
+      // restarted it then): frames per commit, for the size trigger in committed().
+      const frames = await once();
+      if (commits > 0 && frames > 0) framesPerCommit = frames / commits;
+      await exclusive(async () => void (await once()));
+    } catch (e) {
+      fail(e instanceof Error ? e.message : String(e));
+    }
+  }
+
   return {
     committed() {
       since++;
@@ -110,41 +157,19 @@ export function createCheckpointer(file: string, fallback: (why: string) => void
       if (since < COMMITS_PER_CHECKPOINT) return elapsed >= CHECKPOINT_AFTER_MS;
       return elapsed >= MIN_CHECKPOINT_INTERVAL_MS || since * framesPerCommit >= FRAMES_PER_CHECKPOINT;
     },
-    async cycle(exclusive) {
-      if (failed || inFlight || closing) return;
+    pressure() {
+      if (!running || failed) return null;
+      return since * framesPerCommit >= FRAMES_PER_CHECKPOINT ? running : null;
+    },
+    cycle(exclusive) {
+      if (failed || inFlight || closing) return Promise.resolve();
       inFlight = true;
-      const commits = since;
-      since = 0;
-      last = Date.now();
-      try {
-        worker ??= start();
-        const w = worker;
-        const once = async (): Promise<number> => {
-          if (failed || closing) return 0;
-          // Referenced while a reply is awaited: commits wait behind this pass, and a process with
-          // nothing else to do (a script, a benchmark) must not exit in the middle of it.
-          w.ref();
-          const m = await new Promise<{ ok: boolean; error?: string; log?: number }>((res) => {
-            reply = res;
-            w.postMessage('checkpoint');
-          }).finally(() => {
-            // Closing keeps it referenced until it has exited.
-            if (!closing) w.unref();
-          });
-          if (m.ok) done++;
-          else fail(`checkpoint failed: ${m.error}`);
-          return m.log ?? 0;
-        };
-        // The first pass finds the WAL as the commits since the last cycle left it (the second pass
-        // restarted it then): frames per commit, for the size trigger in committed().
-        const frames = await once();
-        if (commits > 0 && frames > 0) framesPerCommit = frames / commits;
-        await exclusive(async () => void (await once()));
-      } catch (e) {
-        fail(e instanceof Error ? e.message : String(e));
-      } finally {
+      const p = runCycle(exclusive).finally(() => {
         inFlight = false;
-      }
+        running = null;
+      });
+      running = p;
+      return p;
     },
     done: () => done,
     close() {

@@ -145,7 +145,10 @@ describe('SQLite: commits flushed off the event loop', () => {
     raw.close();
     expect(rows.n).toBe(3200);
     const walMiB = statSync(`${file}-wal`).size / 2 ** 20;
-    expect(walMiB, `the WAL is ${walMiB.toFixed(1)} MiB`).toBeLessThan(16);
+    // Checkpointed by size (about 1,000 frames) and with backpressure when commits outrun a running
+    // checkpoint: 5–6.5 MiB here under load. Checkpointed by time only, a fast machine let it reach
+    // 16.6–21.8 MiB (and 20.2 MiB quiet).
+    expect(walMiB, `the WAL is ${walMiB.toFixed(1)} MiB`).toBeLessThan(10);
   }, 120_000);
 });
 

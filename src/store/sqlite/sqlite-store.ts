@@ -151,6 +151,10 @@ export function createSqliteStore(opts: SqliteStoreOptions): Store {
       });
     },
     async commitBatch(units) {
+      // A checkpoint that the commits are outrunning is waited for first, outside the writer's lock
+      // (its second pass takes that lock): the WAL stays bounded (checkpointer.ts, pressure).
+      const behind = checkpointer.pressure();
+      if (behind) await behind;
       // The writer is free for the next batch as soon as COMMIT returns; this batch resolves once
       // its commit is flushed (the flush runs on libuv's thread pool, not on the event loop).
       const { outcomes, flushed } = await lock.run(async () => {
