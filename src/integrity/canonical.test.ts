@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { leafHash } from './hash.js';
-import { CANONICAL_FIELDS_V1, canonicalEntry, canonicalJson, entryLeafHash, personalCommitment, type CommittedEntry } from './canonical.js';
+import { CANONICAL_FIELDS_V1, CANONICAL_SEQ_PREFIX, canonicalEntry, canonicalJson, entryLeafHash, leafSuffix, personalCommitment, type CommittedEntry } from './canonical.js';
 
 const SALT = Buffer.from('000102030405060708090a0b0c0d0e0f', 'hex');
 const ACTOR = { type: 'User', id: 'u-1', client: 'billing', email: 'ana@example.com', name: 'Ana Lima', ip: '203.0.113.9' };
@@ -87,6 +87,26 @@ describe('the one-shot hashes agree with the definitions', () => {
       { ...ENTRY, actor: { type: 'System', id: null, email: null, name: null, ip: null }, details: {} },
     ];
     for (const e of entries) expect(entryLeafHash(e).toString('hex')).toBe(leafHash(canonicalEntry(e)).toString('hex'));
+  });
+
+  it('leafSuffix completes the leaf for any seq: SHA-256(0x00 ‖ prefix ‖ seq ‖ suffix), as PostgreSQL computes it', () => {
+    const entries: CommittedEntry[] = [
+      ENTRY,
+      { ...ENTRY, resource: 'a\uD800b', userAgent: 'é€😀', details: { k: 'x\uDC00', n: [true, false, null] } },
+      { ...ENTRY, seq: 1, resource: '\\ud800', reason: 'r'.repeat(5000) },
+      { ...ENTRY, actor: { type: 'System', id: null, email: null, name: null, ip: null }, details: {} },
+    ];
+    expect(CANONICAL_SEQ_PREFIX).toBe('["bella-audit-entry/1",');
+    for (const e of entries) {
+      // The suffix does not depend on the seq it was computed with.
+      const suffix = leafSuffix(e);
+      expect(leafSuffix({ ...e, seq: 123_456 })).toEqual(suffix);
+      expect(suffix.toString('utf8').startsWith(',')).toBe(true);
+      for (const seq of [1, 9, 10, 2 ** 40, Number.MAX_SAFE_INTEGER]) {
+        const byParts = createHash('sha256').update(Buffer.from([0])).update(CANONICAL_SEQ_PREFIX + String(seq)).update(suffix).digest('hex');
+        expect(byParts).toBe(entryLeafHash({ ...e, seq }).toString('hex'));
+      }
+    }
   });
 
   it('personalCommitment is the documented hash, short or long, ASCII or not, one after another', () => {

@@ -130,6 +130,22 @@ export const canonicalEntry = (e: CommittedEntry): Buffer => Buffer.from(canonic
  */
 export const entryLeafHash = (e: CommittedEntry): Buffer => Buffer.from(hash('sha256', `\0${canonicalText(e)}`, 'hex'), 'hex');
 
+/** What every canonical text starts with, up to its seq: `["bella-audit-entry/1",`. */
+export const CANONICAL_SEQ_PREFIX = `[${JSON.stringify(CANONICAL_VERSION_V1)},`;
+
+/**
+ * The canonical bytes that follow the seq (from the comma after it to the closing bracket), so that
+ * the leaf can be computed by whoever assigns the seq: entryLeafHash(e) = SHA-256(0x00 ‖
+ * CANONICAL_SEQ_PREFIX ‖ decimal seq ‖ leafSuffix(e)), whatever e.seq was. PostgreSQL's
+ * bella_number_logs() numbers a batch's rows this way (store/postgres/schema.ts, migration 14).
+ */
+export function leafSuffix(e: CommittedEntry): Buffer {
+  const text = canonicalText(e);
+  const head = CANONICAL_SEQ_PREFIX + JSON.stringify(e.seq);
+  if (!text.startsWith(head) || text[head.length] !== ',') throw new Error('the canonical text does not start with its version and seq');
+  return Buffer.from(text.slice(head.length), 'utf8');
+}
+
 export const PERSONAL_VERSION_V1 = 'bella-personal/1';
 /** Bytes of salt per entry: enough that the commitment of a guessable value (an IP) cannot be brute-forced. */
 export const SALT_BYTES = 16;

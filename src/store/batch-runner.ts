@@ -1,4 +1,4 @@
-import { entryLeafHash, newSalts, personalCommitment, type CommittedEntry } from '../integrity/canonical.js';
+import { entryLeafHash, leafSuffix, newSalts, personalCommitment, type CommittedEntry } from '../integrity/canonical.js';
 import { extend, packFrontier, unpackFrontier } from '../integrity/compact.js';
 import { accessValues, auditValues } from './rows.js';
 import type { AuditTreeTx, StoreTx } from './ports.js';
@@ -43,6 +43,21 @@ export interface BatchConnection {
    * Without it (SQLite) the runner releases the savepoint and then calls commit().
    */
   commitGroup?(name: string, start: Readonly<Seqs>, end: Readonly<Seqs>): Promise<boolean>;
+  /**
+   * Optional (PostgreSQL): the database numbers a batch of log rows itself. The runner calls it,
+   * before begin() and instead of the whole batch, when no unit has work and each log has at most
+   * maxRows rows, with the rows (their seq values are only placeholders: 1, 2, … per log) and, per
+   * audit row, its leafSuffix (the canonical bytes after the seq). The adapter opens a transaction,
+   * locks the counters, numbers the rows in order from the locked values, extends the tree by their
+   * leaves, inserts them and commits, in one message. Resolves the seqs before the first row of each
+   * log (last seqs before the batch) once durable; null when a statement failed and the transaction
+   * was rolled back (nothing applied: the runner then runs the batch the usual way, where only the
+   * faulty unit fails); rejects when the outcome is unknown or the connection failed.
+   */
+  numberInDatabase?: {
+    readonly maxRows: number;
+    commit(audit: readonly (readonly unknown[])[], access: readonly (readonly unknown[])[], suffixes: readonly Buffer[]): Promise<Seqs | null>;
+  };
   /** After any failure: the transaction must not survive (roll back, or drop the connection). */
   abort(): Promise<void>;
   /** True when a driver error is a unique-constraint violation (two requests created the same thing) */
@@ -64,9 +79,10 @@ interface Numbering extends Seqs {
  * Assigns seq to the units' rows in order. This is the one place where a row gets its position in
  * its log, so the Merkle leaf of each Audit Log row (invariant 9) is computed here, from the row as
  * it will be read back (details as stored JSON text) and its seq; the tree is extended before the
- * batch commits (extendTree).
+ * batch commits (extendTree). With `suffixes` (numberInDatabase) the seqs are placeholders from 1 and
+ * seq.leaves gets each entry's leafSuffix instead: the database completes the leaves.
  */
-function number(units: readonly Unit[], seq: Numbering): { audit: unknown[][]; access: unknown[][] } {
+function number(units: readonly Unit[], seq: Numbering, suffixes = false): { audit: unknown[][]; access: unknown[][] } {
   const audit: unknown[][] = [];
   const access: unknown[][] = [];
   // unit.audit is read only now: a unit's work may have appended rows that depend on its result.
@@ -90,7 +106,8 @@ function number(units: readonly Unit[], seq: Numbering): { audit: unknown[][]; a
         resource: e.resource, outcome: e.outcome, requestId: e.requestId, userAgent: e.userAgent, reason: e.reason,
         details: JSON.parse(details) as Record<string, unknown>, personalHash: personal.hash,
       };
-      seq.leaves.push(entryLeafHash(committed));
+      // numberInDatabase: the leaf is completed where the final seq is known (leafSuffix).
+      seq.leaves.push(suffixes ? leafSuffix(committed) : entryLeafHash(committed));
       audit.push(auditValues(n, e, e.timestamp, personal, details));
     }
     for (const e of u.access) access.push(accessValues(++seq.access, e, e.timestamp));
@@ -200,6 +217,20 @@ async function commitLogOnly(c: BatchConnection & Required<Pick<BatchConnection,
 }
 
 /**
+ * A batch without work on an adapter that numbers rows in the database: one message, the counters
+ * locked only while the database inserts and flushes. Null when the database refused a row (nothing
+ * was applied; the caller runs the batch the usual way).
+ */
+async function commitNumbered(n: NonNullable<BatchConnection['numberInDatabase']>, units: readonly Unit[]): Promise<UnitOutcome[] | null> {
+  const seq: Numbering = { audit: 0, access: 0, leaves: [], receipts: [] };
+  const rows = number(units, seq, true);
+  const before = await n.commit(rows.audit, rows.access, seq.leaves);
+  if (!before) return null;
+  for (const r of seq.receipts) r.unit.receipt?.(r.seqs.map((k) => before.audit + k));
+  return allOk(units);
+}
+
+/**
  * The unit-of-work runner, the same for every adapter: one transaction for the batch, a savepoint
  * per unit (a failing unit rolls back alone and gets { ok: false }), gap-free seq in commit order,
  * one durable commit. When the batch ends with log-only units and the adapter has commitGroup, their
@@ -209,6 +240,16 @@ async function commitLogOnly(c: BatchConnection & Required<Pick<BatchConnection,
 export async function runBatch(c: BatchConnection, given: readonly Unit[], more?: () => readonly Unit[]): Promise<UnitOutcome[]> {
   const units: Unit[] = [...given];
   try {
+    const n = c.numberInDatabase;
+    if (n && units.every((u) => !u.work)) {
+      let audit = 0;
+      let access = 0;
+      for (const u of units) (audit += u.audit.length), (access += u.access.length);
+      if (audit + access > 0 && audit <= n.maxRows && access <= n.maxRows) {
+        const done = await commitNumbered(n, units);
+        if (done) return done;
+      }
+    }
     const opened = await c.begin();
     let start: Seqs | null = opened;
     const seq: Numbering = { audit: opened?.audit ?? 0, access: opened?.access ?? 0, leaves: [], receipts: [] };

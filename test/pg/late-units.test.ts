@@ -10,10 +10,11 @@ import { createTestDatabase, postgresAvailable, queryDatabase, type TestDatabase
 const PG = await postgresAvailable();
 
 /**
- * Units submitted while a batch waits for the seq lock (another node's batch holds it) join that
- * batch once it has the lock (Store.commitBatch's `more`, batch-runner.ts): with two nodes each
- * batch used to carry only what had arrived before it asked for the lock, and every later arrival
- * waited one more turn of the lock, so two nodes committed fewer rows per second than one.
+ * Units submitted while a batch with work waits for the seq lock (another node's batch holds it)
+ * join that batch once it has the lock (Store.commitBatch's `more`, batch-runner.ts): with two nodes
+ * each batch used to carry only what had arrived before it asked for the lock, and every later
+ * arrival waited one more turn of the lock, so two nodes committed fewer rows per second than one.
+ * (A batch without work asks no lock from here: the database numbers it, one-message-commit.test.ts.)
  */
 describe.skipIf(!PG)('PostgreSQL: units that arrive while the batch waits for the seq lock join it', () => {
   let db: TestDatabase;
@@ -61,7 +62,8 @@ describe.skipIf(!PG)('PostgreSQL: units that arrive while the batch waits for th
     await committer.submit({ audit: [auditDraft()], access: [accessDraft()] }); // connection warm
     const release = await holdSeqLock();
     const before = stats();
-    const first = committer.submit({ audit: [auditDraft({ resource: 'r-0' })], access: [accessDraft()] });
+    // A write (work) takes the client-side lock path, where the batch waits for the lock's reply.
+    const first = committer.submit({ work: (tx) => tx.users.insert(user('first@x.io')), audit: [auditDraft({ resource: 'r-0' })], access: [accessDraft()] });
     await waitUntilBlocked();
     // Submitted while the first batch waits: they would have formed the next batch.
     const late = [1, 2, 3, 4].map((i) =>

@@ -122,12 +122,20 @@ export async function copyRows(c: pg.ClientBase, copy: string, rows: readonly (r
  * The same unnest() insert as one statement's text, each column's array literal quoted as an SQL
  * string by pg's escapeLiteral: it can travel in one simple-protocol message with the statements
  * around it (SAVEPOINT … RELEASE), where a parameterised statement costs a round trip of its own.
+ *
+ * `numbered`: the rows' seq values are ignored and the database numbers them, in row order, from the
+ * first seq that bella_number_logs() (schema migration 14) left in the transaction's setting
+ * `bella.<log>_first` earlier in the same transaction.
  */
-export function logInsertSql(c: pg.ClientBase, table: LogTable, rows: readonly (readonly unknown[])[]): string {
+export function logInsertSql(c: pg.ClientBase, table: LogTable, rows: readonly (readonly unknown[])[], numbered = false): string {
   const columns = table === 'audit_log' ? AUDIT_COLUMNS : ACCESS_COLUMNS;
-  const arrays = columns.map((col, k) => `${c.escapeLiteral(arrayLiteral(rows, k, 0, rows.length))}::${COLUMN_TYPES[col] ?? 'text'}[]`);
-  const select = columns.map((col) => (col === 'details' ? 'details::jsonb' : col));
-  return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${select.join(', ')} FROM unnest(${arrays.join(', ')}) AS r(${columns.join(', ')})`;
+  const from = numbered ? 1 : 0;
+  const carried = columns.slice(from);
+  const arrays = carried.map((col, k) => `${c.escapeLiteral(arrayLiteral(rows, k + from, 0, rows.length))}::${COLUMN_TYPES[col] ?? 'text'}[]`);
+  const select = carried.map((col) => (col === 'details' ? 'details::jsonb' : col));
+  if (!numbered) return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${select.join(', ')} FROM unnest(${arrays.join(', ')}) AS r(${columns.join(', ')})`;
+  const first = `current_setting('bella.${table === 'audit_log' ? 'audit' : 'access'}_first')::bigint`;
+  return `INSERT INTO ${table} (${columns.join(', ')}) SELECT ${first} + r.ord - 1, ${select.join(', ')} FROM unnest(${arrays.join(', ')}) WITH ORDINALITY AS r(${carried.join(', ')}, ord)`;
 }
 
 /**

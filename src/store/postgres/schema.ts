@@ -403,6 +403,84 @@ export const PG_MIGRATIONS: readonly string[] = [
   DROP INDEX access_actor_id;
   DROP INDEX access_method;
   `,
+  // 14 (issue 14): numbering by the database (postgres-batch.ts commitNumbered, README "the one-message
+  // batch"). A batch of log rows sends BEGIN, this call, its inserts and COMMIT in one message: the
+  // function locks both log_seq rows (same order as the client path), numbers the rows from the
+  // locked values, computes each audit row's Merkle leaf, SHA-256(0x00 ‖ '["bella-audit-entry/1",' ‖
+  // seq ‖ suffix) with the suffix the node computed (integrity/canonical.ts leafSuffix), extends the
+  // tree's edge as integrity/compact.ts extend() does, and leaves the first seqs in transaction-local
+  // settings for the inserts. So the lock is held for the database's own work and the flush, without
+  // a round trip to the node in between. Returns the first seqs and the time the lock was granted.
+  `
+  CREATE FUNCTION bella_number_logs(n_audit INTEGER, n_access INTEGER, suffixes BYTEA[])
+  RETURNS TABLE (audit_first BIGINT, access_first BIGINT, locked_at DOUBLE PRECISION) LANGUAGE plpgsql AS $$
+  DECLARE
+    a_last BIGINT;
+    c_last BIGINT;
+    r RECORD;
+    t_size BIGINT;
+    t_first BIGINT;
+    t_blob BYTEA;
+    frontier BYTEA[] := '{}';
+    bits INTEGER := 0;
+    s BIGINT;
+    h BYTEA;
+    lvl INTEGER;
+    idx BIGINT;
+    levels SMALLINT[] := '{}';
+    idxs BIGINT[] := '{}';
+    hashes BYTEA[] := '{}';
+    packed BYTEA := ''::bytea;
+  BEGIN
+    IF n_audit < 0 OR n_access < 0 OR coalesce(array_length(suffixes, 1), 0) <> n_audit THEN
+      RAISE EXCEPTION 'bella_number_logs: % audit rows but % leaf suffixes', n_audit, coalesce(array_length(suffixes, 1), 0);
+    END IF;
+    FOR r IN SELECT log, last FROM log_seq ORDER BY log FOR UPDATE LOOP
+      IF r.log = 'audit' THEN a_last := r.last; ELSIF r.log = 'access' THEN c_last := r.last; END IF;
+    END LOOP;
+    locked_at := extract(epoch FROM clock_timestamp()) * 1000;
+    IF n_audit > 0 THEN
+      -- A statement of its own, so its snapshot is taken after the lock was granted (the previous
+      -- holder's edge included), as the client path's second statement.
+      SELECT t.size, t.first_seq, t.frontier INTO t_size, t_first, t_blob FROM audit_tree t WHERE t.id = 1;
+      IF NOT FOUND THEN t_size := 0; t_first := a_last + 1; t_blob := ''::bytea; END IF;
+      IF t_size = 0 AND t_first <> a_last + 1 THEN t_first := a_last + 1; END IF;
+      IF t_first + t_size <> a_last + 1 THEN
+        RAISE EXCEPTION 'the audit tree holds % leaves from seq % but the last seq is %: refusing to extend it', t_size, t_first, a_last;
+      END IF;
+      s := t_size;
+      WHILE s > 0 LOOP bits := bits + (s % 2)::INTEGER; s := s / 2; END LOOP;
+      IF length(t_blob) <> bits * 32 THEN
+        RAISE EXCEPTION 'the stored tree edge has % bytes; a tree of % needs %', length(t_blob), t_size, bits * 32;
+      END IF;
+      FOR i IN 0 .. bits - 1 LOOP frontier := frontier || substring(t_blob FROM i * 32 + 1 FOR 32); END LOOP;
+      FOR i IN 1 .. n_audit LOOP
+        h := sha256('\\x00'::bytea || convert_to('["bella-audit-entry/1",' || (a_last + i)::text, 'UTF8') || suffixes[i]);
+        lvl := 0;
+        idx := t_size;
+        levels := levels || lvl::SMALLINT; idxs := idxs || idx; hashes := hashes || h;
+        WHILE idx % 2 = 1 LOOP
+          h := sha256('\\x01'::bytea || frontier[array_length(frontier, 1)] || h);
+          frontier := frontier[1 : array_length(frontier, 1) - 1];
+          lvl := lvl + 1;
+          idx := idx / 2;
+          levels := levels || lvl::SMALLINT; idxs := idxs || idx; hashes := hashes || h;
+        END LOOP;
+        frontier := frontier || h;
+        t_size := t_size + 1;
+      END LOOP;
+      INSERT INTO audit_tree_nodes (level, idx, hash) SELECT * FROM unnest(levels, idxs, hashes);
+      FOR i IN 1 .. coalesce(array_length(frontier, 1), 0) LOOP packed := packed || frontier[i]; END LOOP;
+      UPDATE audit_tree SET size = t_size, first_seq = t_first, frontier = packed WHERE id = 1;
+    END IF;
+    UPDATE log_seq SET last = CASE log WHEN 'audit' THEN a_last + n_audit ELSE c_last + n_access END;
+    audit_first := a_last + 1;
+    access_first := c_last + 1;
+    PERFORM set_config('bella.audit_first', audit_first::text, true), set_config('bella.access_first', access_first::text, true);
+    RETURN NEXT;
+  END
+  $$;
+  `,
 ];
 
 /** Key of the session advisory lock that serialises migrations of several nodes starting at once. */
