@@ -6,14 +6,17 @@ import { createGroupCommitter, StoreUnavailableError } from './committer.js';
  * A store stand-in that runs each unit's work like the real adapters (a throwing unit fails alone)
  * and records every commitBatch call, so batching and ordering can be observed exactly.
  */
-function fakeStore(opts: { failBatch?: () => string | null; delayMs?: number } = {}) {
+function fakeStore(opts: { failBatch?: () => string | null; delayMs?: number; logLanes?: number } = {}) {
   const calls: Unit[][] = [];
   let inFlight = 0;
   let maxInFlight = 0;
+  const inFlightAtStart: number[] = [];
   const store = {
     kind: 'sqlite',
+    ...(opts.logLanes ? { logLanes: opts.logLanes } : {}),
     async commitBatch(units: readonly Unit[]): Promise<UnitOutcome[]> {
       calls.push([...units]);
+      inFlightAtStart.push(inFlight);
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       try {
@@ -34,7 +37,7 @@ function fakeStore(opts: { failBatch?: () => string | null; delayMs?: number } =
       }
     },
   } as unknown as Store;
-  return { store, calls, maxInFlight: () => maxInFlight };
+  return { store, calls, maxInFlight: () => maxInFlight, inFlightAtStart };
 }
 
 /** Rejects if `p` has not settled in time: a wedged committer would otherwise hang the test forever. */
@@ -163,5 +166,47 @@ describe('the group committer', () => {
     await expect(within(c.submit(unit()))).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(within(c.submit(unit()))).resolves.toBe('ok');
     expect(c.health().ok).toBe(true);
+  });
+
+  it('with two log lanes (PostgreSQL), a batch of log-only units starts while another is in flight; never more than two', async () => {
+    const f = fakeStore({ delayMs: 30, logLanes: 2 });
+    const c = createGroupCommitter({ store: f.store, now: () => NOW });
+    const first = c.submit(unit());
+    await new Promise((r) => setTimeout(r, 5));
+    const second = c.submit(unit());
+    await new Promise((r) => setTimeout(r, 5));
+    const third = [c.submit(unit()), c.submit(unit())];
+    await within(Promise.all([first, second, ...third]));
+    expect(f.calls.map((b) => b.length)).toEqual([1, 1, 2]);
+    // The third waited for a lane: it started once the first batch was done, beside the second.
+    expect(f.inFlightAtStart).toEqual([0, 1, 1]);
+    expect(f.maxInFlight()).toBe(2);
+  });
+
+  it('with two log lanes, a unit with work never starts beside another batch: it waits, in order', async () => {
+    const f = fakeStore({ delayMs: 30, logLanes: 2 });
+    const c = createGroupCommitter({ store: f.store, now: () => NOW });
+    const order: string[] = [];
+    const first = c.submit(unit(async () => void order.push('first')));
+    await new Promise((r) => setTimeout(r, 5));
+    const write = c.submit(unit(async () => void order.push('write')));
+    const read = c.submit(unit());
+    await within(Promise.all([first, write, read]));
+    expect(f.maxInFlight()).toBe(1);
+    expect(f.calls.map((b) => b.length)).toEqual([1, 2]);
+    expect(order).toEqual(['first', 'write']);
+  });
+
+  it('without log lanes (SQLite) only one batch is ever in flight', async () => {
+    const f = fakeStore({ delayMs: 10 });
+    const c = createGroupCommitter({ store: f.store, now: () => NOW });
+    const all: Promise<unknown>[] = [];
+    for (let i = 0; i < 5; i++) {
+      all.push(c.submit(unit()));
+      await new Promise((r) => setTimeout(r, 3));
+    }
+    await within(Promise.all(all));
+    expect(f.maxInFlight()).toBe(1);
+    expect(f.calls.length).toBeGreaterThan(1);
   });
 });

@@ -37,9 +37,10 @@ interface Pending {
  */
 export function createGroupCommitter(deps: { store: Store; now: () => Date }): GroupCommitter {
   const { store, now } = deps;
+  const lanes = Math.max(1, store.logLanes ?? 1);
   let queue: Pending[] = [];
   let scheduled = false;
-  let running: Promise<void> | null = null;
+  const running = new Set<Promise<void>>();
   let health: CommitterHealth = { ok: true, reason: null, since: null };
 
   const schedule = () => {
@@ -47,40 +48,52 @@ export function createGroupCommitter(deps: { store: Store; now: () => Date }): G
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      // Cleared by the promise, not inside loop(): a loop that finishes without awaiting (empty queue,
-      // or a commitBatch that throws synchronously) would otherwise leave `running` set forever.
-      if (!running) running = loop().finally(() => (running = null));
+      pump();
     });
   };
 
-  async function loop(): Promise<void> {
-    while (queue.length > 0) {
+  /**
+   * Starts batches: one at a time, or (a store with log lanes, i.e. PostgreSQL) a further batch of
+   * log-only units while others are in flight, so the node's next batch waits at the database's
+   * lock instead of for the previous batch's reply.
+   */
+  function pump(): void {
+    while (queue.length > 0 && running.size < lanes) {
+      if (running.size > 0 && queue.some((p) => p.unit.work)) return;
       const batch = queue;
       queue = [];
-      // Units submitted while the batch waits for the seq lock join it (Store.commitBatch's `more`).
-      const more = () => {
-        const late = queue;
-        queue = [];
-        batch.push(...late);
-        return late.map((p) => p.unit);
-      };
-      try {
-        const outcomes = await store.commitBatch(
-          batch.map((p) => p.unit),
-          more,
-        );
-        health = { ok: true, reason: null, since: null };
-        outcomes.forEach((o, i) => {
-          const p = batch[i] as Pending;
-          if (o.ok) p.resolve(o.value);
-          else p.reject(o.error);
-        });
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (health.ok) health = { ok: false, reason: message, since: now().toISOString() };
-        const e = new StoreUnavailableError(message);
-        for (const p of batch) p.reject(e);
-      }
+      const run: Promise<void> = commit(batch).finally(() => {
+        running.delete(run);
+        if (queue.length > 0) schedule();
+      });
+      running.add(run);
+    }
+  }
+
+  async function commit(batch: Pending[]): Promise<void> {
+    // Units submitted while the batch waits for the seq lock join it (Store.commitBatch's `more`).
+    const more = () => {
+      const late = queue;
+      queue = [];
+      batch.push(...late);
+      return late.map((p) => p.unit);
+    };
+    try {
+      const outcomes = await store.commitBatch(
+        batch.map((p) => p.unit),
+        more,
+      );
+      health = { ok: true, reason: null, since: null };
+      outcomes.forEach((o, i) => {
+        const p = batch[i] as Pending;
+        if (o.ok) p.resolve(o.value);
+        else p.reject(o.error);
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (health.ok) health = { ok: false, reason: message, since: now().toISOString() };
+      const e = new StoreUnavailableError(message);
+      for (const p of batch) p.reject(e);
     }
   }
 
@@ -93,8 +106,8 @@ export function createGroupCommitter(deps: { store: Store; now: () => Date }): G
     },
     health: () => health,
     async drain() {
-      while (queue.length > 0 || running || scheduled) {
-        if (running) await running;
+      while (queue.length > 0 || running.size > 0 || scheduled) {
+        if (running.size > 0) await Promise.all([...running]);
         else await new Promise((r) => setImmediate(r));
       }
     },

@@ -426,6 +426,11 @@ export interface Store {
    * outcomes follow those of `units`, in order.
    */
   commitBatch(units: readonly Unit[], more?: () => readonly Unit[]): Promise<UnitOutcome[]>;
+  /**
+   * How many batches may be in flight at once when all but the first hold log-only units (no work);
+   * 1 when absent. PostgreSQL: 2, each on its own writer connection, numbered by the database.
+   */
+  readonly logLanes?: number;
   /** A cheap write probe for /readyz: begins a write transaction and rolls it back. */
   probeWritable(): Promise<void>;
   /**

@@ -45,13 +45,13 @@ describe.skipIf(!PG)('PostgreSQL: units that arrive while the batch waits for th
   }
 
   /** Waits until the writer's connection is blocked on the lock (pg_stat_activity says so). */
-  async function waitUntilBlocked(): Promise<void> {
+  async function waitUntilBlocked(waiters = 1): Promise<void> {
     for (let i = 0; i < 200; i++) {
       const rows = await queryDatabase<{ n: string }>(
         db.url,
         `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
       );
-      if (Number(rows[0]?.n) > 0) return;
+      if (Number(rows[0]?.n) >= waiters) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     throw new Error('the writer never waited for the seq lock');
@@ -98,5 +98,30 @@ describe.skipIf(!PG)('PostgreSQL: units that arrive while the batch waits for th
     await expect(ok).resolves.toBeUndefined();
     const rows = await queryDatabase<{ seq: string; resource: string }>(db.url, 'SELECT seq, resource FROM audit_log ORDER BY seq');
     expect(rows.map((r) => [Number(r.seq), r.resource])).toEqual([[1, 'a'], [2, 'b']]);
+  });
+
+  it('two log-only batches of one node wait at the database at once (two lanes), a write waits for both; seq stays gap-free', async () => {
+    const committer = createGroupCommitter({ store, now: () => new Date() });
+    await committer.submit({ audit: [auditDraft()], access: [accessDraft()] }); // connections warm
+    const release = await holdSeqLock();
+    const before = stats();
+    const a = committer.submit({ audit: [auditDraft({ resource: 'a' })], access: [accessDraft()] });
+    await waitUntilBlocked(1);
+    const b = committer.submit({ audit: [auditDraft({ resource: 'b' })], access: [accessDraft()] });
+    // The second lane's message is at the database too, behind the same lock: two waiters.
+    await waitUntilBlocked(2);
+    const write = committer.submit({ work: (tx) => tx.users.insert(user('after@x.io')), audit: [auditDraft({ resource: 'w' })], access: [] });
+    await new Promise((r) => setTimeout(r, 50));
+    await release();
+    await Promise.all([a, b, write]);
+    expect(stats().batches - before.batches).toBe(3);
+    const rows = await queryDatabase<{ seq: string; resource: string }>(db.url, 'SELECT seq, resource FROM audit_log ORDER BY seq');
+    expect(rows.map((r) => Number(r.seq))).toEqual([1, 2, 3, 4]);
+    expect(rows.slice(1, 3).map((r) => r.resource).sort()).toEqual(['a', 'b']);
+    // The write started only once both log batches were done.
+    expect(rows[3]?.resource).toBe('w');
+    const access = await queryDatabase<{ seq: string }>(db.url, 'SELECT seq FROM access_log ORDER BY seq');
+    expect(access.map((r) => Number(r.seq))).toEqual([1, 2, 3]);
+    expect(Number((await queryDatabase<{ size: string }>(db.url, 'SELECT size FROM audit_tree WHERE id = 1'))[0]?.size)).toBe(4);
   });
 });

@@ -58,6 +58,9 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
   // An idle pooled connection that breaks is discarded by the pool; without a listener it would crash the process.
   pool.on('error', () => undefined);
   const writer = createPostgresWriter({ url: opts.url, applicationName: `${applicationName} committer`, queryTimeoutMs }, POSTGRES_DIALECT);
+  // The second log lane: a batch of log-only units while the first writer has a batch in flight.
+  const lane2 = createPostgresWriter({ url: opts.url, applicationName: `${applicationName} committer 2`, queryTimeoutMs }, POSTGRES_DIALECT);
+  let firstBusy = 0;
 
   const d = POSTGRES_DIALECT;
   const read = postgresDb(() => pool);
@@ -94,10 +97,20 @@ export function createPostgresStore(opts: PostgresStoreOptions): Store {
     },
     async close() {
       await writer.close();
+      await lane2.close();
       await pool.end();
     },
-    commitBatch: (units, more) => writer.commitBatch(units, more),
-    writerStats: () => writer.stats(),
+    commitBatch(units, more) {
+      if (firstBusy > 0 && units.every((u) => !u.work)) return lane2.commitBatch(units);
+      firstBusy++;
+      return writer.commitBatch(units, more).finally(() => firstBusy--);
+    },
+    logLanes: 2,
+    writerStats: () => {
+      const a = writer.stats();
+      const b = lane2.stats() as unknown as Record<string, number>;
+      return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, k === 'maxUnits' ? Math.max(v, b[k] ?? 0) : v + (b[k] ?? 0)])) as typeof a;
+    },
     probeWritable: () => writer.probeWritable(),
     async backup() {
       throw new DomainError(
