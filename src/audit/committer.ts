@@ -32,8 +32,11 @@ interface Pending {
 /**
  * Group commit: every unit submitted during one event-loop turn shares one transaction and one
  * fsync. One batch runs at a time; units arriving meanwhile form the next batch, except those that
- * arrive while the batch waits for the seq lock (PostgreSQL, another node's batch holding it): the
- * store takes them into the waiting batch once it has the lock (Store.commitBatch's `more`).
+ * arrive while a batch with work waits for the seq lock (PostgreSQL, another node's batch holding
+ * it): the store takes them into the waiting batch once it has the lock (Store.commitBatch's `more`).
+ * On a store with log lanes (PostgreSQL: Store.logLanes = 2) a batch of log-only units may start
+ * while another is in flight, up to logLanes at once; a unit with work always waits until no batch
+ * is in flight, so writes still commit one batch at a time.
  */
 export function createGroupCommitter(deps: { store: Store; now: () => Date }): GroupCommitter {
   const { store, now } = deps;
